@@ -1,0 +1,1 @@
+"""WFH Agent desktop application."""

@@ -1,0 +1,65 @@
+"""Command line: ``wfh-agent [--data-dir DIR]`` starts the GUI; subcommands run without a window.
+
+Subcommands live in ``app/commands/`` (one module each, listed in ``COMMAND_MODULES``). Each
+module has ``register(subparsers)`` that adds its parser and sets ``handler(args) -> int``.
+Expected failures (newer schema, corrupt DB, bad input) print one line to stderr and exit
+non-zero; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from app.errors import WfhError
+from app.version import __version__
+
+COMMAND_MODULES = [
+    "app.commands.db_info",
+    "app.commands.import_legacy",
+]
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wfh-agent",
+        description="WFH Agent: offline-first time tracker and work-from-home monitor.",
+    )
+    parser.add_argument("--version", action="version", version=f"wfh-agent {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="profile folder (overrides WFH_AGENT_DATA_DIR)")
+    parser.add_argument("--minimized", action="store_true", help="start hidden in the tray")
+    parser.add_argument("--offline", action="store_true", help="start in Work offline mode")
+    parser.add_argument(
+        "--smoke-test", action="store_true",
+        help="open the main window, create the DB, write a task, exit 0 (used by packaging tests)",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command is None:
+            from app.ui.launch import run_gui
+
+            return run_gui(args)
+        return int(args.handler(args) or 0)
+    except WfhError as exc:
+        print(f"wfh-agent: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``wfh-agent``: one module each, registered in ``app.cli.COMMAND_MODULES``."""

@@ -1,0 +1,70 @@
+"""Where a profile lives on disk.
+
+Without ``--data-dir`` the platform's usual folders are used (platformdirs). With
+``--data-dir DIR`` (or ``WFH_AGENT_DATA_DIR``) one folder holds the whole profile: database,
+config, logs, screenshots, backups and the key file, so two profiles never touch each other.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "wfh-agent"
+DATA_DIR_ENV = "WFH_AGENT_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data_dir: Path
+    config_dir: Path
+    log_dir: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "wfh_agent.db"
+
+    @property
+    def config_path(self) -> Path:
+        return self.config_dir / "config.json"
+
+    @property
+    def screenshots_dir(self) -> Path:
+        return self.data_dir / "screenshots"
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def key_file(self) -> Path:
+        return self.data_dir / "api_key"
+
+    @property
+    def lock_name(self) -> str:
+        """Name for the single-instance lock/socket, unique per profile."""
+        import hashlib
+
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:16]
+        return f"wfh-agent-{digest}"
+
+    def ensure(self) -> AppPaths:
+        for folder in (self.data_dir, self.config_dir, self.log_dir):
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self
+
+
+def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
+    """``data_dir`` argument > ``WFH_AGENT_DATA_DIR`` > platformdirs defaults."""
+    chosen = data_dir or os.environ.get(DATA_DIR_ENV)
+    if chosen:
+        root = Path(chosen).expanduser().resolve()
+        return AppPaths(data_dir=root, config_dir=root, log_dir=root / "logs")
+    return AppPaths(
+        data_dir=platformdirs.user_data_path(APP_NAME, appauthor=False),
+        config_dir=platformdirs.user_config_path(APP_NAME, appauthor=False),
+        log_dir=platformdirs.user_log_path(APP_NAME, appauthor=False),
+    )

@@ -1,0 +1,1 @@
+"""Local SQLite storage: connections, migrations, repositories, backups."""
