@@ -1,0 +1,42 @@
+"""Fixtures shared by every test suite: temporary profiles, an Xvfb display, offscreen Qt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Qt must not look for a real display unless a test starts one itself.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Tests never read the developer's own profile or API key.
+os.environ.pop("WFH_AGENT_DATA_DIR", None)
+os.environ.pop("WFH_AGENT_API_KEY", None)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    """An empty profile folder for one test."""
+    folder = tmp_path / "profile"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def profile(data_dir: Path) -> Iterator[object]:
+    """A freshly created and migrated profile."""
+    from app.profile import Profile
+
+    opened = Profile.open(data_dir)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="session")
+def xvfb() -> Iterator[str]:
+    """A private Xvfb display for the whole session: yields ``":N"``."""
+    from tests.support.xvfb import xvfb_display
+
+    with xvfb_display() as display:
+        yield display

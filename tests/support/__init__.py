@@ -1,0 +1,1 @@
+"""Helpers shared by the test suites (Xvfb, PostgreSQL, servers); plain functions, no fixtures."""
