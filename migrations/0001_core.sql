@@ -40,6 +40,7 @@ CREATE TABLE tasks_optimized (
     created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     updated_at DATETIME DEFAULT CURRENT_TIMESTAMP,
     legacy_id INTEGER,
+    deleted_at DATETIME,                            -- set on delete, so the task_deleted event keeps its task
     FOREIGN KEY (week_id) REFERENCES weeks(id) ON DELETE CASCADE
 );
 CREATE INDEX idx_tasks_week_id ON tasks_optimized(week_id);
@@ -49,9 +50,10 @@ CREATE INDEX idx_tasks_created_at ON tasks_optimized(created_at);
 CREATE INDEX idx_tasks_duration_seconds ON tasks_optimized(duration_seconds);
 -- Covering index: per-week totals, averages and the per-project breakdown read only this index.
 CREATE INDEX idx_tasks_week_aggregate
-    ON tasks_optimized(week_id, project_name, duration_seconds, score, time_limit_seconds);
+    ON tasks_optimized(week_id, project_name, duration_seconds, score, time_limit_seconds, deleted_at)
+    WHERE deleted_at IS NULL;
 -- Newest-first paging of one week without a sort step.
-CREATE INDEX idx_tasks_week_created ON tasks_optimized(week_id, created_at, id);
+CREATE INDEX idx_tasks_week_created ON tasks_optimized(week_id, created_at, id) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX idx_tasks_legacy_id ON tasks_optimized(legacy_id) WHERE legacy_id IS NOT NULL;
 
 CREATE TABLE task_events (
@@ -76,6 +78,7 @@ CREATE TABLE week_statistics (
     avg_score REAL DEFAULT 0.0,
     project_breakdown JSON,
     productivity_score REAL DEFAULT 0.0,
+    on_time_tasks INTEGER DEFAULT 0,               -- tasks within their time limit (or without one)
     last_calculated DATETIME DEFAULT CURRENT_TIMESTAMP,
     FOREIGN KEY (week_id) REFERENCES weeks(id) ON DELETE CASCADE
 );

@@ -1,0 +1,1 @@
+"""Services between the UI and storage: DataService (signals) and CacheService (TTL LRU)."""

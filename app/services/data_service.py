@@ -1,0 +1,319 @@
+"""DataService: every read and write of weeks and tasks, with caching and change signals.
+
+Each write runs in one ``BEGIN IMMEDIATE`` transaction that also writes its ``task_events`` row
+and recomputes the affected week's ``week_statistics`` row (one covering-index scan). After the
+commit the exact cache keys of the affected weeks are invalidated, then the signals fire, so a
+slot that re-reads through the cache always sees the new data.
+
+Signals (all past-tense facts):
+  taskCreated(int task_id), taskUpdated(int task_id), taskDeleted(int task_id),
+  weekCreated(int week_id, str week_label), weekUpdated(int week_id), weekDeleted(int week_id),
+  statisticsUpdated(int week_id), dataReset() — after bulk changes (imports): re-read everything.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.errors import NotFoundError, ValidationError
+from app.services import validation
+from app.services.cache import CacheService, cached
+from app.services.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
+from app.services.stats import bonus
+from app.services.timeparse import MAX_DURATION_SECONDS, format_duration
+from app.storage import repositories as repo
+from app.storage.db import ConnectionFactory, write_transaction
+
+ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
+
+
+class DataService(QObject):
+    taskCreated = Signal(int)
+    taskUpdated = Signal(int)
+    taskDeleted = Signal(int)
+    weekCreated = Signal(int, str)
+    weekUpdated = Signal(int)
+    weekDeleted = Signal(int)
+    statisticsUpdated = Signal(int)
+    dataReset = Signal()
+
+    def __init__(self, db: ConnectionFactory, cache_service: CacheService | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.cache_service = cache_service
+
+    # ---- reads (cached) ------------------------------------------------------------------
+    @cached("week_data", "weeks")
+    def list_weeks(self) -> tuple[WeekSummary, ...]:
+        """All weeks, newest first, with total time and task count."""
+        return tuple(repo.list_weeks(self.db.get()))
+
+    @cached("week_data", "week")
+    def get_week_data(self, week_id: int) -> Week | None:
+        return repo.get_week(self.db.get(), week_id)
+
+    @cached("task_aggregations", "week_tasks")
+    def get_week_tasks(self, week_id: int, limit: int | None = None, offset: int = 0) -> tuple[Task, ...]:
+        """Tasks of a week, newest first; ``limit``/``offset`` page through big weeks."""
+        if limit is not None and limit < 0 or offset < 0:
+            raise ValidationError("limit and offset must not be negative")
+        return tuple(repo.week_tasks(self.db.get(), week_id, limit, offset))
+
+    @cached("analytics_results", "week_analytics")
+    def get_week_analytics(self, week_id: int, metric: str = "all") -> Any:
+        """Totals, per-project times, productivity and bonus of a week.
+
+        ``metric='all'`` returns a ``WeekAnalytics``; ``totals``/``projects``/``productivity``/
+        ``bonus`` return just that part as a dict (or tuple of projects).
+        """
+        if metric not in ANALYTICS_METRICS:
+            raise ValidationError(f"unknown metric {metric!r}; use one of {', '.join(ANALYTICS_METRICS)}")
+        analytics = self._analytics(week_id)
+        if metric == "all":
+            return analytics
+        if metric == "projects":
+            return analytics.projects
+        if metric == "totals":
+            keys = ("total_tasks", "total_duration_seconds", "avg_task_duration", "avg_score")
+        elif metric == "productivity":
+            keys = ("productivity_score", "on_time_tasks", "total_tasks")
+        else:
+            keys = ("is_bonus_week", "bonus_threshold_seconds", "bonus_eligible_seconds", "bonus_amount")
+        return {key: getattr(analytics, key) for key in keys}
+
+    def get_task(self, task_id: int) -> Task:
+        task = repo.get_task(self.db.get(), task_id)
+        if task is None:
+            raise NotFoundError(f"task {task_id} does not exist (it may have been deleted)")
+        return task
+
+    def count_week_tasks(self, week_id: int) -> int:
+        return repo.count_week_tasks(self.db.get(), week_id)
+
+    def project_names(self, week_id: int) -> list[str]:
+        return [p.project_name for p in self.get_week_analytics(week_id, "projects")]
+
+    # ---- week writes -------------------------------------------------------------------
+    def create_week(self, week_label: str, **fields: Any) -> int:
+        values = validation.validate_week({"week_label": week_label, **fields})
+        conn = self.db.get()
+        with write_transaction(conn):
+            self._check_label_free(conn, values["week_label"], None)
+            week_id = repo.insert_week(conn, values)
+        self._invalidate_weeks([week_id])
+        self.weekCreated.emit(week_id, values["week_label"])
+        return week_id
+
+    def update_week(self, week_id: int, **fields: Any) -> None:
+        values = validation.validate_week(fields, partial=True)
+        conn = self.db.get()
+        with write_transaction(conn):
+            self._require_week(conn, week_id)
+            if "week_label" in values:
+                self._check_label_free(conn, values["week_label"], week_id)
+            repo.update_week(conn, week_id, values)
+        self._invalidate_weeks([week_id])
+        self.weekUpdated.emit(week_id)
+        self.statisticsUpdated.emit(week_id)
+
+    def delete_week(self, week_id: int) -> int:
+        """Delete a week and its tasks; returns the number of tasks deleted."""
+        conn = self.db.get()
+        with write_transaction(conn):
+            self._require_week(conn, week_id)
+            count = repo.delete_week(conn, week_id)
+        self._invalidate_weeks([week_id])
+        self.weekDeleted.emit(week_id)
+        return count
+
+    # ---- task writes -------------------------------------------------------------------
+    def create_task(self, week_id: int, task_data: Mapping[str, Any], user_action: str = "manual") -> int:
+        return self.create_tasks(week_id, [task_data], user_action)[0]
+
+    def create_tasks(self, week_id: int, rows: Sequence[Mapping[str, Any]], user_action: str = "manual") -> list[int]:
+        """Create several tasks in one transaction (CSV import); all or nothing."""
+        prepared = []
+        for index, data in enumerate(rows):
+            try:
+                values = validation.validate_task(data)
+                validation.check_task_times(values["time_begin"], values["time_end"])
+            except ValidationError as exc:
+                if len(rows) > 1:
+                    raise ValidationError(f"row {index + 1}: {exc}", exc.field) from None
+                raise
+            values.pop("week_id", None)
+            prepared.append(values)
+        conn = self.db.get()
+        ids: list[int] = []
+        with write_transaction(conn):
+            self._require_week(conn, week_id)
+            for values in prepared:
+                task_id = repo.insert_task(conn, week_id, values)
+                repo.log_event(conn, task_id, "task_created", {"week_id": week_id},
+                               values["duration_seconds"], user_action)
+                ids.append(task_id)
+            repo.refresh_week_statistics(conn, week_id)
+        self._invalidate_weeks([week_id])
+        for task_id in ids:
+            self.taskCreated.emit(task_id)
+        self.statisticsUpdated.emit(week_id)
+        return ids
+
+    def update_task(self, task_id: int, changes: Mapping[str, Any], user_action: str = "manual") -> None:
+        values = validation.validate_task(changes, partial=True)
+        conn = self.db.get()
+        with write_transaction(conn):
+            old = self._require_task(conn, task_id)
+            begin = values.get("time_begin", old.time_begin)
+            end = values.get("time_end", old.time_end)
+            validation.check_task_times(begin, end)
+            if "week_id" in values:
+                self._require_week(conn, values["week_id"])
+            changed = {k: v for k, v in values.items() if getattr(old, k) != v}
+            if changed:
+                repo.update_task(conn, task_id, changed)
+                delta = changed.get("duration_seconds", old.duration_seconds) - old.duration_seconds
+                repo.log_event(conn, task_id, "task_updated",
+                               {"changed": {k: [getattr(old, k), v] for k, v in changed.items()}},
+                               delta, user_action)
+                weeks = {old.week_id, changed.get("week_id", old.week_id)}
+                for week in weeks:
+                    repo.refresh_week_statistics(conn, week)
+        if not changed:
+            return
+        self._invalidate_weeks(weeks)
+        self.taskUpdated.emit(task_id)
+        for week in sorted(weeks):
+            self.statisticsUpdated.emit(week)
+
+    def update_task_duration(self, task_id: int, duration_seconds: int, method: str = "timer") -> None:
+        """Set a task's duration (the timer's stop, or a manual edit) and log the change."""
+        self._set_duration(task_id, duration_seconds, method, "task_updated", {"method": method})
+
+    def start_timer(self, task_id: int) -> None:
+        """Record a ``timer_start`` event (the running timer itself lives in the UI's TimerController)."""
+        conn = self.db.get()
+        with write_transaction(conn):
+            task = self._require_task(conn, task_id)
+            repo.log_event(conn, task_id, "timer_start", {"duration_before": task.duration_seconds}, 0, "timer")
+
+    def stop_timer(self, task_id: int, elapsed_seconds: int) -> None:
+        """Add the timer's elapsed time to the task and record ``timer_stop``, in one transaction."""
+        if isinstance(elapsed_seconds, bool) or not isinstance(elapsed_seconds, int) or elapsed_seconds < 0:
+            raise ValidationError("elapsed time must be a non-negative whole number of seconds")
+        task = self.get_task(task_id)
+        self._set_duration(task_id, task.duration_seconds + elapsed_seconds, "timer", "timer_stop",
+                           {"elapsed": elapsed_seconds})
+
+    def delete_task(self, task_id: int) -> None:
+        self.delete_tasks([task_id])
+
+    def delete_tasks(self, task_ids: Iterable[int]) -> None:
+        """Delete tasks in one transaction (multi-select delete); unknown ids fail the whole call."""
+        ids = list(dict.fromkeys(task_ids))
+        conn = self.db.get()
+        weeks: set[int] = set()
+        with write_transaction(conn):
+            for task_id in ids:
+                task = self._require_task(conn, task_id)
+                weeks.add(task.week_id)
+                repo.log_event(conn, task_id, "task_deleted", task.as_dict(), -task.duration_seconds)
+                repo.delete_task(conn, task_id)
+            for week in weeks:
+                repo.refresh_week_statistics(conn, week)
+        self._invalidate_weeks(weeks)
+        for task_id in ids:
+            self.taskDeleted.emit(task_id)
+        for week in sorted(weeks):
+            self.statisticsUpdated.emit(week)
+
+    def notify_bulk_change(self) -> None:
+        """After a bulk write outside DataService (legacy import): drop caches, tell views to reload."""
+        if self.cache_service is not None:
+            self.cache_service.invalidate_all()
+        self.dataReset.emit()
+
+    # ---- internals ---------------------------------------------------------------------
+    def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_DURATION_SECONDS:
+            raise ValidationError("duration: must be between 0 and 1000 hours", "duration")
+        conn = self.db.get()
+        with write_transaction(conn):
+            old = self._require_task(conn, task_id)
+            repo.update_task(conn, task_id, {"duration_seconds": seconds, "duration_display": format_duration(seconds)})
+            repo.log_event(conn, task_id, event, {**data, "old": old.duration_seconds, "new": seconds},
+                           seconds - old.duration_seconds, method)
+            repo.refresh_week_statistics(conn, old.week_id)
+        self._invalidate_weeks([old.week_id])
+        self.taskUpdated.emit(task_id)
+        self.statisticsUpdated.emit(old.week_id)
+
+    def _analytics(self, week_id: int) -> WeekAnalytics:
+        conn = self.db.get()
+        week = repo.get_week(conn, week_id)
+        if week is None:
+            raise NotFoundError(f"week {week_id} does not exist")
+        row = repo.read_week_statistics(conn, week_id)
+        if row is None:  # a week created by an older build: compute once and keep
+            with write_transaction(conn):
+                repo.refresh_week_statistics(conn, week_id)
+            row = repo.read_week_statistics(conn, week_id)
+            assert row is not None
+        breakdown = json.loads(row["project_breakdown"] or "{}")
+        projects = tuple(sorted(
+            (ProjectTotal(name, int(v["duration"]), int(v["task_count"])) for name, v in breakdown.items()),
+            key=lambda p: (-p.duration_seconds, p.project_name),
+        ))
+        total = int(row["total_duration_seconds"] or 0)
+        eligible, amount = bonus(total, bool(week.is_bonus_week), week.bonus_threshold_seconds, week.bonus_rate)
+        return WeekAnalytics(
+            week_id=week_id,
+            total_tasks=int(row["total_tasks"] or 0),
+            total_duration_seconds=total,
+            avg_task_duration=float(row["avg_task_duration"] or 0.0),
+            avg_score=float(row["avg_score"] or 0.0),
+            productivity_score=float(row["productivity_score"] or 0.0),
+            on_time_tasks=int(row["on_time_tasks"] or 0),
+            projects=projects,
+            is_bonus_week=bool(week.is_bonus_week),
+            bonus_threshold_seconds=week.bonus_threshold_seconds,
+            bonus_eligible_seconds=eligible,
+            bonus_amount=amount,
+            last_calculated=str(row["last_calculated"]),
+        )
+
+    def _invalidate_weeks(self, week_ids: Iterable[int]) -> None:
+        service = self.cache_service
+        if service is None:
+            return
+        service.invalidate_pattern("week_data", "weeks")
+        for week_id in week_ids:
+            service.invalidate_pattern("week_data", f"week:{week_id!r}")
+            service.invalidate_pattern("task_aggregations", f"week_tasks:{week_id!r}")
+            service.invalidate_pattern("analytics_results", f"week_analytics:{week_id!r}")
+
+    @staticmethod
+    def _require_week(conn: sqlite3.Connection, week_id: int) -> Week:
+        week = repo.get_week(conn, week_id)
+        if week is None:
+            raise NotFoundError(f"week {week_id} does not exist (it may have been deleted)")
+        return week
+
+    @staticmethod
+    def _require_task(conn: sqlite3.Connection, task_id: int) -> Task:
+        task = repo.get_task(conn, task_id)
+        if task is None:
+            raise NotFoundError(f"task {task_id} does not exist (it may have been deleted)")
+        return task
+
+    @staticmethod
+    def _check_label_free(conn: sqlite3.Connection, label: str, own_id: int | None) -> None:
+        existing = repo.week_id_by_label(conn, label)
+        if existing is not None and existing != own_id:
+            raise ValidationError(f"week_label: a week called {label!r} already exists", "week_label")
