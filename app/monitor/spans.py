@@ -159,6 +159,11 @@ class SpanMerger:
         return self._cursor
 
     def push(self, sample: Sample) -> list[Span]:
+        if sample.status in ("idle", "locked") and (sample.process_name or sample.window_title
+                                                     or sample.domain or sample.url):
+            away = _idle_like(sample)
+            away.status, away.idle_seconds = sample.status, sample.idle_seconds
+            sample = away
         wall_ms = int(round(sample.wall * 1000))
         if self._cursor is None:
             self._start(sample, wall_ms)
@@ -214,7 +219,6 @@ class SpanMerger:
             if self.max_span_ms and t - current.start_ms >= self.max_span_ms:
                 self._close_open(t)
                 self._start(sample, t)
-                # The restarted span has no samples of its own yet beyond this boundary one.
         else:
             self._close_open(t)
             self._start(sample, t)
@@ -222,8 +226,7 @@ class SpanMerger:
     def _close_open(self, at_ms: int) -> None:
         if self._open is None:
             return
-        end = max(self._open.start_ms, min(at_ms, max(self._open.end_ms, at_ms)))
-        span = self._open.close(end)
+        span = self._open.close(max(self._open.start_ms, at_ms))
         self._open = None
         if span.duration_ms > 0:
             self._pending.append(span)
