@@ -1,0 +1,110 @@
+"""Application factory: routes, contract error format, headers, lifespan of the database pool."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingestion import __version__
+from ingestion.config import Settings
+from ingestion.context import AppState
+from ingestion.db import Database
+from ingestion.errors import ApiError, error_response
+from ingestion.metrics import render
+from ingestion.middleware import ContractMiddleware
+from ingestion.ratelimit import RateLimiter
+from ingestion.routes import health, ingest, me, screenshots
+from ingestion.schemas import (
+    RECORD_MODELS,
+    Error,
+    Health,
+    IngestResult,
+    Me,
+    Rejection,
+    ScreenshotMeta,
+    ScreenshotResult,
+)
+
+log = logging.getLogger("ingestion")
+_STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+                 415: "unsupported_media_type", 429: "rate_limited", 400: "malformed_json"}
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Framework 404/405 (and any other HTTPException) in the contract's format."""
+    assert isinstance(exc, HTTPException)
+    code = _STATUS_CODES.get(exc.status_code, "not_found" if exc.status_code < 500 else "unavailable")
+    response = error_response(ApiError(exc.status_code, code))
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    return error_response(ApiError(422, "invalid_envelope", "request does not match the API"))
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document plus the record and meta schemas under the names of contract §5.5."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title="WFH Agent Ingestion API", version=__version__, routes=app.routes,
+                         description="Contract v1: INGESTION_API.md")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    models: list[type[BaseModel]] = [*RECORD_MODELS.values(), ScreenshotMeta, IngestResult, Rejection,
+                                     Error, Health, Me, ScreenshotResult]
+    for model in models:
+        generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in generated.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components[model.__name__] = generated
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; ``settings`` default to the environment (uvicorn calls this with none)."""
+    settings = settings or Settings.from_env()
+    logging.getLogger("ingestion").setLevel(settings.log_level.upper())
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await db.open()
+        try:
+            yield
+        finally:
+            await db.close()
+
+    app = FastAPI(title="WFH Agent Ingestion API", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json", lifespan=lifespan)
+    app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst))
+    for router in (health.router, me.router, ingest.router, screenshots.router):
+        app.include_router(router)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body, content_type = render()
+        return Response(body, media_type=content_type)
+
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(ContractMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

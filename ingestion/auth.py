@@ -1,0 +1,87 @@
+"""Per-request key verification (contract §4.3) and the identity it binds the request to."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import NoReturn
+
+from starlette.requests import Request
+
+from ingestion.db import AsyncConn
+from ingestion.errors import ApiError, unauthorized
+from ingestion.keys import parse_prefix
+
+log = logging.getLogger("ingestion.auth")
+
+_DUMMY_HASH = hashlib.sha256(b"wfh-ingest dummy key for constant-time misses").digest()
+_TOUCH_AFTER = timedelta(seconds=60)
+
+_LOOKUP = (
+    "SELECT k.key_id, k.key_hash, k.emp_id, k.device_id, d.name, k.revoked_at,"
+    " k.expires_at IS NOT NULL AND k.expires_at <= now(), k.last_used_at, now()"
+    " FROM api_keys k JOIN devices d ON d.device_id = k.device_id WHERE k.prefix = %s"
+)
+_TOUCH = "UPDATE api_keys SET last_used_at = now() WHERE key_id = %s"
+
+
+@dataclass(frozen=True)
+class Identity:
+    key_id: int
+    prefix: str
+    emp_id: int
+    device_id: int
+    device: str
+
+
+async def authenticate(request: Request, conn: AsyncConn) -> Identity:
+    """The key's identity, or the one 401 for every failure (the cause goes to the log only)."""
+    key = request.headers.get("x-api-key", "")
+    prefix = parse_prefix(key) if key else None
+    state = request.scope.setdefault("state", {})
+    if prefix is None:
+        _deny(request, "missing or malformed key", None)
+    state["key_prefix"] = prefix
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    row = await (await conn.execute(_LOOKUP, (prefix,))).fetchone()
+    if row is None:
+        hmac.compare_digest(digest, _DUMMY_HASH)
+        _deny(request, "unknown prefix", prefix)
+    key_id, stored, emp_id, device_id, device, revoked_at, expired, last_used, now = row
+    if not hmac.compare_digest(digest, bytes(stored)):
+        _deny(request, "digest mismatch", prefix)
+    if revoked_at is not None:
+        _deny(request, "revoked", prefix)
+    if expired:
+        _deny(request, "expired", prefix)
+    state["device_id"] = device_id
+    await _touch(conn, key_id, last_used, now)
+    return Identity(key_id, prefix, emp_id, device_id, device)
+
+
+async def _touch(conn: AsyncConn, key_id: int, last_used: datetime | None, now: datetime) -> None:
+    """Refresh ``last_used_at`` at most once a minute, outside any batch; failures are only logged."""
+    if last_used is not None and now - last_used < _TOUCH_AFTER:
+        return
+    try:
+        await conn.execute(_TOUCH, (key_id,))
+    except Exception as exc:  # noqa: BLE001 - the contract says log and ignore
+        log.warning("could not update last_used_at for key %s: %s", key_id, type(exc).__name__)
+
+
+def _deny(request: Request, cause: str, prefix: str | None) -> NoReturn:
+    log.info("unauthorized request_id=%s prefix=%s cause=%s",
+             request.scope.get("state", {}).get("request_id"), prefix or "-", cause)
+    raise unauthorized()
+
+
+def check_emp_ids(records: list[object], emp_id: int) -> None:
+    """§4.4: every ``emp_id`` present must be the JSON integer equal to the key's employee."""
+    for index, record in enumerate(records):
+        if type(record) is dict and "emp_id" in record:
+            value = record["emp_id"]
+            if type(value) is not int or value != emp_id:
+                raise ApiError(403, "forbidden", f"records[{index}].emp_id does not match the API key")

@@ -1,0 +1,164 @@
+"""``wfh-ingest``: migrate, serve, key management, log pruning (contract §4.5, §11).
+
+Exit codes: 0 success; 1 usage error or unknown prefix; 2 database unreachable, pending migrations
+(``serve``) or a changed migration file (``migrate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ingestion.config import ConfigError, Settings
+
+log = logging.getLogger("ingestion.cli")
+
+
+def _connect(settings: Settings) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(settings.database_url, autocommit=True, connect_timeout=5)
+    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(settings.db_schema)))
+    return conn
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.migrate import MigrationError, migrate
+
+    try:
+        done = migrate(settings.database_url, settings.db_schema)
+    except MigrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"applied {len(done)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in done),
+          file=sys.stderr)
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.migrate import MigrationError, pending
+
+    try:
+        with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+            todo = pending(conn, settings.db_schema)
+        if todo:
+            print(f"error: {len(todo)} migration(s) pending; run 'wfh-ingest migrate' first", file=sys.stderr)
+            return 2
+    except MigrationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError:
+        print("warning: database unreachable; serving 503 until it returns", file=sys.stderr)
+    import uvicorn
+
+    workers = args.workers or settings.workers
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wfh-ingest-metrics-")
+    uvicorn.run(
+        "ingestion.api:create_app", factory=True,
+        host=args.host or settings.host, port=args.port or settings.port, workers=workers,
+        loop="uvloop" if sys.platform != "win32" else "asyncio", http="httptools",
+        limit_concurrency=256, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+        log_level=settings.log_level, access_log=False, timeout_keep_alive=30,
+    )
+    return 0
+
+
+def cmd_create_key(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.keys import create_key
+
+    try:
+        with _connect(settings) as conn:
+            created = create_key(conn, args.emp_id, args.device, args.expires_days)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(created.key)
+    print(f"created key prefix={created.prefix} emp_id={created.emp_id} device={created.device!r}"
+          f" device_id={created.device_id} expires_at={created.expires_at or '-'}", file=sys.stderr)
+    print("the key is shown only once; store it now", file=sys.stderr)
+    return 0
+
+
+def cmd_revoke_key(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.keys import revoke_key
+
+    with _connect(settings) as conn:
+        if not revoke_key(conn, args.prefix):
+            print(f"error: no key with prefix {args.prefix!r}", file=sys.stderr)
+            return 1
+    print(f"revoked {args.prefix}", file=sys.stderr)
+    return 0
+
+
+def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.keys import list_keys
+
+    with _connect(settings) as conn:
+        rows = list_keys(conn, args.emp_id, args.include_revoked)
+    names = ("prefix", "emp_id", "device", "created_at", "last_used_at", "expires_at", "revoked_at")
+    print("\t".join(names))
+    for row in rows:
+        print("\t".join("-" if row[n] is None else str(row[n]) for n in names))
+    return 0
+
+
+def cmd_prune_log(settings: Settings, args: argparse.Namespace) -> int:
+    with _connect(settings) as conn:
+        cur = conn.execute("DELETE FROM ingest_log WHERE received_at < now() - make_interval(days => %s)",
+                           (args.days,))
+    print(f"deleted {cur.rowcount} ingest_log row(s)", file=sys.stderr)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wfh-ingest", description="WFH Agent ingestion server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply pending database migrations").set_defaults(func=cmd_migrate)
+    serve = sub.add_parser("serve", help="run the HTTP server (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(func=cmd_serve)
+    create = sub.add_parser("create-key", help="create a device key; prints the key alone on stdout")
+    create.add_argument("--emp-id", type=int, required=True)
+    create.add_argument("--device", required=True)
+    create.add_argument("--expires-days", type=int)
+    create.set_defaults(func=cmd_create_key)
+    revoke = sub.add_parser("revoke-key", help="revoke a key by its 8-character prefix")
+    revoke.add_argument("prefix")
+    revoke.set_defaults(func=cmd_revoke_key)
+    listing = sub.add_parser("list-keys", help="list keys (never the key itself)")
+    listing.add_argument("--emp-id", type=int)
+    listing.add_argument("--include-revoked", action="store_true")
+    listing.set_defaults(func=cmd_list_keys)
+    prune = sub.add_parser("prune-log", help="delete old ingest_log rows")
+    prune.add_argument("--days", type=int, default=90)
+    prune.set_defaults(func=cmd_prune_log)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        result: int = args.func(settings, args)
+    except psycopg.OperationalError as exc:
+        print(f"error: database unreachable: {type(exc).__name__}", file=sys.stderr)
+        return 2
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Server settings from the environment (contract §11.1); read once per process."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MIB = 1_048_576
+KIB = 1_024
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the CLI turns it into exit code 1."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not value > 0:
+        raise ConfigError(f"{name} must be positive")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    db_schema: str = "employee_monitor"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 2
+    pool_min: int = 1
+    pool_max: int = 10
+    screenshot_dir: str = "/var/lib/wfh-ingestion/screenshots"
+    rate_per_minute: float = 60.0
+    rate_burst: int = 20
+    log_level: str = "info"
+    max_body_bytes: int = 4 * MIB
+    max_decoded_bytes: int = 4 * MIB
+    max_records: int = 1000
+    max_screenshot_bytes: int = 10 * MIB
+    max_screenshot_request_bytes: int = 10 * MIB + 64 * KIB
+    max_meta_bytes: int = 16 * KIB
+    pool_wait_seconds: float = 5.0
+    statement_timeout_ms: int = 10_000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        url = env.get("WFH_INGEST_DATABASE_URL", "").strip()
+        if not url:
+            raise ConfigError("WFH_INGEST_DATABASE_URL is required")
+        schema = env.get("WFH_INGEST_DB_SCHEMA", "").strip() or "employee_monitor"
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", schema):
+            raise ConfigError("WFH_INGEST_DB_SCHEMA must be a plain lower-case identifier")
+        pool_min = _int(env, "WFH_INGEST_DB_POOL_MIN", 1)
+        pool_max = _int(env, "WFH_INGEST_DB_POOL_MAX", 10, minimum=1)
+        if pool_min > pool_max:
+            raise ConfigError("WFH_INGEST_DB_POOL_MIN must not exceed WFH_INGEST_DB_POOL_MAX")
+        return cls(
+            database_url=url,
+            db_schema=schema,
+            host=env.get("WFH_INGEST_HOST", "").strip() or "127.0.0.1",
+            port=_int(env, "WFH_INGEST_PORT", 8080, minimum=1),
+            workers=_int(env, "WFH_INGEST_WORKERS", 2, minimum=1),
+            pool_min=pool_min,
+            pool_max=pool_max,
+            screenshot_dir=env.get("WFH_INGEST_SCREENSHOT_DIR", "").strip()
+            or "/var/lib/wfh-ingestion/screenshots",
+            rate_per_minute=_float(env, "WFH_INGEST_RATE_PER_MINUTE", 60.0),
+            rate_burst=_int(env, "WFH_INGEST_RATE_BURST", 20, minimum=1),
+            log_level=(env.get("WFH_INGEST_LOG_LEVEL", "").strip() or "info").lower(),
+            max_body_bytes=_int(env, "WFH_INGEST_MAX_BODY_BYTES", 4 * MIB, minimum=1),
+            max_decoded_bytes=_int(env, "WFH_INGEST_MAX_DECODED_BYTES", 4 * MIB, minimum=1),
+            max_screenshot_bytes=_int(env, "WFH_INGEST_MAX_SCREENSHOT_BYTES", 10 * MIB, minimum=1),
+        )

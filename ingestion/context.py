@@ -1,0 +1,44 @@
+"""Per-application state shared by the routes, and the auth + rate-limit step every
+``/api/v1`` route starts with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from ingestion.auth import Identity, authenticate
+from ingestion.config import Settings
+from ingestion.db import Database
+from ingestion.errors import ApiError
+from ingestion.ratelimit import RateLimiter
+
+
+@dataclass
+class HealthCache:
+    healthy: bool = False
+    checked_at: float = float("-inf")
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    limiter: RateLimiter
+    health: HealthCache = field(default_factory=HealthCache)
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.wfh
+    return state
+
+
+async def authorize(request: Request) -> Identity:
+    """Steps 2-3 of §5.3: a valid key (503 when the database is down), then one token."""
+    state = app_state(request)
+    async with state.db.connection() as conn:
+        identity = await authenticate(request, conn)
+    wait = state.limiter.take(identity.key_id)
+    if wait:
+        raise ApiError(429, "rate_limited", "per-key rate limit reached", retry_after=wait)
+    return identity

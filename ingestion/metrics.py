@@ -1,0 +1,34 @@
+"""Prometheus metrics (``/metrics``): requests by route and status, records per stream and outcome,
+batch latency. With several uvicorn workers set ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` does) so the
+scrape aggregates every worker, not just the one that answered."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+
+REQUESTS = Counter("wfh_ingest_requests_total", "HTTP requests answered", ["route", "method", "status"])
+RECORDS = Counter("wfh_ingest_records_total", "Ingest records by outcome", ["stream", "outcome"])
+BATCH_SECONDS = Histogram(
+    "wfh_ingest_batch_seconds", "Time to validate and store one ingest batch", ["stream"],
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
+)
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text for this process, or for all workers in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

@@ -1,0 +1,29 @@
+"""Token bucket per key and per process (contract §8.2)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+
+class RateLimiter:
+    """``capacity`` tokens, refilled at ``per_minute / 60`` per second; one token per request."""
+
+    def __init__(self, per_minute: float, capacity: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(capacity)
+        self.clock = clock
+        self._buckets: dict[int, tuple[float, float]] = {}  # key_id -> (tokens, last refill)
+
+    def take(self, key_id: int) -> int:
+        """0 when the request may pass, else the whole seconds until a token is available (>= 1)."""
+        now = self.clock()
+        tokens, last = self._buckets.get(key_id, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[key_id] = (tokens - 1.0, now)
+            return 0
+        self._buckets[key_id] = (tokens, now)
+        return max(1, math.ceil((1.0 - tokens) / self.rate))

@@ -1,0 +1,119 @@
+"""``POST /api/v1/ingest/{stream}``, one route per stream (contract §5.3, checks in table order)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ingestion.auth import Identity, check_emp_ids
+from ingestion.body import check_json_content_type, content_encoding, gunzip_limited, parse_json, read_limited
+from ingestion.context import AppState, app_state, authorize
+from ingestion.errors import ApiError, json_response
+from ingestion.ingest import LogEntry, log_request, store_batch
+from ingestion.metrics import BATCH_SECONDS, RECORDS
+from ingestion.schemas import RECORD_MODELS, IngestResult, error_responses
+from ingestion.validation import STREAMS, Clock, Stream, validate_batch
+
+log = logging.getLogger("ingestion.ingest")
+router = APIRouter()
+
+
+def _entry(request: Request, identity: Identity, endpoint: str, status: int, count: int, rejected: int,
+           body_bytes: int, started: float) -> LogEntry:
+    ua = request.headers.get("user-agent")
+    return LogEntry(identity.key_id, endpoint, status, count, rejected, body_bytes,
+                    int((time.perf_counter() - started) * 1000),
+                    request.scope["state"]["request_id"], ua[:256] if ua is not None else None)
+
+
+async def log_client_error(state: AppState, entry: LogEntry, device_id: int) -> None:
+    """4xx after authentication: an ``ingest_log`` row in its own statement, best effort."""
+    try:
+        async with state.db.connection() as conn:
+            await log_request(conn, device_id, entry)
+    except (ApiError, psycopg.Error) as exc:
+        log.warning("could not write ingest_log for a %s answer: %s", entry.http_status, type(exc).__name__)
+
+
+def _records(document: Any, max_records: int) -> list[Any]:
+    """Steps 9-10: the envelope is exactly {"records": [...]}, with at most ``max_records``."""
+    if type(document) is not dict or list(document) != ["records"] or type(document["records"]) is not list:
+        raise ApiError(422, "invalid_envelope", 'body must be an object whose only key is "records", a list')
+    records: list[Any] = document["records"]
+    if len(records) > max_records:
+        raise ApiError(413, "too_many_records", f"at most {max_records} records per request")
+    return records
+
+
+async def _ingest(request: Request, stream: Stream) -> Response:
+    started = time.perf_counter()
+    clock = Clock.at()
+    state = app_state(request)
+    settings = state.settings
+    identity = await authorize(request)
+    body_bytes = 0
+    count = 0
+    try:
+        check_json_content_type(request)
+        raw = await read_limited(request, settings.max_body_bytes)
+        body_bytes = len(raw)
+        if content_encoding(request) == "gzip":
+            raw = gunzip_limited(raw, settings.max_decoded_bytes)
+        records = _records(parse_json(raw), settings.max_records)
+        count = len(records)
+        check_emp_ids(records, identity.emp_id)
+    except ApiError as exc:
+        if 400 <= exc.status < 500:
+            await log_client_error(state, _entry(request, identity, stream.name, exc.status, count, 0,
+                                                 body_bytes, started), identity.device_id)
+        raise
+    checked = validate_batch(stream, records, clock)
+    rejected = len(checked.rejected)
+    valid = count - rejected
+    entry = _entry(request, identity, stream.name, 200, count, rejected, body_bytes, started)
+    async with state.db.connection() as conn:
+        accepted = await store_batch(conn, stream, identity.device_id, identity.emp_id, checked.rows,
+                                     valid, entry)
+    duplicates = valid - accepted
+    request.scope["state"].update(records=count, accepted=accepted, duplicates=duplicates, rejected=rejected)
+    RECORDS.labels(stream.name, "accepted").inc(accepted)
+    RECORDS.labels(stream.name, "duplicate").inc(duplicates)
+    RECORDS.labels(stream.name, "rejected").inc(rejected)
+    BATCH_SECONDS.labels(stream.name).observe(time.perf_counter() - started)
+    return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": checked.rejected})
+
+
+def _route(stream: Stream) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return await _ingest(request, stream)
+
+    endpoint.__name__ = f"ingest_{stream.name}"
+    return endpoint
+
+
+def _request_body(stream_name: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {"records": {
+            "type": "array", "maxItems": 1000,
+            "items": {"$ref": f"#/components/schemas/{RECORD_MODELS[stream_name].__name__}"},
+        }},
+        "required": ["records"],
+        "additionalProperties": False,
+    }
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+for _name, _stream in STREAMS.items():
+    router.add_api_route(
+        f"/api/v1/ingest/{_name}", _route(_stream), methods=["POST"], response_model=IngestResult,
+        responses=error_responses(400, 401, 403, 413, 415, 422, 429, 503),
+        openapi_extra=_request_body(_name), summary=f"Ingest a batch of {_name} records",
+    )

@@ -1,0 +1,396 @@
+"""Per-record validation (contract §6) with the exact rejection order of §6.8.
+
+Hand-written rather than pydantic: every failure must become one ``"<field>: <message>"`` string,
+found in table order (presence, type, value) before unknown fields and cross-field checks, and the
+valid records must come out as plain tuples ready to become one array per column. Pydantic models in
+``schemas.py`` describe the same shapes for ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from ingestion.errors import safe_text
+
+FUTURE_SLACK = timedelta(seconds=300)
+MAX_AGE = timedelta(days=400)
+MAX_SPAN = timedelta(seconds=86_400)
+
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_TS_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
+_NIL_UUID = "00000000-0000-0000-0000-000000000000"
+ZONES = frozenset(zoneinfo.available_timezones())
+_MISSING = object()
+
+
+class Reject(Exception):
+    """One record failed: ``field`` and ``message`` form the contract's error string."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(field)
+        self.field = field
+        self.message = message
+
+    def text(self) -> str:
+        return safe_text(f"{self.field}: {self.message}", 300)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One "now" per request (§2) and the time bounds derived from it (§3.4)."""
+
+    now: datetime
+
+    @classmethod
+    def at(cls, now: datetime | None = None) -> Clock:
+        return cls(now or datetime.now(UTC))
+
+    @property
+    def latest(self) -> datetime:
+        return self.now + FUTURE_SLACK
+
+    @property
+    def earliest(self) -> datetime:
+        return self.now - MAX_AGE
+
+    @property
+    def latest_date(self) -> date:
+        return self.now.date() + timedelta(days=1)
+
+    @property
+    def earliest_date(self) -> date:
+        return self.now.date() - MAX_AGE
+
+
+Check = Callable[[Any, str, Clock], Any]
+
+
+def _string(value: Any, name: str) -> str:
+    if type(value) is not str:
+        raise Reject(name, "must be a string")
+    return value
+
+
+def _clean(value: str, name: str) -> str:
+    if "\x00" in value:
+        raise Reject(name, "contains U+0000")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Reject(name, "contains an unpaired surrogate") from None
+    return value
+
+
+def text(lo: int, hi: int, lower: bool = False) -> Check:
+    def check(value: Any, name: str, clock: Clock) -> str:
+        value = _string(value, name)
+        if not lo <= len(value) <= hi:
+            raise Reject(name, f"length must be between {lo} and {hi} characters")
+        value = _clean(value, name)
+        return value.lower() if lower else value
+
+    return check
+
+
+def choice(*allowed: str) -> Check:
+    options = frozenset(allowed)
+    listed = ", ".join(allowed)
+
+    def check(value: Any, name: str, clock: Clock) -> str:
+        if _string(value, name) not in options:
+            raise Reject(name, f"must be one of {listed}")
+        return value
+
+    return check
+
+
+def number(lo: float, hi: float) -> Check:
+    def check(value: Any, name: str, clock: Clock) -> float:
+        kind = type(value)
+        if kind is not float and kind is not int:
+            raise Reject(name, "must be a number")
+        if not lo <= value <= hi:  # also false for inf (JSON 1e400) and huge integers
+            raise Reject(name, f"must be between {lo:g} and {hi:g}")
+        return float(value)
+
+    return check
+
+
+def integer(lo: int, hi: int) -> Check:
+    def check(value: Any, name: str, clock: Clock) -> int:
+        if type(value) is not int:
+            raise Reject(name, "must be an integer")
+        if not lo <= value <= hi:
+            raise Reject(name, f"must be between {lo} and {hi}")
+        return value
+
+    return check
+
+
+def boolean(value: Any, name: str, clock: Clock) -> bool:
+    if type(value) is not bool:
+        raise Reject(name, "must be a boolean")
+    return value
+
+
+def client_id(value: Any, name: str, clock: Clock) -> str:
+    value = _string(value, name)
+    if _UUID_RE.fullmatch(value) is None:
+        raise Reject(name, "must be a UUID in 8-4-4-4-12 hexadecimal form")
+    value = value.lower()
+    if value == _NIL_UUID:
+        raise Reject(name, "must not be the nil UUID")
+    return value
+
+
+def timestamp(value: Any, name: str, clock: Clock) -> datetime:
+    value = _string(value, name)
+    if _TS_RE.fullmatch(value) is None:
+        raise Reject(name, "must be an RFC 3339 timestamp with zone")
+    try:
+        parsed = datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Reject(name, "is not a valid calendar time") from None
+    if parsed > clock.latest:
+        raise Reject(name, "more than 300 s in the future")
+    if parsed < clock.earliest:
+        raise Reject(name, "older than 400 days")
+    return parsed
+
+
+def calendar_date(value: Any, name: str, clock: Clock) -> date:
+    value = _string(value, name)
+    if _DATE_RE.fullmatch(value) is None:
+        raise Reject(name, "must be a date YYYY-MM-DD")
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise Reject(name, "is not a valid calendar date") from None
+    if parsed > clock.latest_date:
+        raise Reject(name, "more than 1 day in the future")
+    if parsed < clock.earliest_date:
+        raise Reject(name, "older than 400 days")
+    return parsed
+
+
+def time_zone(value: Any, name: str, clock: Clock) -> str:
+    value = _string(value, name)
+    if not 1 <= len(value) <= 64:
+        raise Reject(name, "length must be between 1 and 64 characters")
+    if value not in ZONES:
+        raise Reject(name, "unknown time zone")
+    return value
+
+
+_lat = number(-90, 90)
+_lon = number(-180, 180)
+
+
+def geo(value: Any, name: str, clock: Clock) -> tuple[float, float]:
+    if type(value) is not dict:
+        raise Reject(name, "must be an object")
+    coords = []
+    for part, check in (("lat", _lat), ("lon", _lon)):
+        item = value.get(part, _MISSING)
+        if item is _MISSING or item is None:
+            raise Reject(f"{name}.{part}", "is required")
+        coords.append(check(item, f"{name}.{part}", clock))
+    for key in value:
+        if key not in ("lat", "lon"):
+            raise Reject(f"{name}.{_field_name(key)}", "extra field not permitted")
+    return coords[0], coords[1]
+
+
+def _field_name(key: str) -> str:
+    return safe_text(key, 64)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    check: Check
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A stream's record shape: fields in table order, which of them form the column tuple."""
+
+    name: str
+    table: str
+    fields: tuple[Field, ...]
+    aggregate: bool
+    spans: bool = False  # started_at/ended_at cross-field checks apply
+
+    @property
+    def known(self) -> frozenset[str]:
+        return frozenset(f.name for f in self.fields) | {"emp_id"}
+
+
+_SPAN = (
+    Field("client_id", client_id),
+    Field("started_at", timestamp),
+    Field("ended_at", timestamp),
+    Field("tz", time_zone),
+)
+_UPDATED = Field("updated_at", timestamp)
+_SECONDS = integer(0, 86_400)
+
+STREAMS: dict[str, Stream] = {
+    "heartbeats": Stream("heartbeats", "heartbeats", _SPAN + (
+        Field("status", choice("active", "idle", "locked", "offline")),
+        Field("cpu_percent", number(0, 100)),
+        Field("memory_percent", number(0, 100)),
+        Field("process_name", text(0, 256)),
+        Field("window_title", text(0, 1024)),
+        Field("domain", text(1, 253, lower=True), nullable=True),
+        Field("url", text(1, 2048), nullable=True),
+        Field("battery_level", number(0, 100), nullable=True),
+        Field("battery_plugged", boolean, nullable=True),
+        Field("geo", geo, nullable=True),
+    ), aggregate=False, spans=True),
+    "timeline": Stream("timeline", "timeline", _SPAN + (
+        Field("kind", choice("app", "web", "idle", "task")),
+        Field("label", text(0, 1024)),
+        Field("task_id", text(1, 128), nullable=True),
+    ), aggregate=False, spans=True),
+    "website_usage": Stream("website_usage", "website_usage", (
+        Field("client_id", client_id),
+        Field("date", calendar_date),
+        Field("domain", text(1, 253, lower=True)),
+        Field("duration_seconds", _SECONDS),
+        Field("tag", choice("productive", "unproductive", "neutral")),
+        _UPDATED,
+    ), aggregate=True),
+    "productivity": Stream("productivity", "productivity", (
+        Field("client_id", client_id),
+        Field("date", calendar_date),
+        Field("productive_seconds", _SECONDS),
+        Field("unproductive_seconds", _SECONDS),
+        Field("neutral_seconds", _SECONDS),
+        Field("idle_seconds", _SECONDS),
+        Field("score", number(0, 100)),
+        _UPDATED,
+    ), aggregate=True),
+    "wellness": Stream("wellness", "wellness", (
+        Field("client_id", client_id),
+        Field("date", calendar_date),
+        Field("active_seconds", _SECONDS),
+        Field("break_count", integer(0, 1440)),
+        Field("longest_streak_seconds", _SECONDS),
+        Field("overtime_seconds", _SECONDS),
+        _UPDATED,
+    ), aggregate=True),
+}
+
+
+def sha256_hex(value: Any, name: str, clock: Clock) -> str:
+    value = _string(value, name)
+    if _SHA256_RE.fullmatch(value) is None:
+        raise Reject(name, "must be 64 lower-case hexadecimal characters")
+    return value
+
+
+SCREENSHOT_META = Stream("screenshots", "screenshots", (
+    Field("client_id", client_id),
+    Field("captured_at", timestamp),
+    Field("sha256", sha256_hex),
+    Field("width", integer(1, 16_384)),
+    Field("height", integer(1, 16_384)),
+    Field("format", choice("png", "jpeg", "webp")),
+    Field("blurred", boolean),
+), aggregate=False)
+_KNOWN = {name: stream.known for name, stream in (*STREAMS.items(), ("screenshots", SCREENSHOT_META))}
+
+
+def validate_record(stream: Stream, record: Any, clock: Clock) -> list[Any]:
+    """The record's values in field order, or raise :class:`Reject` with the first failure."""
+    if type(record) is not dict:
+        raise Reject("record", "must be an object")
+    values: list[Any] = []
+    append = values.append
+    get = record.get
+    for field in stream.fields:
+        value = get(field.name, _MISSING)
+        if value is None or value is _MISSING:
+            if field.nullable:
+                append(None)
+                continue
+            raise Reject(field.name, "is required" if value is _MISSING else "must not be null")
+        append(field.check(value, field.name, clock))
+    known = _KNOWN[stream.name]
+    for key in record:
+        if key not in known:
+            raise Reject(_field_name(key), "extra field not permitted")
+    if stream.spans:
+        started, ended = values[1], values[2]
+        if ended < started:
+            raise Reject("ended_at", "before started_at")
+        if ended - started > MAX_SPAN:
+            raise Reject("ended_at", "span longer than 86400 s")
+    return values
+
+
+def rejected_client_id(record: Any) -> str | None:
+    """``rejected[].client_id``: the value exactly as sent if it is a valid UUID string (§5.3)."""
+    if type(record) is dict:
+        value = record.get("client_id")
+        if type(value) is str and _UUID_RE.fullmatch(value) is not None and value.lower() != _NIL_UUID:
+            return value
+    return None
+
+
+@dataclass
+class Checked:
+    """Outcome of validating one batch: valid rows (with their indexes) and rejections."""
+
+    rows: list[list[Any]]
+    rejected: list[dict[str, Any]]
+    duplicates: int = 0
+
+
+def validate_batch(stream: Stream, records: Sequence[Any], clock: Clock) -> Checked:
+    """Validate every record, then apply the in-batch rules of §7.2."""
+    rows: list[list[Any]] = []
+    rejected: list[dict[str, Any]] = []
+    for index, record in enumerate(records):
+        try:
+            rows.append(validate_record(stream, record, clock))
+        except Reject as exc:
+            rejected.append({"index": index, "client_id": rejected_client_id(record), "error": exc.text()})
+    before = len(rows)
+    rows = reduce_aggregates(stream, rows) if stream.aggregate else first_occurrences(rows)
+    return Checked(rows, rejected, before - len(rows))
+
+
+def first_occurrences(rows: list[list[Any]]) -> list[list[Any]]:
+    """Append-only: a ``client_id`` seen again later in the batch is a duplicate."""
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            kept.append(row)
+    return kept if len(kept) != len(rows) else rows
+
+
+def reduce_aggregates(stream: Stream, rows: list[list[Any]]) -> list[list[Any]]:
+    """Aggregates: one row per natural key, the latest ``updated_at`` (ties: the later index)."""
+    key_width = 3 if stream.name == "website_usage" else 2  # (client_id,) date[, domain]
+    best: dict[tuple[Any, ...], list[Any]] = {}
+    for row in rows:
+        key = tuple(row[1:key_width])
+        current = best.get(key)
+        if current is None or row[-1] >= current[-1]:
+            best[key] = row
+    return list(best.values()) if len(best) != len(rows) else rows
