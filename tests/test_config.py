@@ -1,0 +1,56 @@
+"""Settings layering and a broken config.json kept aside."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.config import Settings
+from app.paths import resolve_paths
+
+
+def test_defaults_file_and_environment_layer(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path).ensure()
+    paths.config_path.write_text(json.dumps({"emp_id": 7, "ingestion": {"api": {"base_url": "https://a"}}}))
+    settings = Settings(paths, environ={"WFH_AGENT_SERVER_URL": "https://b", "WFH_AGENT_BATCH_SIZE": "5000"})
+    assert settings.get("emp_id") == 7
+    assert settings.get("ingestion.api.base_url") == "https://b"
+    assert settings.get("ingestion.api.auth_header") == "X-Api-Key"
+    assert settings.get("ingestion.batch_size") == 1000, "clamped to the contract's range"
+    assert settings.env_overridden() == {"ingestion.api.base_url", "ingestion.batch_size"}
+
+
+def test_broken_config_is_kept_aside_and_reported(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path).ensure()
+    paths.config_path.write_text("{not json", encoding="utf-8")
+    settings = Settings(paths, environ={})
+    assert settings.get("ingestion.mode") == "api"
+    assert len(settings.problems) == 1 and "kept as config.json.broken-" in settings.problems[0]
+    kept = list(tmp_path.glob("config.json.broken-*"))
+    assert len(kept) == 1 and kept[0].read_text() == "{not json"
+    assert not paths.config_path.exists()
+
+
+def test_save_is_private_and_keeps_env_out(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path).ensure()
+    settings = Settings(paths, environ={"WFH_AGENT_EMP_ID": "99"})
+    settings.set("monitoring.sample_interval", 10)
+    settings.save()
+    saved = json.loads(paths.config_path.read_text())
+    assert saved == {"monitoring": {"sample_interval": 10}}
+    assert paths.config_path.stat().st_mode & 0o777 == 0o600
+    assert Settings(paths, environ={}).get("monitoring.sample_interval") == 10
+
+
+def test_bad_environment_value_is_reported(tmp_path: Path) -> None:
+    settings = Settings(resolve_paths(tmp_path).ensure(), environ={"WFH_AGENT_EMP_ID": "abc"})
+    assert settings.get("emp_id") == 0
+    assert any("WFH_AGENT_EMP_ID" in p for p in settings.problems)
+
+
+def test_two_profiles_do_not_share_files(tmp_path: Path) -> None:
+    a, b = resolve_paths(tmp_path / "a"), resolve_paths(tmp_path / "b")
+    for attr in ("db_path", "config_path", "screenshots_dir", "backups_dir", "key_file"):
+        assert getattr(a, attr) != getattr(b, attr)
+        assert str(getattr(a, attr)).startswith(str(tmp_path / "a"))
+    assert a.log_dir == tmp_path / "a" / "logs" and a.lock_name != b.lock_name
