@@ -79,6 +79,7 @@ class DataService(QObject):
             return analytics
         if metric == "projects":
             return analytics.projects
+        keys: tuple[str, ...]
         if metric == "totals":
             keys = ("total_tasks", "total_duration_seconds", "avg_task_duration", "avg_score")
         elif metric == "productivity":

@@ -164,6 +164,15 @@ def _text(raw: Any) -> str | None:
     return str(raw).replace("\x00", "")
 
 
+def _as_int(raw: Any) -> int:
+    """An id stored as integer, integral real or digit text; anything else raises ValueError."""
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if raw is None or isinstance(raw, bool | float):
+        raise ValueError(f"not an id: {raw!r}")
+    return int(str(raw).strip())
+
+
 def _flag(raw: Any) -> int:
     try:
         return 1 if int(raw or 0) else 0
@@ -296,7 +305,7 @@ def _task_row(conn: sqlite3.Connection, task: dict[str, Any], week_map: dict[int
     task_id = int(task["id"])
     legacy_week = task.get("week_id")
     try:
-        week_id = week_map[int(legacy_week)]
+        week_id = week_map[_as_int(legacy_week)]
     except (TypeError, ValueError, KeyError):
         week_id = _orphan_week(conn, report, week_map)
         report.warnings.append(Warning("tasks", task_id, "week_id", legacy_week,

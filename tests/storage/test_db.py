@@ -1,0 +1,76 @@
+"""Connection factory, write transactions and disk-full handling on real SQLite files."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.errors import DiskFullError
+from app.profile import Profile
+from app.services.cache import CacheService
+from app.services.data_service import DataService
+from app.storage.db import ConnectionFactory, write_transaction
+
+
+def test_one_connection_per_thread(tmp_path: Path) -> None:
+    factory = ConnectionFactory(tmp_path / "f.db")
+    main = factory.get()
+    assert factory.get() is main
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(factory.get()))
+    thread.start()
+    thread.join()
+    assert seen[0] is not main
+    factory.close_all()
+
+
+def test_concurrent_writers_wait_instead_of_failing(profile: Profile) -> None:
+    """Two threads writing at once: BEGIN IMMEDIATE + busy_timeout serialise them, nothing is lost."""
+    errors: list[BaseException] = []
+
+    def writer(tag: str) -> None:
+        conn = profile.db.get()
+        try:
+            for i in range(200):
+                with write_transaction(conn):
+                    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (f"{tag}{i}", "x"))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            profile.db.close_thread()
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert profile.db.get().execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 400
+
+
+def test_rollback_on_error_leaves_nothing(profile: Profile) -> None:
+    conn = profile.db.get()
+    with pytest.raises(RuntimeError), write_transaction(conn):
+        conn.execute("INSERT INTO settings (key, value) VALUES ('half', 'written')")
+        raise RuntimeError("boom")
+    assert conn.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
+    assert not conn.in_transaction
+
+
+def test_disk_full_is_a_clear_error_and_writes_nothing(profile: Profile, qapp: Any) -> None:
+    service = DataService(profile.db, CacheService())
+    week = service.create_week("Full disk")
+    conn = profile.db.get()
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages}")  # the "disk" has no room for one more page
+    big = "x" * 9000
+    with pytest.raises(DiskFullError, match="disk is full"):
+        service.create_tasks(week, [{"feedback": big} for _ in range(50)])
+    conn.execute("PRAGMA max_page_count = 1073741823")
+    assert service.count_week_tasks(week) == 0
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    service.create_task(week, {"feedback": "after space returned"})
+    assert service.count_week_tasks(week) == 1
