@@ -40,5 +40,5 @@ async def authorize(request: Request) -> Identity:
         identity = await authenticate(request, conn)
     wait = state.limiter.take(identity.key_id)
     if wait:
-        raise ApiError(429, "rate_limited", "per-key rate limit reached", retry_after=wait)
+        raise ApiError(429, "rate_limited", retry_after=wait)
     return identity
