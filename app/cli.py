@@ -20,6 +20,9 @@ from app.version import __version__
 COMMAND_MODULES = [
     "app.commands.db_info",
     "app.commands.import_legacy",
+    "app.commands.monitor",
+    "app.commands.consent",
+    "app.commands.activity",
 ]
 
 EXIT_USER_ERROR = 2

@@ -53,7 +53,21 @@ DEFAULTS: dict[str, Any] = {
         "idle_threshold": 180,
         "screenshot_interval": 600,
         "screenshots_enabled": True,
+        "screenshot_jitter": 0.2,          # ± fraction of screenshot_interval
+        "screenshot_monitors": "primary",  # primary | all
+        "screenshot_format": "auto",       # auto (PNG for text-heavy screens, else WebP) | png | webp | jpeg
+        "screenshot_quality": 70,          # WebP/JPEG quality 1-100
+        "screenshot_blur": 0,              # Gaussian blur radius in pixels, 0 = off
+        "screenshot_downscale": 1.0,       # scale factor 0.1-1.0
+        "screenshot_retention_days": 30,
+        "screenshot_max_disk_mb": 1024,
+        "aggregate_interval": 60,          # seconds between aggregate recomputations
         "workday_hours": 8,
+        "exclusions": {
+            "apps": [r"^(keepassxc|keepass|1password|bitwarden|enpass)(\.exe)?$"],
+            "titles": [r"(?i)private browsing|incognito|inprivate"],
+        },
+        "rules": None,                     # None = the shipped defaults (app.monitor.categorize)
     },
     "retention": {
         "heartbeats_days": 90,

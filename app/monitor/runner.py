@@ -1,0 +1,300 @@
+"""The monitoring loop without Qt: sample → merge → outbox, screenshots, aggregates, pause.
+
+``MonitorRunner.run()`` blocks the calling thread until ``request_stop()``; the headless CLI runs
+it on the main thread, the GUI's ``MonitorAgent`` on a worker thread. Requests from other
+threads (pause, resume, stop, reload) are queued and applied by the loop itself, because the
+database connection and the mss handle belong to the loop's thread. Stopping closes the open
+span, writes it and recomputes the touched days' aggregates.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from app.errors import WfhError
+from app.monitor import consent
+from app.monitor.aggregates import TimelineBuilder
+from app.monitor.categorize import DEFAULT_RULES, categorize, is_excluded
+from app.monitor.sampler import Sampler
+from app.monitor.screenshots import ScreenshotTaker, next_delay
+from app.monitor.spans import Sample, Span, SpanMerger
+from app.monitor.store import MonitorStore
+from app.monitor.timeutil import days_touched, local_zone_name, ms_to_iso
+
+log = logging.getLogger(__name__)
+
+CONSENT_HOWTO = ("monitoring needs consent first: run `wfh-agent --data-dir DIR consent --accept` "
+                 "(prints what is captured and records consent), or accept it in the app.")
+
+
+class NoConsentError(WfhError):
+    """Monitoring was started before the user accepted the consent text."""
+
+
+class MonitorEvents:
+    """Callbacks of the runner (called on the loop's thread). Override what you need."""
+
+    def state_changed(self, state: str, detail: str) -> None: ...
+    def idle_returned(self, start_ms: int, end_ms: int) -> None: ...
+    def spans_written(self, count: int) -> None: ...
+    def screenshot_taken(self, row: dict[str, Any]) -> None: ...
+    def warning(self, message: str) -> None: ...
+
+
+@dataclass
+class _Request:
+    kind: str
+    seconds: float | None = None
+
+
+class MonitorRunner:
+    """One profile's monitoring loop; states: ``running``, ``paused``, ``stopped``."""
+
+    def __init__(
+        self,
+        profile: Any,
+        *,
+        events: MonitorEvents | None = None,
+        display: str | None = None,
+        window_backend: Any = None,
+        idle_backend: Any = None,
+        screenshot_taker: ScreenshotTaker | None = None,
+        wall: Callable[[], float] = time.time,
+        mono: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.profile = profile
+        self.events = events or MonitorEvents()
+        self.display = display
+        self._window_backend = window_backend
+        self._idle_backend = idle_backend
+        self._screens = screenshot_taker
+        self._wall, self._mono = wall, mono
+        self._requests: list[_Request] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.state = "stopped"
+        self.paused_until_ms: int | None = None
+        self._paused_until_mono: float | None = None
+        self._load_settings()
+
+    # ---- requests from any thread ------------------------------------------------------
+    def request_stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def request_pause(self, seconds: float | None) -> None:
+        """Pause for ``seconds`` (15 min, 1 h …) or, with None, until ``request_resume``."""
+        self._push(_Request("pause", seconds))
+
+    def request_resume(self) -> None:
+        self._push(_Request("resume"))
+
+    def request_reload(self) -> None:
+        self._push(_Request("reload"))
+
+    def _push(self, request: _Request) -> None:
+        with self._lock:
+            self._requests.append(request)
+        self._wake.set()
+
+    # ---- loop ----------------------------------------------------------------------------
+    def run(self, duration: float | None = None) -> None:
+        self.start()
+        deadline = None if duration is None else self._mono() + duration
+        next_tick = self._mono()
+        try:
+            while not self._stop.is_set():
+                self._apply_requests()
+                now = self._mono()
+                if deadline is not None and now >= deadline:
+                    break
+                if now >= next_tick:
+                    self.tick()
+                    next_tick += self.interval
+                    if next_tick <= self._mono():
+                        next_tick = self._mono() + self.interval
+                timeout = next_tick - self._mono()
+                if deadline is not None:
+                    timeout = min(timeout, deadline - self._mono())
+                self._wake.wait(max(0.0, timeout))
+                self._wake.clear()
+        finally:
+            self.stop()
+
+    def start(self) -> None:
+        self.store = MonitorStore(self.profile.db)
+        if not consent.has_consent(self.store.conn):
+            raise NoConsentError(CONSENT_HOWTO)
+        if self._window_backend is None:
+            from app.monitor import window
+
+            self._window_backend = window.create(self.display)
+        if self._idle_backend is None:
+            from app.monitor import idle
+
+            self._idle_backend = idle.create(self.display)
+        self.sampler = Sampler(self._window_backend, self._idle_backend, idle_threshold=self.idle_threshold,
+                               tz=self.tz, wall=self._wall, mono=self._mono)
+        if self._screens is None:
+            self._screens = ScreenshotTaker(self.profile.paths.data_dir, self.store, display=self.display)
+        self._next_shot = self._mono() + next_delay(self.shot_interval, self.jitter)
+        self._next_aggregate = self._mono() + self.aggregate_interval
+        self._away_since_ms: int | None = None
+        self._shot_failed_logged = False
+        self._set_state("running", "")
+
+    def stop(self) -> None:
+        if self.state == "stopped":
+            return
+        try:
+            self._commit(self.merger.flush())
+            self._commit_timeline(self.timeline.flush())
+            self._update_aggregates()
+        finally:
+            for backend in (self._window_backend, self._idle_backend, self._screens):
+                if backend is not None:
+                    backend.close()
+            self._set_state("stopped", "")
+
+    def tick(self) -> Sample | None:
+        if self._paused_until_mono is not None:
+            if self._mono() < self._paused_until_mono:
+                return None
+            self._resume()
+        if self.state == "paused":
+            return None
+        sample = self.sampler.tick()
+        excluded = bool(sample.process_name or sample.window_title) and is_excluded(
+            self.exclusions, sample.process_name, sample.window_title)
+        if excluded:
+            sample.window_title, sample.url = "", None
+        self._track_away(sample)
+        self._commit(self.merger.push(sample))
+        now = self._mono()
+        if self.screenshots_enabled and now >= self._next_shot:
+            self._next_shot = now + next_delay(self.shot_interval, self.jitter)
+            if sample.status == "active" and not excluded:
+                self._take_screenshot(sample)
+        if now >= self._next_aggregate:
+            self._next_aggregate = now + self.aggregate_interval
+            self._update_aggregates()
+        return sample
+
+    # ---- internals -------------------------------------------------------------------------
+    def _load_settings(self) -> None:
+        mon = self.profile.settings.get("monitoring", {}) or {}
+        self.settings = mon
+        self.interval = max(0.2, float(mon.get("sample_interval", 5)))
+        self.idle_threshold = max(1.0, float(mon.get("idle_threshold", 180)))
+        self.shot_interval = max(5.0, float(mon.get("screenshot_interval", 600)))
+        self.jitter = float(mon.get("screenshot_jitter", 0.2))
+        self.screenshots_enabled = bool(mon.get("screenshots_enabled", True))
+        self.aggregate_interval = max(1.0, float(mon.get("aggregate_interval", 60)))
+        self.workday_hours = float(mon.get("workday_hours", 8))
+        self.rules = mon.get("rules") or DEFAULT_RULES
+        self.exclusions = mon.get("exclusions") or {}
+        self.tz = local_zone_name()
+        self.zone = ZoneInfo(self.tz)
+        self.merger = SpanMerger(self.interval, hold_seconds=self.idle_threshold + self.interval)
+        self.timeline = TimelineBuilder()
+        self._dirty_days: set[date] = set()
+
+    def _apply_requests(self) -> None:
+        with self._lock:
+            requests, self._requests = self._requests, []
+        for request in requests:
+            if request.kind == "pause":
+                self._pause(request.seconds)
+            elif request.kind == "resume":
+                self._resume()
+            elif request.kind == "reload":
+                self._commit(self.merger.flush())
+                self._commit_timeline(self.timeline.flush())
+                self.profile.settings = type(self.profile.settings)(self.profile.paths)
+                self._load_settings()
+                self.sampler.idle_threshold, self.sampler.tz = self.idle_threshold, self.tz
+
+    def _pause(self, seconds: float | None) -> None:
+        self._commit(self.merger.flush())
+        self._commit_timeline(self.timeline.flush())
+        self._away_since_ms = None
+        if seconds is None:
+            self._paused_until_mono, self.paused_until_ms = None, None
+            detail = "until resumed"
+        else:
+            self._paused_until_mono = self._mono() + seconds
+            self.paused_until_ms = int((self._wall() + seconds) * 1000)
+            detail = f"until {ms_to_iso(self.paused_until_ms)}"
+        self._set_state("paused", detail)
+
+    def _resume(self) -> None:
+        self._paused_until_mono, self.paused_until_ms = None, None
+        if self.state == "paused":
+            self._set_state("running", "")
+
+    def _set_state(self, state: str, detail: str) -> None:
+        self.state = state
+        self.events.state_changed(state, detail)
+
+    def _track_away(self, sample: Sample) -> None:
+        now_ms = int(sample.wall * 1000)
+        if sample.status in ("idle", "locked"):
+            if self._away_since_ms is None:
+                self._away_since_ms = now_ms - int(sample.idle_seconds * 1000)
+        elif self._away_since_ms is not None:
+            start, self._away_since_ms = self._away_since_ms, None
+            if now_ms - start >= self.idle_threshold * 1000:
+                self.events.idle_returned(start, now_ms)
+
+    def _commit(self, spans: list[Span]) -> None:
+        if not spans:
+            return
+        for span in spans:
+            if span.status == "active":
+                span.category, span.category_name = categorize(
+                    self.rules, span.process_name, span.window_title, span.domain)
+            self._dirty_days.update(days_touched(span.start_ms, span.end_ms, self.zone))
+        if self.store.write_spans(spans):
+            self.events.spans_written(len(spans))
+        else:
+            self.events.warning("The disk is full: activity is not being saved. Free some space.")
+        entries = []
+        for span in spans:
+            entries.extend(self.timeline.push(span))
+        self._commit_timeline(entries)
+
+    def _commit_timeline(self, entries: list[Any]) -> None:
+        if entries:
+            self.store.write_timeline(entries)
+
+    def _update_aggregates(self) -> None:
+        days, self._dirty_days = sorted(self._dirty_days), set()
+        for day in days:
+            if self.store.update_day(day, self.zone, workday_hours=self.workday_hours) is None:
+                self.events.warning("The disk is full: daily totals were not updated.")
+
+    def _take_screenshot(self, sample: Sample) -> None:
+        assert self._screens is not None
+        try:
+            row = self._screens.take(int(sample.wall * 1000), self.settings)
+        except Exception as exc:  # noqa: BLE001 - no display, mss/Pillow failure: skip this one
+            if not self._shot_failed_logged:
+                log.warning("screenshot failed: %s", exc)
+                self._shot_failed_logged = True
+            self.store.bump("screenshot_failures")
+            return
+        if row is None:
+            self.events.warning("The disk is full: a screenshot was skipped. Free some space.")
+            return
+        self.events.screenshot_taken(row)
+        self._screens.apply_retention(int(sample.wall * 1000),
+                                      float(self.settings.get("screenshot_retention_days", 30)),
+                                      float(self.settings.get("screenshot_max_disk_mb", 1024)))
