@@ -1,0 +1,45 @@
+"""The services one running window uses, opened together and closed together.
+
+Tests and the benchmark build the same object as the real app, so they exercise real parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.profile import Profile
+from app.services.cache import CacheMetrics, CacheService
+from app.services.data_service import DataService
+from app.ui.state import UiState
+
+
+@dataclass
+class AppContext:
+    profile: Profile
+    cache: CacheService
+    data: DataService
+    metrics: CacheMetrics
+    state: UiState
+
+    @classmethod
+    def open(cls, data_dir: str | Path | None) -> AppContext:
+        """Open the profile (migrating its DB) and build the services on the calling (GUI) thread."""
+        return cls.for_profile(Profile.open(data_dir))
+
+    @classmethod
+    def for_profile(cls, profile: Profile) -> AppContext:
+        cache = CacheService()
+        data = DataService(profile.db, cache)
+        return cls(
+            profile=profile,
+            cache=cache,
+            data=data,
+            metrics=CacheMetrics(cache),
+            state=UiState.load(profile.paths.data_dir),
+        )
+
+    def close(self) -> None:
+        self.state.save()
+        self.cache.cleanup_timer.stop()
+        self.profile.close()

@@ -1,0 +1,1 @@
+"""Statistics of the selected week: figures, time-per-project chart and table."""

@@ -1,0 +1,155 @@
+"""Statistics of one week from ``get_week_analytics``; refreshed when ``statisticsUpdated`` names it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import NotFoundError
+from app.services.data_service import DataService
+from app.services.models import ProjectTotal, WeekAnalytics
+from app.services.timeparse import format_duration
+from app.ui.stats.chart import ProjectTimeChart
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+FIGURES = (
+    ("total", "Total time"), ("tasks", "Tasks"), ("avg_duration", "Average duration"), ("avg_score", "Average score"),
+    ("productivity", "Productivity score"), ("on_time", "Within time limit"), ("bonus", "Bonus"),
+)
+
+
+class ProjectTableModel(QAbstractTableModel):
+    HEADERS = ("Project", "Time", "Tasks", "Share")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._projects: tuple[ProjectTotal, ...] = ()
+        self._total = 0
+
+    def set_projects(self, projects: tuple[ProjectTotal, ...]) -> None:
+        self.beginResetModel()  # a handful of rows, replaced together with the chart
+        self._projects = projects
+        self._total = sum(p.duration_seconds for p in projects)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._projects)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        project = self._projects[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            share = project.duration_seconds / self._total * 100 if self._total else 0.0
+            return (project.project_name, format_duration(project.duration_seconds),
+                    str(project.task_count), f"{share:.1f} %")[index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+
+class StatisticsView(QWidget):
+    def __init__(self, data_service: DataService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self.week_id: int | None = None
+        self.analytics: WeekAnalytics | None = None
+        self.values: dict[str, QLabel] = {}
+        figures = QGridLayout()
+        for position, (key, caption) in enumerate(FIGURES):
+            figures.addWidget(self._figure(key, caption), position // 4, position % 4)
+        self.chart = ProjectTimeChart()
+        self.project_model = ProjectTableModel()
+        self.project_table = QTableView()
+        self.project_table.setModel(self.project_model)
+        self.project_table.verticalHeader().hide()
+        self.project_table.setAlternatingRowColors(True)
+        self.project_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("statsSplitter")
+        self.splitter.addWidget(self.chart)
+        self.splitter.addWidget(self.project_table)
+        self.splitter.setSizes([600, 400])
+        layout = QVBoxLayout(self)
+        layout.addLayout(figures)
+        layout.addWidget(self.splitter, 1)
+        self._connect_signals()
+        self.show_week(None)
+
+    def _figure(self, key: str, caption: str) -> QFrame:
+        frame = QFrame()
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        box = QVBoxLayout(frame)
+        title = QLabel(caption)
+        title.setStyleSheet("color: palette(placeholder-text);")
+        value = QLabel("–")
+        value.setObjectName(f"stat_{key}")
+        font = value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        value.setFont(font)
+        box.addWidget(title)
+        box.addWidget(value)
+        self.values[key] = value
+        return frame
+
+    def _connect_signals(self) -> None:
+        self._data.statisticsUpdated.connect(self._on_statistics_updated)
+        self._data.weekUpdated.connect(self._on_statistics_updated)
+        self._data.dataReset.connect(lambda: self.show_week(self.week_id))
+
+    @Slot(int)
+    def _on_statistics_updated(self, week_id: int) -> None:
+        if week_id == self.week_id:
+            self.show_week(week_id)
+
+    def show_week(self, week_id: int | None) -> None:
+        self.week_id = week_id or None
+        try:
+            self.analytics = self._data.get_week_analytics(self.week_id) if self.week_id else None
+        except NotFoundError:
+            self.week_id, self.analytics = None, None
+        a = self.analytics
+        if a is None:
+            for label in self.values.values():
+                label.setText("–")
+            self.project_model.set_projects(())
+            self.chart.show_projects(())
+            return
+        self.values["total"].setText(format_duration(a.total_duration_seconds))
+        self.values["tasks"].setText(f"{a.total_tasks:,}")
+        self.values["avg_duration"].setText(format_duration(round(a.avg_task_duration)))
+        self.values["avg_score"].setText(f"{a.avg_score:.1f}")
+        self.values["productivity"].setText(f"{a.productivity_score:.1f}")
+        self.values["on_time"].setText(f"{a.on_time_tasks:,} of {a.total_tasks:,}")
+        self.values["bonus"].setText(self._bonus_text(a))
+        self.project_model.set_projects(a.projects)
+        self.chart.show_projects(a.projects)
+
+    @staticmethod
+    def _bonus_text(a: WeekAnalytics) -> str:
+        if not a.is_bonus_week:
+            return "not a bonus week"
+        if a.bonus_eligible_seconds <= 0:
+            missing = max(0, a.bonus_threshold_seconds - a.total_duration_seconds)
+            return f"{format_duration(missing)} to go"
+        return f"{a.bonus_amount:,.2f} for {format_duration(a.bonus_eligible_seconds)}"

@@ -1,0 +1,1 @@
+"""Task table of the selected week: model, filter/sort proxy, dialog and panel."""

@@ -1,0 +1,236 @@
+"""Table model over one week's tasks, loaded in pages and kept current from DataService signals.
+
+Rows mirror the week's newest-first order, so the next page's offset is simply the number of
+rows held. Changes arrive as ``taskCreated/taskUpdated/taskDeleted`` and touch only their row:
+an edit emits ``dataChanged`` for one row, never ``modelReset``. Only switching weeks or a bulk
+change (``dataReset``) resets the model.
+
+Signals: weekLoaded(int week_id) after the first page of a week is in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QColor
+
+from app.errors import NotFoundError
+from app.services.data_service import DataService
+from app.services.models import Task
+from app.services.timeparse import format_duration
+from app.ui.tasks.columns import COLUMNS, DURATION_COLUMN
+
+TaskRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2
+OVER_LIMIT_COLOUR = QColor(224, 64, 64, 90)
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_NUMERIC = {"duration", "time_limit", "score"}
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _order_key(task: Task) -> tuple[str, int]:
+    return (task.created_at, task.id)
+
+
+class TaskTableModel(QAbstractTableModel):
+    weekLoaded = Signal(int)
+
+    PAGE_SIZE = 250
+
+    def __init__(self, data_service: DataService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self.week_id: int | None = None
+        self._rows: list[Task] = []
+        self._row_of: dict[int, int] | None = None
+        self._total = 0
+        self._live: tuple[int, int] | None = None  # (task id, running seconds) of the timer
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self._data.taskCreated.connect(self._on_task_created)
+        self._data.taskUpdated.connect(self._on_task_updated)
+        self._data.taskDeleted.connect(self._on_task_deleted)
+        self._data.weekDeleted.connect(self._on_week_deleted)
+        self._data.dataReset.connect(self.reload)
+
+    # ---- loading -------------------------------------------------------------------------
+    def load_week(self, week_id: int | None) -> None:
+        """Show ``week_id`` (or nothing): one reset, then only the first page is read."""
+        self.beginResetModel()
+        self.week_id = week_id
+        self._rows = []
+        self._row_of = None
+        self._total = 0
+        if week_id is not None:
+            try:
+                self._total = self._data.count_week_tasks(week_id)
+                self._rows = list(self._data.get_week_tasks(week_id, self.PAGE_SIZE, 0))
+            except NotFoundError:
+                self.week_id = None
+        self.endResetModel()
+        if self.week_id is not None:
+            self.weekLoaded.emit(self.week_id)
+
+    @Slot()
+    def reload(self) -> None:
+        self.load_week(self.week_id)
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self.week_id is not None and len(self._rows) < self._total
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        assert self.week_id is not None
+        page = self._data.get_week_tasks(self.week_id, self.PAGE_SIZE, len(self._rows))
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self._row_of = None
+        self.endInsertRows()
+
+    def fetch_all(self) -> None:
+        """Load the remaining pages (filtering and sorting must see every task)."""
+        while self.canFetchMore():
+            self.fetchMore()
+
+    # ---- Qt model API --------------------------------------------------------------------
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section].header
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        task = self._rows[index.row()]
+        column = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == DURATION_COLUMN and self._is_live(task):
+                return "▶ " + format_duration(self.effective_duration(task))
+            return column.display(task)
+        if role == SortRole:
+            if index.column() == DURATION_COLUMN:
+                return self.effective_duration(task)
+            return column.sort_key(task)
+        if role == TaskRole:
+            return task
+        if role == Qt.ItemDataRole.BackgroundRole and self.is_over_limit(task):
+            return OVER_LIMIT_COLOUR
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.key in _NUMERIC:
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if self.is_over_limit(task):
+                return f"Over its time limit of {task.time_limit_display}"
+            if column.key == "feedback" and task.feedback:
+                return task.feedback
+        return None
+
+    # ---- lookups -------------------------------------------------------------------------
+    def task_at(self, row: int) -> Task:
+        return self._rows[row]
+
+    def row_of(self, task_id: int) -> int | None:
+        if self._row_of is None:
+            self._row_of = {task.id: row for row, task in enumerate(self._rows)}
+        return self._row_of.get(task_id)
+
+    def total_count(self) -> int:
+        return self._total
+
+    def project_names(self) -> list[str]:
+        return sorted({t.project_name for t in self._rows if t.project_name})
+
+    def effective_duration(self, task: Task) -> int:
+        if self._is_live(task):
+            assert self._live is not None
+            return task.duration_seconds + self._live[1]
+        return task.duration_seconds
+
+    def is_over_limit(self, task: Task) -> bool:
+        return task.time_limit_seconds > 0 and self.effective_duration(task) > task.time_limit_seconds
+
+    def _is_live(self, task: Task) -> bool:
+        return self._live is not None and self._live[0] == task.id
+
+    # ---- live timer ----------------------------------------------------------------------
+    def set_live_elapsed(self, task_id: int | None, seconds: int = 0) -> None:
+        """Show a running timer's seconds on top of the task's stored duration (None clears)."""
+        old = self._live[0] if self._live else None
+        self._live = None if task_id is None else (task_id, seconds)
+        for changed in {old, task_id} - {None}:
+            assert changed is not None
+            self._emit_row_changed(changed)
+
+    # ---- DataService signals -------------------------------------------------------------
+    @Slot(int)
+    def _on_task_created(self, task_id: int) -> None:
+        if self.week_id is None:
+            return
+        try:
+            task = self._data.get_task(task_id)
+        except NotFoundError:
+            return
+        if task.week_id == self.week_id:
+            self._insert_in_order(task)
+
+    @Slot(int)
+    def _on_task_updated(self, task_id: int) -> None:
+        row = self.row_of(task_id)
+        try:
+            task = self._data.get_task(task_id)
+        except NotFoundError:
+            task = None
+        if row is not None and (task is None or task.week_id != self.week_id):
+            self._remove_row(row)
+        elif row is not None and task is not None:
+            self._rows[row] = task
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        elif task is not None and task.week_id == self.week_id:
+            self._insert_in_order(task)
+
+    @Slot(int)
+    def _on_task_deleted(self, task_id: int) -> None:
+        row = self.row_of(task_id)
+        if row is not None:
+            self._remove_row(row)
+
+    @Slot(int)
+    def _on_week_deleted(self, week_id: int) -> None:
+        if week_id == self.week_id:
+            self.load_week(None)
+
+    def _insert_in_order(self, task: Task) -> None:
+        key = _order_key(task)
+        position = next((i for i, row in enumerate(self._rows) if _order_key(row) < key), len(self._rows))
+        self._total += 1
+        if position == len(self._rows) and len(self._rows) < self._total - 1:
+            return  # belongs to a page not loaded yet; fetchMore will bring it
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.insert(position, task)
+        self._row_of = None
+        self.endInsertRows()
+
+    def _remove_row(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._rows[row]
+        self._row_of = None
+        self._total = max(0, self._total - 1)
+        self.endRemoveRows()
+
+    def _emit_row_changed(self, task_id: int) -> None:
+        row = self.row_of(task_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))

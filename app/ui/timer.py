@@ -1,0 +1,186 @@
+"""The one running timer: start/stop on a task, ticks, persistence, time-limit warning.
+
+Elapsed time is measured with the clock's monotonic time; the wall clock is only used for what
+is saved (``TimerStore``) so a crash can be recovered. The clock is injectable so tests advance
+time instantly and call ``tick()`` themselves.
+
+Signals:
+  timerStarted(int task_id), timerStopped(int task_id, int elapsed_seconds),
+  timerTicked(int task_id, int elapsed_seconds), timeLimitExceeded(int task_id, str limit_text)
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from app.errors import NotFoundError
+from app.services.data_service import DataService
+from app.ui.timer_store import RunningTimer, TimerStore
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float: ...
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class TimerController(QObject):
+    timerStarted = Signal(int)
+    timerStopped = Signal(int, int)
+    timerTicked = Signal(int, int)
+    timeLimitExceeded = Signal(int, str)
+
+    TICK_MS = 1000
+    PERSIST_EVERY_SECONDS = 5
+
+    def __init__(self, data_service: DataService, store: TimerStore, clock: Clock | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self._store = store
+        self._clock = clock or SystemClock()
+        self._task_id: int | None = None
+        self._offset = 0            # seconds carried over (a resumed timer)
+        self._started_mono = 0.0
+        self._started_wall = ""
+        self._last_persist = 0.0
+        self._warned = False
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(self.TICK_MS)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self._ticker.timeout.connect(self.tick)
+        self._data.taskDeleted.connect(self._on_task_deleted)
+
+    # ---- state ---------------------------------------------------------------------------
+    @property
+    def running_task_id(self) -> int | None:
+        return self._task_id
+
+    def is_running(self) -> bool:
+        return self._task_id is not None
+
+    def elapsed(self) -> int:
+        if self._task_id is None:
+            return 0
+        return self._offset + max(0, int(self._clock.monotonic() - self._started_mono))
+
+    # ---- control -------------------------------------------------------------------------
+    def toggle(self, task_id: int) -> None:
+        """Stop if this task's timer runs; otherwise start it (stopping any other first)."""
+        if self._task_id == task_id:
+            self.stop()
+        else:
+            self.start(task_id)
+
+    def start(self, task_id: int, offset_seconds: int = 0) -> None:
+        if self._task_id is not None:
+            self.stop()
+        self._data.start_timer(task_id)  # raises NotFoundError for a task that is gone
+        self._task_id = task_id
+        self._offset = offset_seconds
+        self._started_mono = self._clock.monotonic()
+        self._started_wall = _iso(self._clock.now())
+        self._warned = False
+        self._persist()
+        self._ticker.start()
+        self.timerStarted.emit(task_id)
+        self._check_limit(self.elapsed())
+
+    def stop(self) -> int:
+        """Add the elapsed time to the task (``timer_stop`` event) and forget the running timer."""
+        if self._task_id is None:
+            return 0
+        task_id, elapsed = self._task_id, self.elapsed()
+        self._ticker.stop()
+        self._task_id = None
+        try:
+            self._data.stop_timer(task_id, elapsed)
+        except NotFoundError:
+            pass  # the task was deleted while its timer ran; nothing left to add the time to
+        self._store.clear()
+        self.timerStopped.emit(task_id, elapsed)
+        return elapsed
+
+    @Slot()
+    def tick(self) -> None:
+        if self._task_id is None:
+            return
+        elapsed = self.elapsed()
+        now = self._clock.monotonic()
+        if now - self._last_persist >= self.PERSIST_EVERY_SECONDS:
+            self._persist()
+        self.timerTicked.emit(self._task_id, elapsed)
+        self._check_limit(elapsed)
+
+    def _persist(self) -> None:
+        assert self._task_id is not None
+        self._last_persist = self._clock.monotonic()
+        self._store.save(RunningTimer(self._task_id, self._started_wall, _iso(self._clock.now()), self.elapsed()))
+
+    def _check_limit(self, elapsed: int) -> None:
+        if self._warned or self._task_id is None:
+            return
+        try:
+            task = self._data.get_task(self._task_id)
+        except NotFoundError:
+            return
+        if task.time_limit_seconds > 0 and task.duration_seconds + elapsed > task.time_limit_seconds:
+            self._warned = True
+            self.timeLimitExceeded.emit(task.id, task.time_limit_display)
+
+    @Slot(int)
+    def _on_task_deleted(self, task_id: int) -> None:
+        if task_id == self._task_id:
+            self._ticker.stop()
+            self._task_id = None
+            self._store.clear()
+            self.timerStopped.emit(task_id, 0)
+
+    # ---- crash recovery ------------------------------------------------------------------
+    def pending_recovery(self) -> RunningTimer | None:
+        """A timer saved by a run that ended without stopping it (crash, kill -9, power loss)."""
+        return None if self._task_id is not None else self._store.load()
+
+    def seconds_until_now(self, saved: RunningTimer) -> int:
+        """The saved time plus the gap since it was last seen (for "resume")."""
+        gap = (self._clock.now() - _parse_iso(saved.last_seen)).total_seconds()
+        return saved.elapsed_seconds + max(0, int(gap))
+
+    def resume(self, saved: RunningTimer) -> None:
+        """Keep counting as if the app had never stopped (the gap is counted)."""
+        self._store.clear()
+        self.start(saved.task_id, offset_seconds=self.seconds_until_now(saved))
+
+    def stop_at_last_known(self, saved: RunningTimer) -> None:
+        """Add only the time seen before the app ended."""
+        self._store.clear()
+        try:
+            self._data.stop_timer(saved.task_id, saved.elapsed_seconds)
+        except NotFoundError:
+            return
+        self.timerStopped.emit(saved.task_id, saved.elapsed_seconds)
+
+    def discard(self, _saved: RunningTimer) -> None:
+        self._store.clear()

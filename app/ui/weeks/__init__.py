@@ -1,0 +1,1 @@
+"""The list of weeks and the week dialog."""

@@ -1,0 +1,176 @@
+"""Create or edit a week with every seed-002 field; saves only when DataService accepts it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ValidationError
+from app.services.data_service import DataService
+from app.services.models import Week
+from app.services.timeparse import format_duration
+from app.ui.form_errors import ERROR_STYLE, FieldErrors
+
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class WeekDialog(QDialog):
+    """Signals: saved(int week_id) after the week was written."""
+
+    saved = Signal(int)
+
+    def __init__(self, data_service: DataService, week: Week | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self._week = week
+        self.setWindowTitle("Edit week" if week else "New week")
+        self.errors = FieldErrors()
+        self.label_edit = QLineEdit()
+        self.label_edit.setPlaceholderText("e.g. 2026-W48")
+        self.start_day = self._day_combo()
+        self.start_hour = self._hour_spin()
+        self.end_day = self._day_combo()
+        self.end_hour = self._hour_spin()
+        self.custom_duration = QCheckBox("Custom duration (not a plain Monday–Sunday week)")
+        self.bonus_week = QCheckBox("Bonus week")
+        self.bonus_rate = QDoubleSpinBox()
+        self.bonus_rate.setRange(0, 1_000_000)
+        self.bonus_rate.setDecimals(2)
+        self.bonus_rate.setSuffix(" per hour")
+        self.bonus_threshold = QLineEdit()
+        self.bonus_threshold.setPlaceholderText("HH:MM:SS worked before the bonus applies")
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(70)
+        self.general_error = QLabel()
+        self.general_error.setStyleSheet(ERROR_STYLE)
+        self.general_error.setWordWrap(True)
+        self.general_error.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self._build_layout()
+        self._fill(week)
+        self._connect_signals()
+
+    @staticmethod
+    def _day_combo() -> QComboBox:
+        combo = QComboBox()
+        combo.addItems(DAYS)
+        return combo
+
+    @staticmethod
+    def _hour_spin() -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(0, 23)
+        spin.setSuffix(":00")
+        return spin
+
+    def _build_layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Label", self.label_edit)
+        form.addRow("", self.errors.make_label("week_label", self.label_edit))
+        form.addRow("Starts", self._pair(self.start_day, self.start_hour))
+        form.addRow("Ends", self._pair(self.end_day, self.end_hour))
+        form.addRow("", self.custom_duration)
+        form.addRow("", self.bonus_week)
+        form.addRow("Bonus rate", self.bonus_rate)
+        form.addRow("", self.errors.make_label("bonus_rate", self.bonus_rate))
+        form.addRow("Bonus threshold", self.bonus_threshold)
+        form.addRow("", self.errors.make_label("bonus_threshold", self.bonus_threshold))
+        form.addRow("Notes", self.notes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+
+    @staticmethod
+    def _pair(left: QWidget, right: QWidget) -> QWidget:
+        from PySide6.QtWidgets import QHBoxLayout
+
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(left, 2)
+        row.addWidget(right, 1)
+        return box
+
+    def _fill(self, week: Week | None) -> None:
+        if week is None:
+            self.end_day.setCurrentIndex(6)
+            self.end_hour.setValue(23)
+        else:
+            self.label_edit.setText(week.week_label)
+            self.start_day.setCurrentIndex(week.week_start_day)
+            self.start_hour.setValue(week.week_start_hour)
+            self.end_day.setCurrentIndex(week.week_end_day)
+            self.end_hour.setValue(week.week_end_hour)
+            self.custom_duration.setChecked(bool(week.is_custom_duration))
+            self.bonus_week.setChecked(bool(week.is_bonus_week))
+            self.bonus_rate.setValue(week.bonus_rate)
+            self.bonus_threshold.setText(format_duration(week.bonus_threshold_seconds))
+            self.notes.setPlainText(week.notes)
+        self._update_bonus_enabled()
+
+    def _connect_signals(self) -> None:
+        self.buttons.accepted.connect(self.try_save)
+        self.buttons.rejected.connect(self.reject)
+        self.bonus_week.toggled.connect(self._update_bonus_enabled)
+        self.label_edit.textEdited.connect(lambda _t: self.errors.clear("week_label"))
+        self.bonus_threshold.textEdited.connect(lambda _t: self.errors.clear("bonus_threshold"))
+
+    def _update_bonus_enabled(self) -> None:
+        enabled = self.bonus_week.isChecked()
+        self.bonus_rate.setEnabled(enabled)
+        self.bonus_threshold.setEnabled(enabled)
+
+    def values(self) -> dict[str, Any]:
+        threshold: Any = self.bonus_threshold.text().strip() or 0
+        return {
+            "week_label": self.label_edit.text(),
+            "week_start_day": self.start_day.currentIndex(),
+            "week_start_hour": self.start_hour.value(),
+            "week_end_day": self.end_day.currentIndex(),
+            "week_end_hour": self.end_hour.value(),
+            "is_custom_duration": int(self.custom_duration.isChecked()),
+            "is_bonus_week": int(self.bonus_week.isChecked()),
+            "bonus_rate": float(self.bonus_rate.value()),
+            "bonus_threshold_seconds": threshold,
+            "notes": self.notes.toPlainText(),
+        }
+
+    def try_save(self) -> bool:
+        """Write the week; on a ValidationError show it inline and keep the dialog open."""
+        self.errors.clear()
+        self.general_error.hide()
+        values = self.values()
+        try:
+            if self._week is None:
+                label = values.pop("week_label")
+                week_id = self._data.create_week(label, **values)
+            else:
+                week_id = self._week.id
+                self._data.update_week(week_id, **values)
+        except ValidationError as exc:
+            if exc.field in self.errors.labels:
+                self.errors.show(exc.field, str(exc))
+            else:
+                self.general_error.setText(str(exc))
+                self.general_error.show()
+            return False
+        self.saved.emit(week_id)
+        self.accept()
+        return True

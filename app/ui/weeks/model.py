@@ -1,0 +1,99 @@
+"""Weeks list model (newest first, with total time and task count), updated row by row.
+
+After any week or statistics signal the summaries are re-read (one cached query) and compared
+with what is shown: changed rows get ``dataChanged``, a single added or removed week is an
+insert/remove; only an unrecognisable change resets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+
+from app.services.data_service import DataService
+from app.services.models import WeekSummary
+from app.services.timeparse import format_duration
+
+WeekIdRole = Qt.ItemDataRole.UserRole + 1
+HEADERS = ("Week", "Time", "Tasks")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class WeekListModel(QAbstractTableModel):
+    def __init__(self, data_service: DataService, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self._weeks: list[WeekSummary] = list(data_service.list_weeks())
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self._data.weekCreated.connect(lambda _id, _label: self.refresh())
+        self._data.weekUpdated.connect(lambda _id: self.refresh())
+        self._data.weekDeleted.connect(lambda _id: self.refresh())
+        self._data.statisticsUpdated.connect(lambda _id: self.refresh())
+        self._data.dataReset.connect(self.refresh)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._weeks)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        week = self._weeks[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                return week.week_label + ("  ★" if week.is_bonus_week else "")
+            if index.column() == 1:
+                return format_duration(week.total_duration_seconds)
+            return str(week.task_count)
+        if role == WeekIdRole:
+            return week.id
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if role == Qt.ItemDataRole.ToolTipRole and week.is_bonus_week:
+            return "Bonus week"
+        return None
+
+    def week_at(self, row: int) -> WeekSummary:
+        return self._weeks[row]
+
+    def row_of(self, week_id: int) -> int | None:
+        return next((row for row, week in enumerate(self._weeks) if week.id == week_id), None)
+
+    @Slot()
+    def refresh(self) -> None:
+        new = list(self._data.list_weeks())
+        old_ids = [w.id for w in self._weeks]
+        new_ids = [w.id for w in new]
+        if old_ids == new_ids:
+            for row, (before, after) in enumerate(zip(self._weeks, new, strict=True)):
+                if before != after:
+                    self._weeks[row] = after
+                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
+            return
+        if len(new_ids) == len(old_ids) + 1:
+            row = next((i for i, (a, b) in enumerate(zip(old_ids, new_ids, strict=False)) if a != b), len(old_ids))
+            if new_ids[:row] + new_ids[row + 1:] == old_ids:
+                self.beginInsertRows(QModelIndex(), row, row)
+                self._weeks.insert(row, new[row])
+                self.endInsertRows()
+                return
+        if len(new_ids) == len(old_ids) - 1:
+            row = next((i for i, (a, b) in enumerate(zip(old_ids, new_ids, strict=False)) if a != b), len(new_ids))
+            if old_ids[:row] + old_ids[row + 1:] == new_ids:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._weeks[row]
+                self.endRemoveRows()
+                return
+        self.beginResetModel()
+        self._weeks = new
+        self.endResetModel()

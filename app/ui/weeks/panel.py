@@ -1,0 +1,122 @@
+"""Weeks side panel: the list plus New/Edit/Delete. Deleting says how many tasks go with it.
+
+Signals: weekSelected(int week_id) — 0 when no week is selected.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
+
+from app.services.data_service import DataService
+from app.ui.confirm import Confirmer, ask_with_message_box
+from app.ui.weeks.dialog import WeekDialog
+from app.ui.weeks.model import WeekListModel
+
+
+class WeeksPanel(QWidget):
+    weekSelected = Signal(int)
+
+    def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self._confirm = confirm
+        self.model = WeekListModel(data_service, self)
+        self.table = QTableView()
+        self.table.setObjectName("weeksTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.new_button = QPushButton("New week…")
+        self.edit_button = QPushButton("Edit…")
+        self.delete_button = QPushButton("Delete")
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self._last_emitted = 0
+        self._connect_signals()
+        self._update_buttons()
+
+    def _connect_signals(self) -> None:
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._on_current_changed())
+        self.model.rowsRemoved.connect(lambda *_: self._on_current_changed())
+        self.model.modelReset.connect(self._on_current_changed)
+        self.table.doubleClicked.connect(lambda _index: self.open_edit_dialog())
+        self.new_button.clicked.connect(self.open_new_dialog)
+        self.edit_button.clicked.connect(self.open_edit_dialog)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self._data.weekCreated.connect(lambda week_id, _label: self.select_week(week_id))
+
+    def selected_week_id(self) -> int:
+        index = self.table.currentIndex()
+        return self.model.week_at(index.row()).id if index.isValid() else 0
+
+    def select_week(self, week_id: int) -> bool:
+        row = self.model.row_of(week_id)
+        if row is None:
+            return False
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
+        return True
+
+    def select_first(self) -> None:
+        if self.model.rowCount() and not self.selected_week_id():
+            self.select_week(self.model.week_at(0).id)
+
+    @Slot()
+    def _on_current_changed(self) -> None:
+        week_id = self.selected_week_id()
+        self._update_buttons()
+        if week_id != self._last_emitted:
+            self._last_emitted = week_id
+            self.weekSelected.emit(week_id)
+
+    def _update_buttons(self) -> None:
+        has = bool(self.selected_week_id())
+        self.edit_button.setEnabled(has)
+        self.delete_button.setEnabled(has)
+
+    # ---- actions -------------------------------------------------------------------------
+    @Slot()
+    def open_new_dialog(self) -> WeekDialog:
+        dialog = WeekDialog(self._data, None, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def open_edit_dialog(self) -> WeekDialog | None:
+        week_id = self.selected_week_id()
+        week = self._data.get_week_data(week_id) if week_id else None
+        if week is None:
+            return None
+        dialog = WeekDialog(self._data, week, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    @Slot()
+    def delete_selected(self) -> bool:
+        week_id = self.selected_week_id()
+        if not week_id:
+            return False
+        week = self.model.week_at(self.model.row_of(week_id) or 0)
+        count = self._data.count_week_tasks(week_id)
+        tasks = "no tasks" if count == 0 else f"its {count:,} task{'s' if count != 1 else ''}"
+        if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n"
+                                                  "This cannot be undone."):
+            return False
+        self._data.delete_week(week_id)
+        return True
