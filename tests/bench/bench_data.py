@@ -143,7 +143,7 @@ def main() -> None:
         service.create_task(target, {"project_name": "Bench", "duration_seconds": 60 + i % 100, "score": i % 100})
     ours = n / (time.perf_counter() - start)
     start = time.perf_counter()
-    for i in range(300):
+    for _ in range(300):
         service.create_task(huge, {"project_name": "Bench", "duration_seconds": 60, "score": 50})
     ours_huge = 300 / (time.perf_counter() - start)
     start = time.perf_counter()

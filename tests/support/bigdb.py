@@ -12,7 +12,9 @@ from app.storage.repositories import refresh_week_statistics
 PROJECT_NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Ünïcødé", "Search QA", "Ads", "Maps"]
 
 
-def fill_weeks(conn: sqlite3.Connection, week_sizes: list[int], seed: int = 11, label_prefix: str = "Week") -> list[int]:
+def fill_weeks(
+    conn: sqlite3.Connection, week_sizes: list[int], seed: int = 11, label_prefix: str = "Week"
+) -> list[int]:
     """Create one week per entry of ``week_sizes`` with that many tasks; returns the week ids."""
     rng = random.Random(seed)
     week_ids: list[int] = []
