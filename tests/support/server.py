@@ -61,7 +61,10 @@ def server_env(database_url: str, screenshot_dir: str | Path, **overrides: str) 
 
 def start_server(database_url: str, screenshot_dir: str | Path, *, workers: int = 1, port: int | None = None,
                  timeout: float = 30, **env_overrides: str) -> ServerProcess:
-    """Start ``wfh-ingest serve`` and return once every worker reported startup and /health answers."""
+    """Start ``wfh-ingest serve`` and return once every worker reported startup and /health answers.
+
+    Readiness is read from uvicorn's startup line, so keep ``WFH_INGEST_LOG_LEVEL`` at info or debug.
+    """
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "ingestion.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
