@@ -40,8 +40,8 @@ your own screenshots there. Keystrokes, typed text, clipboard, audio and camera 
 """
 
 
-def consent_sha256(text: str = CONSENT_TEXT) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def consent_sha256(text: str | None = None) -> str:
+    return hashlib.sha256((CONSENT_TEXT if text is None else text).encode("utf-8")).hexdigest()
 
 
 def _get(conn: sqlite3.Connection, key: str) -> str | None:
