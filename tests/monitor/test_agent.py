@@ -100,7 +100,7 @@ def test_crash_is_caught_logged_counted_and_restarted_with_backoff(qtbot: Any, c
         if calls["n"] <= 2:
             def boom() -> None:
                 raise RuntimeError("sampler exploded")
-            runner.tick = boom  # type: ignore[assignment,method-assign]
+            runner.tick = boom  # type: ignore[method-assign]
         return runner
 
     agent = MonitorAgent(consented, runner_factory=crashing, backoff=(0.05, 0.1))
