@@ -1,28 +1,55 @@
-"""Menu bar of the main window and the dialogs its entries open (import, export, settings, help)."""
+"""Menu bar of the main window and the dialogs its entries open (import, export, settings, help).
+
+File pickers are only used when no path is given, so tests call the same methods with paths.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtWidgets import QMenuBar, QMessageBox
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenuBar, QMessageBox
 
+from app.ui.api_key_store import ApiKeyStore
+from app.ui.background import BackgroundTask
+from app.ui.diagnostics import DiagnosticsDialog
+from app.ui.import_export.csv_dialog import CsvImportDialog
+from app.ui.import_export.export_job import start_export
+from app.ui.import_export.legacy_dialog import LegacyImportDialog
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.theme import apply_theme
 from app.ui.timer_recovery import TimerRecoveryDialog
 from app.version import __version__
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
+FILTERS = {"csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}
+
 
 class MainActions(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
+        self.jobs: list[BackgroundTask] = []
 
     def build_menus(self, bar: QMenuBar) -> None:
         w = self.window
         file_menu = bar.addMenu("&File")
         file_menu.addAction("New week…", w.weeks.open_new_dialog)
+        file_menu.addSeparator()
+        file_menu.addAction("Import tasks from CSV…", lambda: self.import_csv())
+        file_menu.addAction("Import legacy database…", lambda: self.import_legacy())
+        export_menu = file_menu.addMenu("Export")
+        export_menu.addAction("This week as CSV…", lambda: self.export("csv", all_weeks=False))
+        export_menu.addAction("This week as JSON…", lambda: self.export("json", all_weeks=False))
+        export_menu.addAction("All weeks as CSV…", lambda: self.export("csv", all_weeks=True))
+        export_menu.addAction("All weeks as JSON…", lambda: self.export("json", all_weeks=True))
+        file_menu.addSeparator()
+        settings = file_menu.addAction("Settings…", self.open_settings)
+        settings.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
         file_menu.addSeparator()
         file_menu.addAction(w.quit_action)
         task_menu = bar.addMenu("&Task")
@@ -30,7 +57,99 @@ class MainActions(QObject):
                        w.tasks.filter_action):
             task_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction("Diagnostics…", self.open_diagnostics)
         help_menu.addAction("About WFH Agent", self.show_about)
+
+    # ---- import / export ---------------------------------------------------------------------
+    def _current_week(self) -> tuple[int, str] | None:
+        week_id = self.window.tasks.model.week_id
+        week = self.window.context.data.get_week_data(week_id) if week_id else None
+        if week is None:
+            self.window.statusBar().showMessage("Select or create a week first.", 5000)
+            return None
+        return week.id, week.week_label
+
+    def import_csv(self, path: Path | None = None) -> CsvImportDialog | None:
+        week = self._current_week()
+        if week is None:
+            return None
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import tasks from CSV", "", FILTERS["csv"])
+            if not chosen:
+                return None
+            path = Path(chosen)
+        dialog = CsvImportDialog(self.window.context.data, week[0], week[1], path, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.imported.connect(lambda n: self.window.statusBar().showMessage(f"Imported {n:,} tasks.", 8000))
+        dialog.open()
+        return dialog
+
+    def import_legacy(self, path: Path | None = None) -> LegacyImportDialog | None:
+        if path is None:
+            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import legacy database", "",
+                                                    "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        ctx = self.window.context
+        dialog = LegacyImportDialog(ctx.profile, ctx.data, path, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def export(self, kind: str, *, all_weeks: bool, path: Path | None = None) -> BackgroundTask | None:
+        week_id: int | None = None
+        name = "wfh-agent-all-weeks"
+        if not all_weeks:
+            week = self._current_week()
+            if week is None:
+                return None
+            week_id, name = week[0], week[1]
+        if path is None:
+            safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+            chosen, _ = QFileDialog.getSaveFileName(self.window, "Export", f"{safe}.{kind}", FILTERS[kind])
+            if not chosen:
+                return None
+            path = Path(chosen)
+        bar = self.window.statusBar()
+        bar.showMessage(f"Exporting to {path}…")
+        job = start_export(self.window.context.profile, path, week_id, kind, self)
+        job.finished.connect(lambda count: bar.showMessage(f"Exported {count:,} tasks to {path}.", 10_000))
+        job.failed.connect(lambda message: QMessageBox.warning(self.window, "Export failed", message))
+        self.jobs.append(job)
+        job.finished.connect(lambda _r: self._forget(job))
+        job.failed.connect(lambda _m: self._forget(job))
+        return job
+
+    def _forget(self, job: BackgroundTask) -> None:
+        if job in self.jobs:
+            job.wait(1000)
+            self.jobs.remove(job)
+
+    # ---- settings, help, recovery ------------------------------------------------------------
+    @Slot()
+    def open_settings(self) -> SettingsDialog:
+        ctx = self.window.context
+        dialog = SettingsDialog(ctx.profile.settings, ctx.profile.paths, ApiKeyStore(ctx.profile.paths), self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.settingsSaved.connect(self._on_settings_saved)
+        dialog.open()
+        return dialog
+
+    @Slot(list)
+    def _on_settings_saved(self, changed: list[str]) -> None:
+        app = QApplication.instance()
+        if "general.theme" in changed and isinstance(app, QApplication):
+            apply_theme(app, str(self.window.context.profile.settings.get("general.theme", "system")))
+            self.window.statistics.chart.apply_palette()
+        self.window.statusBar().showMessage("Settings saved." if changed else "No settings changed.", 5000)
+
+    @Slot()
+    def open_diagnostics(self) -> DiagnosticsDialog:
+        dialog = DiagnosticsDialog(self.window.context, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     @Slot()
     def show_about(self) -> None:
@@ -50,4 +169,7 @@ class MainActions(QObject):
         return dialog
 
     def shutdown(self) -> None:
-        """Stop background work started from the menus (called before quitting)."""
+        """Let running exports finish writing their file before the app quits."""
+        for job in list(self.jobs):
+            job.wait(10_000)
+        self.jobs.clear()

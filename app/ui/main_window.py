@@ -217,9 +217,9 @@ class MainWindow(QMainWindow):
         if window_state is not None:
             self.restoreState(window_state)
         for splitter, key in ((self.splitter, "main_splitter"), (self.statistics.splitter, "stats_splitter")):
-            sizes = state.get_ints(key)
-            if sizes and len(sizes) == splitter.count():
-                splitter.setSizes(sizes)
+            saved = state.get_bytes(key)
+            if saved is not None:
+                splitter.restoreState(saved)
         header = state.get_bytes("task_columns")
         if header is not None:
             self.tasks.table.horizontalHeader().restoreState(header)
@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         state = self.context.state
         state.set_bytes("geometry", self.saveGeometry())
         state.set_bytes("window_state", self.saveState())
-        state.set("main_splitter", self.splitter.sizes())
-        state.set("stats_splitter", self.statistics.splitter.sizes())
+        state.set_bytes("main_splitter", self.splitter.saveState())
+        state.set_bytes("stats_splitter", self.statistics.splitter.saveState())
         state.set_bytes("task_columns", self.tasks.table.horizontalHeader().saveState())
         state.save()

@@ -1,0 +1,1 @@
+"""Export weeks to CSV/JSON, import tasks from CSV with a preview, import a legacy database."""

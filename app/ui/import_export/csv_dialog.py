@@ -1,0 +1,144 @@
+"""CSV import: read and validate the file on a worker thread, show every row with its problem,
+and write nothing until the user presses Import (then the valid rows go in one transaction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ValidationError
+from app.services.data_service import DataService
+from app.ui.background import BackgroundTask
+from app.ui.import_export.formats import CsvPreview, CsvRow, read_csv
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+ERROR_BACKGROUND = QColor(224, 64, 64, 70)
+
+
+class CsvPreviewModel(QAbstractTableModel):
+    HEADERS = ("Line", "Project", "Attempt", "Duration", "Score", "Problem")
+    KEYS = ("", "project_name", "attempt_id", "duration", "score", "")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[CsvRow] = []
+
+    def set_rows(self, rows: list[CsvRow]) -> None:
+        self.beginResetModel()
+        self.rows = sorted(rows, key=lambda r: (r.error is None, r.line))  # problems first
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                return str(row.line)
+            if index.column() == 5:
+                return row.error or "ok"
+            return row.raw.get(self.KEYS[index.column()], "")
+        if role == Qt.ItemDataRole.BackgroundRole and row.error:
+            return ERROR_BACKGROUND
+        return None
+
+
+class CsvImportDialog(QDialog):
+    """Signals: imported(int task_count) after the rows were written."""
+
+    imported = Signal(int)
+
+    def __init__(self, data_service: DataService, week_id: int, week_label: str, path: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data = data_service
+        self._week_id = week_id
+        self.preview: CsvPreview | None = None
+        self.setWindowTitle(f"Import {Path(path).name}")
+        self.resize(820, 520)
+        self.summary = QLabel(f"Reading {Path(path).name}…")
+        self.summary.setWordWrap(True)
+        self.model = CsvPreviewModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.import_button = QPushButton(f"Import into “{week_label}”")
+        self.import_button.setEnabled(False)
+        self.buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.buttons)
+        self.reader = BackgroundTask(lambda _control: read_csv(Path(path)), self)
+        self._connect_signals()
+        self.reader.start()
+
+    def _connect_signals(self) -> None:
+        self.reader.finished.connect(self._on_read)
+        self.reader.failed.connect(self._on_failed)
+        self.buttons.rejected.connect(self.reject)
+        self.import_button.clicked.connect(self.import_rows)
+
+    @Slot(object)
+    def _on_read(self, preview: CsvPreview) -> None:
+        self.preview = preview
+        self.model.set_rows(preview.rows)
+        valid, bad = len(preview.valid_rows), len(preview.error_rows)
+        parts = [f"{valid:,} row{'s' if valid != 1 else ''} ready to import"]
+        if bad:
+            parts.append(f"{bad:,} with problems (listed first, not imported)")
+        if preview.ignored_columns:
+            parts.append(f"ignored columns: {', '.join(preview.ignored_columns)}")
+        self.summary.setText("; ".join(parts) + ". Nothing is written until you press Import.")
+        self.import_button.setText(f"Import {valid:,} task{'s' if valid != 1 else ''}")
+        self.import_button.setEnabled(valid > 0)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        self.summary.setText(f"The file cannot be imported: {message}")
+        self.summary.setStyleSheet("color: #e05050;")
+
+    @Slot()
+    def import_rows(self) -> int:
+        if self.preview is None or not self.preview.valid_rows:
+            return 0
+        rows = [r.values for r in self.preview.valid_rows if r.values is not None]
+        try:
+            self._data.create_tasks(self._week_id, rows, user_action="import")
+        except ValidationError as exc:
+            self.summary.setText(f"Nothing was imported: {exc}")
+            self.summary.setStyleSheet("color: #e05050;")
+            return 0
+        self.imported.emit(len(rows))
+        self.accept()
+        return len(rows)
+
+    def done(self, result: int) -> None:
+        self.reader.wait(10_000)  # reading is bounded by max_rows; never destroy a running thread
+        super().done(result)

@@ -1,0 +1,164 @@
+"""Settings, grouped in pages and built from the declarative list in ``settings_fields.py``.
+
+Values come from and go to the profile's ``Settings`` (config.json, mode 0600); the API key
+goes to ``ApiKeyStore`` and is never shown again after entry. Settings set by environment
+variables are shown but locked, with the variable named in the tooltip.
+Signals: settingsSaved(list changed_keys).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.config import ENV_OVERRIDES, Settings
+from app.paths import AppPaths
+from app.ui.api_key_store import ApiKeyStore
+from app.ui.form_errors import FieldErrors
+from app.ui.settings_fields import API_KEY_KEY, DATA_DIR_KEY, FIELDS, PAGES, SettingField
+
+
+class SettingsDialog(QDialog):
+    settingsSaved = Signal(list)
+
+    def __init__(self, settings: Settings, paths: AppPaths, key_store: ApiKeyStore,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._paths = paths
+        self._keys = key_store
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.errors = FieldErrors()
+        self.inputs: dict[str, QWidget] = {}
+        self.tabs = QTabWidget()
+        self.forms: dict[str, QFormLayout] = {}
+        for page in PAGES:
+            widget = QWidget()
+            self.forms[page] = QFormLayout(widget)
+            self.tabs.addTab(widget, page)
+        env_keys = {path: name for name, (path, _kind) in ENV_OVERRIDES.items()}
+        overridden = settings.env_overridden()
+        for field in FIELDS:
+            editor = self._editor(field)
+            if field.key in overridden:
+                editor.setEnabled(False)
+                editor.setToolTip(f"Set by the environment variable {env_keys[field.key]}")
+            elif field.help:
+                editor.setToolTip(field.help)
+            self.inputs[field.key] = editor
+            self.forms[field.page].addRow(field.label, editor)
+            self.forms[field.page].addRow("", self.errors.make_label(field.key, editor))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.buttons)
+        self._connect_signals()
+
+    def add_page(self, title: str, widget: QWidget) -> int:
+        """Add a page of widgets that do more than one value each (e.g. the monitoring rules editor)."""
+        return self.tabs.addTab(widget, title)
+
+    def _connect_signals(self) -> None:
+        self.buttons.accepted.connect(self.try_save)
+        self.buttons.rejected.connect(self.reject)
+
+    def _editor(self, field: SettingField) -> QWidget:
+        value = self._settings.get(field.key)
+        if field.kind == "readonly":
+            text = str(self._paths.data_dir) if field.key == DATA_DIR_KEY else str(value)
+            label = QLabel(text)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            return label
+        if field.kind == "bool":
+            box = QCheckBox()
+            box.setChecked(bool(value))
+            return box
+        if field.kind == "int":
+            spin = QSpinBox()
+            spin.setRange(field.minimum, field.maximum)
+            spin.setSuffix(field.suffix)
+            spin.setValue(int(value or 0))
+            return spin
+        if field.kind == "choice":
+            combo = QComboBox()
+            combo.addItems(list(field.choices))
+            combo.setCurrentIndex(max(0, combo.findText(str(value))))
+            return combo
+        edit = QLineEdit()
+        if field.kind == "secret":
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+            edit.setPlaceholderText(
+                f"stored in the {self._keys.location} — type to replace" if self._keys.has_key()
+                else "not set"
+            )
+        else:
+            edit.setText("" if value is None else str(value))
+        return edit
+
+    def value_of(self, field: SettingField) -> Any:
+        editor = self.inputs[field.key]
+        if isinstance(editor, QCheckBox):
+            return editor.isChecked()
+        if isinstance(editor, QSpinBox):
+            return editor.value()
+        if isinstance(editor, QComboBox):
+            return editor.currentText()
+        if isinstance(editor, QLineEdit):
+            return editor.text().strip()
+        return None
+
+    def _problem(self, field: SettingField, value: Any) -> str | None:
+        if field.kind == "url" and value:
+            parsed = urlparse(value)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                return "use a full address such as https://ingest.example.com"
+        return None
+
+    @Slot()
+    def try_save(self) -> bool:
+        self.errors.clear()
+        changes: dict[str, Any] = {}
+        new_key: str | None = None
+        for field in FIELDS:
+            editor = self.inputs[field.key]
+            if field.kind == "readonly" or not editor.isEnabled():
+                continue
+            value = self.value_of(field)
+            problem = self._problem(field, value)
+            if problem:
+                self.errors.show(field.key, problem)
+                self.tabs.setCurrentIndex(PAGES.index(field.page))
+                return False
+            if field.key == API_KEY_KEY:
+                new_key = value or None
+            elif value != self._settings.get(field.key):
+                changes[field.key] = value
+        for key, value in changes.items():
+            self._settings.set(key, value)
+        if changes:
+            self._settings.save()
+        changed = list(changes)
+        if new_key:
+            self._keys.save(new_key)
+            changed.append(API_KEY_KEY)
+        self.settingsSaved.emit(changed)
+        self.accept()
+        return True

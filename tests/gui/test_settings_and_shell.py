@@ -1,0 +1,161 @@
+"""Settings dialog, API key storage, diagnostics, layout persistence, quit paths, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.ui.api_key_store import ApiKeyStore
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.settings_fields import API_KEY_KEY, DATA_DIR_KEY, FIELDS, PAGES
+from tests.gui.conftest import make_week
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _settings_dialog(context, parent=None):
+    paths = context.profile.paths
+    return SettingsDialog(context.profile.settings, paths, ApiKeyStore(paths, use_keyring=False), parent)
+
+
+def test_every_page_has_fields_and_data_dir_is_read_only(context, qtbot):
+    dialog = _settings_dialog(context)
+    qtbot.addWidget(dialog)
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == list(PAGES)
+    assert {f.page for f in FIELDS} == set(PAGES)
+    assert dialog.inputs[DATA_DIR_KEY].text() == str(context.profile.paths.data_dir)
+    for field in FIELDS:
+        if field.kind not in ("readonly", "secret"):
+            assert context.profile.settings.get(field.key) is not None, field.key
+
+
+def test_settings_save_to_config_and_api_key_never_to_config(context, qtbot):
+    dialog = _settings_dialog(context)
+    qtbot.addWidget(dialog)
+    dialog.inputs["emp_id"].setValue(4711)
+    dialog.inputs["ingestion.api.base_url"].setText("https://ingest.example.com")
+    dialog.inputs[API_KEY_KEY].setText("secret-key-123")
+    dialog.inputs["retention.sync_log_days"].setValue(21)
+    with qtbot.waitSignal(dialog.settingsSaved) as saved:
+        dialog.save_button.click()
+    assert set(saved.args[0]) == {"emp_id", "ingestion.api.base_url", "retention.sync_log_days", API_KEY_KEY}
+    config_path = context.profile.paths.config_path
+    config = json.loads(config_path.read_text())
+    assert config["emp_id"] == 4711 and config["retention"]["sync_log_days"] == 21
+    assert "secret-key-123" not in config_path.read_text()
+    key_file = context.profile.paths.key_file
+    assert key_file.read_text().strip() == "secret-key-123"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    again = _settings_dialog(context)
+    qtbot.addWidget(again)
+    assert again.inputs[API_KEY_KEY].text() == ""  # never shown again
+    assert "type to replace" in again.inputs[API_KEY_KEY].placeholderText()
+    assert again.inputs["emp_id"].value() == 4711
+
+
+def test_bad_server_url_is_shown_inline_and_nothing_saved(context, qtbot):
+    dialog = _settings_dialog(context)
+    qtbot.addWidget(dialog)
+    dialog.inputs["emp_id"].setValue(5)
+    dialog.inputs["ingestion.api.base_url"].setText("ingest.example.com")
+    dialog.save_button.click()
+    assert "https://" in dialog.errors.visible_errors()["ingestion.api.base_url"]
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
+    assert not context.profile.paths.config_path.exists()
+
+
+def test_diagnostics_shows_version_schema_rows_and_hit_rate(window, context, qtbot):
+    make_week(context, "W1", tasks=3)
+    context.data.list_weeks()
+    context.data.list_weeks()
+    dialog = window.actions_.open_diagnostics()
+    with qtbot.waitSignal(dialog.collected, timeout=10_000):
+        pass
+    text = dialog.text.toPlainText()
+    assert f"Schema version:   {context.profile.schema_version}" in text
+    assert "Cache hit rate:" in text and "tasks_optimized" in text and "Integrity:        ok" in text
+    assert str(context.profile.paths.data_dir) in text
+
+
+def test_layout_and_last_week_persist_across_restarts(qtbot, context, clock, answers):
+    make_week(context, "Old", tasks=1)
+    wanted = make_week(context, "Wanted", tasks=1)
+    make_week(context, "Newest", tasks=1)
+    first = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(first)
+    first.resize(760, 600)  # fits the offscreen screen, so restoreGeometry does not clamp it
+    first.show()
+    first.weeks.select_week(wanted)
+    first.splitter.setSizes([320, 440])
+    first.tasks.table.setColumnWidth(0, 222)
+    first.quit_cleanly()
+    from app.ui.state import UiState
+
+    context.state = UiState.load(context.profile.paths.data_dir)
+    second = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.weeks.selected_week_id() == wanted
+    assert second.windowTitle() == "WFH Agent — Wanted"
+    assert second.tasks.table.columnWidth(0) == 222
+    assert second.size() == first.size()
+    assert second.splitter.sizes() == first.splitter.sizes()
+
+
+def test_quit_stops_a_running_timer_and_keeps_its_time(window, context, clock):
+    week_id = make_week(context, "W1", tasks=1)
+    task = context.data.get_week_tasks(week_id)[0]
+    window.timer.start(task.id)
+    clock.advance(42)
+    window.quit_cleanly()
+    assert context.data.get_task(task.id).duration_seconds == task.duration_seconds + 42
+    assert window.timer.pending_recovery() is None
+
+
+@pytest.mark.timeout(60)
+def test_sigterm_quits_cleanly_and_saves_the_running_timer(data_dir):
+    """A real app process: start a timer, SIGTERM, exit 0 with the time saved like Quit does."""
+    script = (
+        "import sys; sys.argv=['wfh']\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from app.ui.launch import make_application, TerminationWatcher\n"
+        "from app.ui.context import AppContext\n"
+        "from app.ui.main_window import MainWindow\n"
+        "app = make_application()\n"
+        f"ctx = AppContext.open({str(data_dir)!r})\n"
+        "w = ctx.data.create_week('W'); t = ctx.data.create_task(w, {'project_name': 'p'})\n"
+        "win = MainWindow(ctx, use_tray=False); win.show()\n"
+        "watcher = TerminationWatcher(win.quit_cleanly)\n"
+        "win.timer.start(t)\n"
+        "QTimer.singleShot(300, lambda: print('READY', flush=True))\n"
+        "app.aboutToQuit.connect(ctx.close)\n"
+        "code = app.exec(); watcher.close(); print('EXIT', code, flush=True)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env, cwd=REPO)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "READY"
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "EXIT 0" in out
+    from app.profile import Profile
+
+    profile = Profile.open(data_dir)
+    try:
+        events = [r[0] for r in profile.db.get().execute("SELECT event_type FROM task_events ORDER BY id")]
+        saved = profile.db.get().execute("SELECT value FROM settings WHERE key = 'timer.running'").fetchone()
+    finally:
+        profile.close()
+    assert events[-1] == "timer_stop"
+    assert saved is None
+    assert (data_dir / "ui_state.json").exists()
