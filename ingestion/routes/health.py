@@ -22,6 +22,8 @@ CHECK_TIMEOUT = 2.0
 async def _database_ok(request: Request) -> bool:
     state = app_state(request)
     cache = state.health
+    if state.db.is_down:  # a failure seen by any request beats a cached success
+        return False
     if time.monotonic() - cache.checked_at < CACHE_SECONDS:
         return cache.healthy
     try:
