@@ -23,6 +23,10 @@ COMMAND_MODULES = [
     "app.commands.monitor",
     "app.commands.consent",
     "app.commands.activity",
+    "app.commands.sync",
+    "app.commands.status",
+    "app.commands.backup",
+    "app.commands.restore",
 ]
 
 EXIT_USER_ERROR = 2

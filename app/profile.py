@@ -12,6 +12,7 @@ from app.config import Settings
 from app.errors import DatabaseCorruptError, StorageError
 from app.paths import AppPaths, resolve_paths
 from app.storage import migrate as migrations
+from app.storage.backup import pre_migration_backup
 from app.storage.db import ConnectionFactory, translate_error
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,12 @@ class Profile:
     ) -> Profile:
         """Open (creating if needed) the profile and bring its database to the current schema.
 
+        ``before_upgrade`` defaults to ``pre_migration_backup`` (a copy in ``backups/`` first).
         Raises ``SchemaTooNewError`` for a DB from a newer app (untouched), ``DatabaseCorruptError``
         for a damaged file, ``MigrationError`` when a migration fails (DB left at its old version).
         """
+        if before_upgrade is None:  # default: back up the DB before any schema change
+            before_upgrade = pre_migration_backup
         paths = resolve_paths(data_dir).ensure()
         settings = Settings(paths)
         factory = ConnectionFactory(paths.db_path)
