@@ -141,7 +141,6 @@ class MainActions(QObject):
         app = QApplication.instance()
         if "general.theme" in changed and isinstance(app, QApplication):
             apply_theme(app, str(self.window.context.profile.settings.get("general.theme", "system")))
-            self.window.statistics.chart.apply_palette()
         self.window.statusBar().showMessage("Settings saved." if changed else "No settings changed.", 5000)
 
     @Slot()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalBarSeries, QValueAxis
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QEvent, QMargins, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
@@ -24,7 +26,19 @@ def chart_rows(projects: tuple[ProjectTotal, ...], max_bars: int = MAX_BARS) -> 
     return rows
 
 
+def nice_step(maximum: float) -> float:
+    """A round tick interval giving about five ticks up to ``maximum`` (0.5, 1, 2, 5, 10 …)."""
+    raw = max(maximum, 0.1) / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return float(factor * magnitude)
+    return float(10 * magnitude)
+
+
 class ProjectTimeChart(QChartView):
+    """One series and two axes created once; ``show_projects`` only replaces their values."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -33,6 +47,23 @@ class ProjectTimeChart(QChartView):
         self._chart.legend().hide()
         self._chart.setMargins(QMargins(4, 4, 4, 4))
         self._chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self._bars = QBarSet("hours")
+        self._series = QHorizontalBarSeries()
+        self._series.append(self._bars)
+        self._series.setLabelsVisible(True)
+        self._series.setLabelsFormat("@value h")
+        self._series.setLabelsPrecision(3)
+        self._series.setBarWidth(0.7)
+        self._names = QBarCategoryAxis()
+        self._hours = QValueAxis()
+        self._hours.setTitleText("hours")
+        self._hours.setTickType(QValueAxis.TickType.TicksDynamic)
+        self._hours.setTickAnchor(0)
+        self._chart.addSeries(self._series)
+        self._chart.addAxis(self._names, Qt.AlignmentFlag.AlignLeft)
+        self._chart.addAxis(self._hours, Qt.AlignmentFlag.AlignBottom)
+        self._series.attachAxis(self._names)
+        self._series.attachAxis(self._hours)
         self.setChart(self._chart)
         self.rows: list[tuple[str, float]] = []
         self.apply_palette()
@@ -40,40 +71,34 @@ class ProjectTimeChart(QChartView):
     def apply_palette(self) -> None:
         """Follow the application palette (dark or light) instead of QtCharts' own white theme."""
         palette = self.palette()
+        text = palette.color(QPalette.ColorRole.Text)
         self._chart.setBackgroundBrush(palette.color(QPalette.ColorRole.Base))
-        self._chart.setTitleBrush(palette.color(QPalette.ColorRole.Text))
-        for axis in self._chart.axes():
-            axis.setLabelsBrush(palette.color(QPalette.ColorRole.Text))
+        self._chart.setTitleBrush(text)
+        for axis in (self._names, self._hours):
+            axis.setLabelsBrush(text)
+            axis.setTitleBrush(text)
             axis.setGridLineColor(palette.color(QPalette.ColorRole.Mid))
+        self._bars.setColor(palette.color(QPalette.ColorRole.Highlight))
+        self._bars.setLabelColor(palette.color(QPalette.ColorRole.HighlightedText))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_palette()
 
     def show_projects(self, projects: tuple[ProjectTotal, ...]) -> None:
         self.rows = chart_rows(projects)
-        self._chart.removeAllSeries()
-        for axis in self._chart.axes():
-            self._chart.removeAxis(axis)
-        self._chart.setTitle("Hours per project" if self.rows else "No tasks yet")
-        if not self.rows:
-            return
         rows = list(reversed(self.rows))  # horizontal bars draw bottom-up: largest on top
-        bar_set = QBarSet("hours")
-        bar_set.append([hours for _name, hours in rows])
-        bar_set.setColor(self.palette().color(QPalette.ColorRole.Highlight))
-        bar_set.setLabelColor(self.palette().color(QPalette.ColorRole.Text))
-        series = QHorizontalBarSeries()
-        series.append(bar_set)
-        series.setLabelsVisible(True)
-        series.setLabelsFormat("@value h")
-        series.setLabelsPrecision(3)
-        series.setBarWidth(0.7)
-        self._chart.addSeries(series)
-        names = QBarCategoryAxis()
-        names.append([name[:28] for name, _hours in rows])
-        values = QValueAxis()
-        values.setRange(0, max(hours for _name, hours in rows) * 1.2 or 1)
-        values.setLabelFormat("%.0f")
-        values.setTitleText("hours")
-        self._chart.addAxis(names, Qt.AlignmentFlag.AlignLeft)
-        self._chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(names)
-        series.attachAxis(values)
-        self.apply_palette()
+        self._chart.setTitle("Hours per project" if rows else "No tasks yet")
+        if self._bars.count():
+            self._bars.remove(0, self._bars.count())
+        self._names.clear()
+        self._bars.append([hours for _name, hours in rows])
+        self._names.append([name if len(name) <= 28 else name[:27] + "…" for name, _hours in rows])
+        top = max((hours for _name, hours in rows), default=1.0)
+        step = nice_step(top * 1.15)
+        self._hours.setTickInterval(step)
+        self._hours.setRange(0, math.ceil(top * 1.15 / step) * step)
+        self._hours.setLabelFormat("%.0f" if step >= 1 else "%.1f")
+        for item in (self._series, self._names, self._hours):
+            item.setVisible(bool(rows))
