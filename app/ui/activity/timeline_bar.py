@@ -1,0 +1,85 @@
+"""A one-day strip: each timeline entry drawn at its time of day, coloured by category."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from app.monitor.aggregates import TimelineEntry
+from app.monitor.timeutil import ms_to_iso
+
+COLORS = {
+    "productive": QColor("#2e7d32"),
+    "unproductive": QColor("#c62828"),
+    "neutral": QColor("#607d8b"),
+    "idle": QColor("#cfd8dc"),
+}
+
+
+def entry_category(entry: TimelineEntry, categories: dict[tuple[str, str], str]) -> str:
+    if entry.kind == "idle":
+        return "idle"
+    return categories.get((entry.kind, entry.label), "neutral")
+
+
+class TimelineBar(QWidget):
+    """``set_day(start_ms, end_ms, entries, categories)`` then it paints; tooltips name each entry."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(36)
+        self.setMouseTracking(True)
+        self._start, self._end = 0, 1
+        self._entries: list[tuple[TimelineEntry, str]] = []
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(600, 40)
+
+    def set_day(self, start_ms: int, end_ms: int, entries: list[TimelineEntry],
+                categories: dict[tuple[str, str], str]) -> None:
+        self._start, self._end = start_ms, max(end_ms, start_ms + 1)
+        self._entries = [(e, entry_category(e, categories)) for e in entries]
+        self.update()
+
+    def segments(self) -> list[tuple[QRectF, str, TimelineEntry]]:
+        """Rectangles in widget coordinates (also used by tests and tooltips)."""
+        width = float(self.width())
+        scale = width / (self._end - self._start)
+        out = []
+        for entry, category in self._entries:
+            x0 = (max(entry.start_ms, self._start) - self._start) * scale
+            x1 = (min(entry.end_ms, self._end) - self._start) * scale
+            if x1 > x0:
+                out.append((QRectF(x0, 4, max(1.0, x1 - x0), self.height() - 8), category, entry))
+        return out
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), self.palette().base())
+        for rect, category, _ in self.segments():
+            painter.fillRect(rect, COLORS.get(category, COLORS["neutral"]))
+        painter.setPen(self.palette().mid().color())
+        for hour in range(1, 24):
+            x = int(self.width() * hour / 24)
+            painter.drawLine(x, self.height() - 4, x, self.height())
+        painter.end()
+
+    def event(self, event: object) -> bool:
+        from PySide6.QtCore import QEvent
+        from PySide6.QtGui import QHelpEvent
+        from PySide6.QtWidgets import QToolTip
+
+        if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
+            for rect, category, entry in self.segments():
+                if rect.left() <= event.pos().x() <= rect.right():
+                    QToolTip.showText(event.globalPos(), f"{entry.label} ({category})\n"
+                                      f"{ms_to_iso(entry.start_ms)[11:19]}–{ms_to_iso(entry.end_ms)[11:19]} UTC",
+                                      self)
+                    return True
+            QToolTip.hideText()
+            return True
+        return super().event(event)  # type: ignore[arg-type]
+
+
+__all__ = ["COLORS", "TimelineBar", "entry_category"]
