@@ -1,0 +1,293 @@
+"""Ingestion server benchmark (issue 6). Run: ``python tests/bench/bench_ingest.py``.
+
+Starts ``wfh-ingest serve`` with 2 workers on 127.0.0.1 against a throwaway database, loads it with
+4 keep-alive clients posting pre-built 200-record heartbeat batches (a fixed number, then stop), and
+prints records/s, p50/p99 batch latency, duplicate-resend records/s, latency at half load,
+single-record requests/s, plus same-run baselines (raw COPY and executemany of the same rows, and the
+unnest vs COPY-into-temp ingest statement). The load generator is raw sockets with pre-built request
+bytes; its own CPU share is reported, as is the machine's other load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from ingestion.ingest import _SQL, LogEntry, columns  # noqa: E402
+from ingestion.validation import STREAMS, Clock, validate_batch  # noqa: E402
+from tests.support.pg import connect, throwaway_database  # noqa: E402
+from tests.support.server import create_key, start_server  # noqa: E402
+
+CLIENTS = 4
+BATCH = 200
+BATCHES_PER_CLIENT = 100
+SINGLE_PER_CLIENT = 1000
+HALF_LOAD_BATCHES = 240
+
+
+def heartbeat_records(count: int, base: datetime) -> list[dict[str, Any]]:
+    out = []
+    for i in range(count):
+        start = base - timedelta(seconds=60 * (i % 5000) + 600)
+        out.append({
+            "client_id": str(uuid.uuid4()), "started_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ended_at": (start + timedelta(seconds=55)).strftime("%Y-%m-%dT%H:%M:%SZ"), "tz": "Europe/Berlin",
+            "status": "active", "cpu_percent": 12.5, "memory_percent": 48.0, "process_name": "Code.exe",
+            "window_title": f"main.py - Visual Studio Code ({i})", "domain": "github.com",
+            "url": "https://github.com/pulls", "battery_level": 82, "battery_plugged": False,
+            "geo": {"lat": 52.52, "lon": 13.405},
+        })
+    return out
+
+
+class RawClient:
+    """One keep-alive HTTP/1.1 connection sending pre-built requests; minimal response parsing."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def request(self, data: bytes) -> tuple[int, bytes]:
+        self.sock.sendall(data)
+        while b"\r\n\r\n" not in self.buf:
+            self.buf += self.sock.recv(65536)
+        head, _, rest = self.buf.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        while len(rest) < length:
+            rest += self.sock.recv(65536)
+        self.buf = rest[length:]
+        return int(head[9:12]), rest[:length]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def build_request(port: int, key: str, records: list[dict[str, Any]]) -> bytes:
+    body = json.dumps({"records": records}, separators=(",", ":")).encode()
+    return (f"POST /api/v1/ingest/heartbeats HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Api-Key: {key}\r\n"
+            f"Content-Type: application/json\r\nUser-Agent: WFH-Agent/bench\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+class Phase:
+    """Run per-client request lists concurrently; collect latencies, outcomes, wall and CPU time."""
+
+    def __init__(self, port: int, plans: list[list[bytes]], schedule: Callable[[int, int], float] | None = None):
+        self.port, self.plans, self.schedule = port, plans, schedule
+        self.latencies: list[float] = []
+        self.accepted = self.duplicates = self.errors = 0
+        self.lock = threading.Lock()
+
+    def _client(self, index: int, plan: list[bytes], start: float) -> None:
+        client = RawClient(self.port)
+        lat, acc, dup, err = [], 0, 0, 0
+        for n, data in enumerate(plan):
+            if self.schedule is not None:
+                delay = start + self.schedule(index, n) - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)  # open-loop pacing for the half-load phase
+            t0 = time.perf_counter()
+            status, body = client.request(data)
+            lat.append(time.perf_counter() - t0)
+            if status != 200:
+                err += 1
+                continue
+            result = json.loads(body)
+            acc += result["accepted"]
+            dup += result["duplicates"]
+        client.close()
+        with self.lock:
+            self.latencies += lat
+            self.accepted += acc
+            self.duplicates += dup
+            self.errors += err
+
+    def run(self) -> dict[str, float]:
+        me = psutil.Process()
+        cpu0, sys0 = me.cpu_times(), psutil.cpu_times()
+        start = time.perf_counter()
+        threads = [threading.Thread(target=self._client, args=(i, plan, start)) for i, plan in enumerate(self.plans)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - start
+        cpu1, sys1 = me.cpu_times(), psutil.cpu_times()
+        own = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+        busy = sum(getattr(sys1, f) - getattr(sys0, f) for f in ("user", "system", "nice", "irq", "softirq"))
+        total = busy + (sys1.idle - sys0.idle) + (getattr(sys1, "iowait", 0) - getattr(sys0, "iowait", 0))
+        lat = sorted(self.latencies)
+        return {
+            "wall": wall, "requests": len(lat), "accepted": self.accepted, "duplicates": self.duplicates,
+            "errors": self.errors, "p50_ms": statistics.median(lat) * 1000,
+            "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+            "loadgen_cpu_share": own / wall / (os.cpu_count() or 1),
+            "machine_busy": busy / total if total else 0.0,
+        }
+
+
+def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
+    """Ceiling: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
+    stream = STREAMS["heartbeats"]
+    clock = Clock.at()
+    prepared = [validate_batch(stream, b, clock).rows for b in batches]
+    with connect(url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_copy (LIKE heartbeats INCLUDING ALL)")
+        conn.execute("TRUNCATE bench_copy")
+        start = time.perf_counter()
+        for rows in prepared:
+            with conn.transaction(), conn.cursor().copy(
+                "COPY bench_copy (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
+                " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
+                " geo_lat, geo_lon) FROM STDIN"
+            ) as copy:
+                for r in rows:
+                    copy.write_row((1, 1001, *r[:-1], *(r[-1] or (None, None))))
+        elapsed = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_copy")
+    return sum(len(r) for r in prepared) / elapsed
+
+
+def baseline_executemany(url: str, batches: list[list[dict[str, Any]]]) -> float:
+    stream = STREAMS["heartbeats"]
+    clock = Clock.at()
+    prepared = [validate_batch(stream, b, clock).rows for b in batches]
+    with connect(url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_many (LIKE heartbeats INCLUDING ALL)")
+        start = time.perf_counter()
+        for rows in prepared:
+            with conn.transaction(), conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO bench_many (device_id, emp_id, client_id, started_at, ended_at, tz, status,"
+                    " cpu_percent, memory_percent, process_name, window_title, domain, url, battery_level,"
+                    " battery_plugged, geo_lat, geo_lon) VALUES (1, 1001, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+                    " %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [(*r[:-1], *(r[-1] or (None, None))) for r in rows],
+                )
+        elapsed = time.perf_counter() - start
+        conn.execute("DROP TABLE bench_many")
+    return sum(len(r) for r in prepared) / elapsed
+
+
+def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, count: int) -> dict[str, float]:
+    """The two allowed ingest statements (§12.4) on identical 'size'-record batches, one connection."""
+    stream = STREAMS["heartbeats"]
+    clock = Clock.at()
+    base = datetime.now(UTC)
+    out = {}
+    copy_insert = (
+        "INSERT INTO heartbeats (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
+        " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged, geo_lat,"
+        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t WHERE NOT EXISTS (SELECT 1 FROM heartbeats h"
+        " WHERE h.device_id = %s AND h.client_id = t.client_id) ON CONFLICT (device_id, client_id) DO NOTHING"
+    )
+    entry = LogEntry(key_id, "heartbeats", 200, size, 0, 0, 0, "bench", None)
+    for method in ("unnest", "copy_temp", "unnest"):  # unnest twice: first pass warms caches
+        batches = [validate_batch(stream, heartbeat_records(size, base), clock).rows for _ in range(count)]
+        with connect(url) as conn:
+            start = time.perf_counter()
+            for rows in batches:
+                if method == "unnest":
+                    params = [device_id, 1001, *columns(stream, rows), device_id, device_id, key_id, "heartbeats",
+                              200, size, size, 0, 0, 0, "bench", None]
+                    conn.execute(_SQL["heartbeats"], params)
+                else:
+                    with conn.transaction():
+                        conn.execute(
+                            "CREATE TEMP TABLE tmp_hb (client_id uuid, started_at timestamptz, ended_at timestamptz,"
+                            " tz text, status text, cpu_percent real, memory_percent real, process_name text,"
+                            " window_title text, domain text, url text, battery_level real, battery_plugged bool,"
+                            " geo_lat float8, geo_lon float8) ON COMMIT DROP")
+                        with conn.cursor().copy("COPY tmp_hb FROM STDIN") as copy:
+                            for r in rows:
+                                copy.write_row((*r[:-1], *(r[-1] or (None, None))))
+                        conn.execute(copy_insert, (device_id, 1001, device_id))
+                        conn.execute(
+                            "INSERT INTO ingest_log (device_id, key_id, endpoint, http_status, record_count,"
+                            " accepted, duplicates, rejected, body_bytes, duration_ms, request_id)"
+                            " VALUES (%s, %s, 'heartbeats', 200, %s, %s, 0, 0, 0, 0, 'bench')",
+                            (device_id, entry.key_id, size, size))
+            out[method] = size * count / (time.perf_counter() - start)
+    return out
+
+
+def main() -> None:
+    print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
+    base = datetime.now(UTC)
+    with throwaway_database("wfh_bench") as url, tempfile.TemporaryDirectory() as shots:
+        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+        server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                              WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
+        port = int(server.url.rsplit(":", 1)[1])
+        try:
+            print("building bodies ...")
+            plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base))
+                      for _ in range(BATCHES_PER_CLIENT)] for c in range(CLIENTS)]
+            warm = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(10)]
+                    for c in range(CLIENTS)]
+            Phase(port, warm).run()
+            first = Phase(port, plans).run()
+            dup = Phase(port, plans).run()
+            rate = first["accepted"] / first["wall"]
+            half_rate_batches = rate / 2 / BATCH  # batches/s across all clients
+            per_client = HALF_LOAD_BATCHES // CLIENTS
+            half_plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(per_client)]
+                          for c in range(CLIENTS)]
+            interval = CLIENTS / half_rate_batches
+            half = Phase(port, half_plans, schedule=lambda c, n: (n + c / CLIENTS) * interval).run()
+            singles = [[build_request(port, keys[c], heartbeat_records(1, base)) for _ in range(SINGLE_PER_CLIENT)]
+                       for c in range(CLIENTS)]
+            single = Phase(port, singles).run()
+        finally:
+            server.stop()
+        all_batches = [heartbeat_records(BATCH, base) for _ in range(CLIENTS * BATCHES_PER_CLIENT)]
+        copy_rate = baseline_copy(url, all_batches)
+        many_rate = baseline_executemany(url, all_batches[:100])
+        with connect(url) as conn:
+            device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys LIMIT 1").fetchone()
+        stmt_200 = statement_unnest_vs_copy(url, device_id, key_id, 200, 50)
+        stmt_1000 = statement_unnest_vs_copy(url, device_id, key_id, 1000, 20)
+
+    def show(label: str, r: dict[str, float], unit: str = "records/s", value: float | None = None) -> None:
+        figure = value if value is not None else r["accepted"] / r["wall"]
+        print(f"{label:<34} {figure:>10,.0f} {unit}  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms"
+              f"  requests {r['requests']:.0f} errors {r['errors']:.0f}  loadgen CPU {r['loadgen_cpu_share']:.1%}"
+              f" of machine  machine busy {r['machine_busy']:.0%}")
+
+    print(f"\n== {CLIENTS} clients, {BATCH}-record heartbeat batches, server 2 workers ==")
+    show("first write", first)
+    show("duplicate resend", dup, value=dup["duplicates"] / dup["wall"])
+    show(f"half load ({half_rate_batches:.0f} batches/s paced)", half)
+    show("single-record requests", single, unit="requests/s", value=single["requests"] / single["wall"])
+    print(f"{'baseline raw COPY (1 conn)':<34} {copy_rate:>10,.0f} records/s  (200-row COPY + commit each)")
+    print(f"{'baseline executemany (1 conn)':<34} {many_rate:>10,.0f} records/s  (200-row executemany + commit)")
+    print(f"API / COPY ratio: {rate / copy_rate:.2f}")
+    print(f"ingest statement, 200-record batches:  unnest {stmt_200['unnest']:,.0f} rows/s,"
+          f" COPY into temp {stmt_200['copy_temp']:,.0f} rows/s")
+    print(f"ingest statement, 1000-record batches: unnest {stmt_1000['unnest']:,.0f} rows/s,"
+          f" COPY into temp {stmt_1000['copy_temp']:,.0f} rows/s")
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
