@@ -28,6 +28,12 @@ from tests.monitor.test_store import span
 BERLIN = "Europe/Berlin"
 
 
+def cell(table: Any, row: int, column: int) -> Any:
+    item = table.item(row, column)
+    assert item is not None
+    return item
+
+
 def test_consent_dialog_shows_the_exact_text_and_records_only_on_accept(qtbot: Any, profile: Any) -> None:
     dialog = ConsentDialog(profile)
     qtbot.addWidget(dialog)
@@ -102,10 +108,10 @@ def test_rules_editor_live_tester_and_reordering(qtbot: Any) -> None:
     with qtbot.waitSignal(editor.rulesChanged):
         editor.add_button.click()
     row = editor.table.rowCount() - 1
-    editor.table.item(row, 0).setText("^vim$")
+    cell(editor.table, row, 0).setText("^vim$")
     assert editor.result.text() == "Rule 3 → neutral"
-    editor.table.item(row, 0).setText("([")                       # broken regex: marked, skipped
-    assert "invalid regex" in editor.table.item(row, 0).toolTip()
+    cell(editor.table, row, 0).setText("([")                       # broken regex: marked, skipped
+    assert "invalid regex" in cell(editor.table, row, 0).toolTip()
     assert editor.result.text() == "No rule matches → neutral"
     editor.table.setCurrentCell(1, 0)
     editor.up_button.click()
@@ -139,8 +145,8 @@ def test_activity_view_shows_timeline_totals_and_gallery_and_deletes(qtbot: Any,
     assert [(category, entry.label) for _, category, entry in segments] == [
         ("productive", "code"), ("unproductive", "youtube.com"), ("idle", "Idle")]
     assert segments[0][0].width() > segments[1][0].width() > 0
-    assert view.apps.item(0, 0).text() == "code" and view.apps.item(0, 1).text() == "1:00:00"
-    assert view.domains.item(0, 0).text() == "youtube.com" and view.domains.item(0, 2).text() == "unproductive"
+    assert cell(view.apps, 0, 0).text() == "code" and cell(view.apps, 0, 1).text() == "1:00:00"
+    assert cell(view.domains, 0, 0).text() == "youtube.com" and cell(view.domains, 0, 2).text() == "unproductive"
     assert "score" in view.summary.text()
 
     gallery = view.gallery
