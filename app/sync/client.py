@@ -1,0 +1,258 @@
+"""HTTP side of the sync: one ``requests.Session``, the contract's headers, timeouts and checks (§3, §10.5, §10.6).
+
+Never follows redirects, always verifies TLS (optionally against a CA bundle), refuses to send the
+key over plain http:// except to loopback, and treats any 2xx that does not look like our server
+(a captive portal's HTML, a wrong count) as a network error.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import platform
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from app.version import __version__
+
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+class ConfigError(Exception):
+    """The settings cannot produce a safe request (no URL, key over http://, bad URL)."""
+
+
+def user_agent() -> str:
+    text = f"WFH-Agent/{__version__} ({platform.system() or 'Unknown'} {platform.release() or ''})".strip()
+    return text[:256]
+
+
+@dataclass
+class Outcome:
+    """One request's result. ``status`` None = no HTTP answer; ``problem`` names why (dns, refused, tls, timeout)."""
+
+    status: int | None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    raw: bytes = b""
+    problem: str | None = None
+    message: str = ""
+    duration_ms: int = 0
+    request_records: int = 0
+    sent_bytes: int = 0
+
+    @property
+    def error_code(self) -> str | None:
+        return self.body.get("error") if isinstance(self.body, dict) and isinstance(self.body.get("error"), str) \
+            else None
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def short(self) -> str:
+        if self.status is None:
+            return f"{self.problem or 'network'}: {self.message}"[:300]
+        code = self.error_code
+        return f"HTTP {self.status}" + (f" {code}" if code else "")
+
+
+def classify_exception(exc: BaseException) -> str:
+    """Name the network problem the way Test connection shows it."""
+    text = repr(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "timeout"
+    if any(s in text for s in ("NameResolution", "Name or service not known", "getaddrinfo",
+                               "nodename nor servname", "Temporary failure in name resolution")):
+        return "dns"
+    if "refused" in text.lower():
+        return "refused"
+    return "network"
+
+
+def is_json(outcome: Outcome) -> bool:
+    ctype = (outcome.header("Content-Type") or "").split(";")[0].strip().lower()
+    return ctype == "application/json" and outcome.header("X-Wfh-Api-Version") == "1"
+
+
+def valid_ingest(outcome: Outcome, sent: int) -> bool:
+    body = outcome.body
+    if not is_json(outcome) or not isinstance(body, dict):
+        return False
+    acc, dup, rej = body.get("accepted"), body.get("duplicates"), body.get("rejected")
+    if not (type(acc) is int and type(dup) is int and isinstance(rej, list)) or acc < 0 or dup < 0:
+        return False
+    if acc + dup + len(rej) != sent:
+        return False
+    seen: set[int] = set()
+    for item in rej:
+        if not isinstance(item, dict) or type(item.get("index")) is not int or not isinstance(item.get("error"), str):
+            return False
+        if item["index"] in seen or not 0 <= item["index"] < sent:
+            return False
+        seen.add(item["index"])
+    return True
+
+
+def valid_screenshot(outcome: Outcome, client_id: str) -> bool:
+    body = outcome.body
+    return (is_json(outcome) and isinstance(body, dict) and body.get("result") in ("created", "duplicate")
+            and str(body.get("client_id", "")).lower() == client_id.lower())
+
+
+def valid_me(outcome: Outcome) -> bool:
+    body = outcome.body
+    return (is_json(outcome) and isinstance(body, dict) and type(body.get("emp_id")) is int
+            and isinstance(body.get("device"), str) and isinstance(body.get("key_prefix"), str))
+
+
+class ApiClient:
+    """Blocking calls; the worker runs them on a helper thread so quitting never waits for a socket."""
+
+    def __init__(self, base_url: str, api_key: str | None, *, connect_timeout: float = 5, read_timeout: float = 30,
+                 verify_tls: bool = True, ca_bundle: str | None = None, gzip_min_bytes: int = 4096) -> None:
+        base = (base_url or "").strip().rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError("server URL is not set" if not base else f"server URL is not http(s): {base}")
+        loopback = parts.hostname in LOOPBACK
+        if parts.scheme == "http" and not loopback:
+            raise ConfigError("refusing to send the API key over http:// to a non-loopback host; use https://")
+        self.base_url = base
+        self.api_key = api_key
+        self.timeout = (float(connect_timeout), float(read_timeout))
+        self.gzip_min_bytes = int(gzip_min_bytes)
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxies or .netrc credentials picked up behind our back
+        if ca_bundle:
+            self.session.verify = ca_bundle
+        else:
+            self.session.verify = bool(verify_tls or not loopback)
+        self.session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _headers(self, extra: dict[str, str] | None = None, *, auth: bool = True) -> dict[str, str]:
+        headers = dict(extra or {})
+        if auth:
+            if not self.api_key:
+                raise ConfigError("no API key is set")
+            headers["X-Api-Key"] = self.api_key
+        return headers
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Outcome:
+        started = time.monotonic()
+        try:
+            resp = self.session.request(method, self.base_url + path, allow_redirects=False,
+                                        timeout=self.timeout, **kwargs)
+            raw = resp.content
+        except requests.exceptions.RequestException as exc:
+            return Outcome(None, problem=classify_exception(exc), message=type(exc).__name__,
+                           duration_ms=int((time.monotonic() - started) * 1000))
+        outcome = Outcome(resp.status_code, dict(resp.headers), raw=raw,
+                          duration_ms=int((time.monotonic() - started) * 1000))
+        try:
+            outcome.body = json.loads(raw.decode("utf-8")) if raw else None
+        except (UnicodeDecodeError, ValueError):
+            outcome.body = None
+        return outcome
+
+    def build_ingest(self, records_body: bytes) -> tuple[bytes, dict[str, str]]:
+        headers = {"Content-Type": "application/json"}
+        if len(records_body) >= self.gzip_min_bytes:
+            return gzip.compress(records_body, compresslevel=6, mtime=0), {**headers, "Content-Encoding": "gzip"}
+        return records_body, headers
+
+    def post_records(self, stream: str, body: bytes, count: int) -> Outcome:
+        data, headers = self.build_ingest(body)
+        outcome = self._send("POST", f"/api/v1/ingest/{stream}", data=data, headers=self._headers(headers))
+        outcome.request_records, outcome.sent_bytes = count, len(data)
+        return outcome
+
+    def post_screenshot(self, meta: dict[str, Any], content: bytes, filename: str) -> Outcome:
+        meta_text = json.dumps(meta, ensure_ascii=False, separators=(",", ":"))
+        files = {"meta": (None, meta_text), "file": (filename, content, "application/octet-stream")}
+        outcome = self._send("POST", "/api/v1/screenshots", files=files, headers=self._headers())
+        outcome.request_records, outcome.sent_bytes = 1, len(content)
+        return outcome
+
+    def get_me(self) -> Outcome:
+        return self._send("GET", "/api/v1/me", headers=self._headers())
+
+    def get_health(self) -> Outcome:
+        return self._send("GET", "/health", headers=self._headers(auth=False))
+
+
+PROBLEM_TEXT = {
+    "dns": "Server name not found (DNS)",
+    "refused": "Connection refused — is the server running on that port?",
+    "tls": "TLS certificate not trusted or TLS failed",
+    "timeout": "The server did not answer in time (timeout)",
+    "network": "Network error",
+}
+
+
+def check_connection(client: ApiClient, *, emp_id: int | None = None, now: float | None = None) -> dict[str, Any]:
+    """Test connection (§10.10): ``/health`` then ``/api/v1/me``; says exactly what failed.
+
+    Returns ``{"ok", "message", "problem", "identity", "warnings", "status"}``; ``problem`` is one of
+    dns, refused, tls, timeout, network, http, unauthorized, forbidden, rate_limited, invalid.
+    """
+    report: dict[str, Any] = {"ok": False, "message": "", "problem": None, "identity": None, "warnings": [],
+                              "status": None}
+    health = client.get_health()
+    if health.status is None:
+        report.update(problem=health.problem, message=PROBLEM_TEXT.get(health.problem or "network", "Network error"))
+        return report
+    if health.status not in (200, 503) or not is_json(health):
+        report.update(problem="http", status=health.status,
+                      message=f"/health answered HTTP {health.status}; is this the WFH ingestion server?")
+        return report
+    if health.status == 503:
+        report["warnings"].append("The server reports its database as unavailable")
+    me = client.get_me()
+    report["status"] = me.status
+    if me.status is None:
+        report.update(problem=me.problem, message=PROBLEM_TEXT.get(me.problem or "network", "Network error"))
+    elif me.status == 401:
+        report.update(problem="unauthorized", message="API key rejected (HTTP 401)")
+    elif me.status == 403:
+        report.update(problem="forbidden", message="API key belongs to another employee (HTTP 403)")
+    elif me.status == 429:
+        report.update(problem="rate_limited",
+                      message=f"Rate limited; try again in {me.header('Retry-After') or 'a few'} s")
+    elif me.status != 200 or not valid_me(me):
+        report.update(problem="http", message=f"/api/v1/me answered HTTP {me.status}")
+    else:
+        body = me.body
+        report.update(ok=True, identity={"emp_id": body["emp_id"], "device": body["device"],
+                                         "key_prefix": body["key_prefix"], "server_time": body.get("server_time")},
+                      message=f"Connected as employee {body['emp_id']}, device {body['device']} "
+                              f"(key {body['key_prefix']})")
+        if emp_id and emp_id != body["emp_id"]:
+            report["warnings"].append(f"config.json has emp_id {emp_id} but the key belongs to {body['emp_id']}")
+        skew = _clock_skew(body.get("server_time"), time.time() if now is None else now)
+        if skew is not None and abs(skew) > 60:
+            report["warnings"].append(f"Clock differs from server by {skew:+.0f} s")
+    return report
+
+
+def _clock_skew(server_time: Any, now: float) -> float | None:
+    from datetime import datetime
+
+    if not isinstance(server_time, str):
+        return None
+    try:
+        return now - datetime.fromisoformat(server_time.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

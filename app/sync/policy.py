@@ -1,0 +1,125 @@
+"""Pure decisions of the sync loop (contract §9, §10.7): what a response means and how long to wait.
+
+No I/O and no clock of its own: callers pass ``now`` and a ``random.Random`` so tests can replay
+every vector deterministically.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from enum import StrEnum
+
+INGEST_STREAMS = ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
+OTHER_STREAMS = INGEST_STREAMS[1:]
+ALL_STREAMS = (*INGEST_STREAMS, "screenshots")
+AGGREGATE_STREAMS = ("website_usage", "productivity", "wellness")
+
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+PAUSE_SECONDS = 3600.0
+RETRY_AFTER_MIN = 1.0
+RETRY_AFTER_MAX = 3600.0
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+
+class Action(StrEnum):
+    """Client reactions, named as in the contract vectors' ``client.action``."""
+
+    COMMIT = "commit"
+    MARK_SYNCED = "mark_synced"
+    QUARANTINE_ITEM = "quarantine_item"
+    HALVE_BATCH = "halve_batch"
+    RETRY_AFTER = "retry_after"
+    BACKOFF = "backoff"
+    PAUSE_STREAM = "pause_stream"
+    STOP_AUTH = "stop_auth"
+    SHOW_IDENTITY = "show_identity"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    retry_after: float | None = None  # R in seconds for RETRY_AFTER (already clamped)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """``Retry-After`` as seconds clamped to 1–3600; an HTTP-date is converted; unreadable → None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        seconds = float(int(text))
+    else:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - now
+    return min(RETRY_AFTER_MAX, max(RETRY_AFTER_MIN, seconds))
+
+
+def decide(kind: str, status: int | None, *, error_code: str | None = None, retry_after: str | None = None,
+           valid_2xx: bool = True, now: float = 0.0) -> Decision:
+    """Map one outcome to an action (§9).
+
+    ``kind`` is ``ingest``, ``screenshot``, ``me`` or ``health``; ``status`` None means a network
+    error, timeout or TLS failure; ``valid_2xx`` is the §10.6 check of a 2xx answer.
+    """
+    if kind == "health":
+        return Decision(Action.NONE)
+    if status is None:
+        return Decision(Action.BACKOFF)
+    if 200 <= status < 300:
+        if not valid_2xx:
+            return Decision(Action.BACKOFF)
+        if kind == "ingest":
+            return Decision(Action.COMMIT)
+        if kind == "screenshot":
+            return Decision(Action.MARK_SYNCED)
+        return Decision(Action.SHOW_IDENTITY)
+    if 300 <= status < 400:
+        return Decision(Action.PAUSE_STREAM)
+    if status in (401, 403):
+        return Decision(Action.STOP_AUTH)
+    if status in (429, 503):
+        seconds = parse_retry_after(retry_after, now)
+        if seconds is not None:
+            return Decision(Action.RETRY_AFTER, seconds)
+        return Decision(Action.BACKOFF)
+    if status == 408 or status >= 500:
+        return Decision(Action.BACKOFF)
+    if kind == "screenshot":
+        if status in (409, 413):
+            return Decision(Action.QUARANTINE_ITEM)
+        if status == 422 and error_code in ("invalid_meta", "sha256_mismatch"):
+            return Decision(Action.QUARANTINE_ITEM)
+        return Decision(Action.PAUSE_STREAM)
+    if status == 413 and kind == "ingest":
+        return Decision(Action.HALVE_BATCH)
+    return Decision(Action.PAUSE_STREAM)
+
+
+def backoff_delay(failures: int, rng: random.Random) -> float:
+    """Full jitter: uniform in [0, min(300, 2 × 2^n)], n = consecutive failures − 1."""
+    n = max(0, failures - 1)
+    return rng.uniform(0.0, backoff_bound(n))
+
+
+def backoff_bound(n: int) -> float:
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2.0 ** min(n, 32)))
+
+
+def retry_after_delay(seconds: float, rng: random.Random) -> float:
+    """Uniform in [R, 2R] so a fleet told the same R does not return all at once."""
+    return rng.uniform(seconds, 2.0 * seconds)
+
+
+def halved(size: int) -> int:
+    return max(1, size // 2)
