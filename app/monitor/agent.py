@@ -18,6 +18,8 @@ Signals (past-tense facts):
 * ``stateChanged(str state, str detail)`` — ``running``, ``paused`` (detail: ``until <UTC time>``
   or ``until resumed``), ``stopped``, ``no_consent`` (detail: how to give it), ``restarting``
   (detail: the delay).
+* ``idleDetected(str started_at, float idle_seconds)`` — no input for ``idle_threshold``; the
+  time since ``started_at`` is recorded as idle.
 * ``idleReturned(str started_at, str ended_at, float seconds)`` — the user came back after idle;
   the GUI asks keep / discard / add to task (``app.ui.activity.IdlePrompt``).
 * ``spansWritten(int count)``, ``screenshotTaken(str client_id)`` — outbox rows were written.
@@ -54,6 +56,9 @@ class _SignalEvents(MonitorEvents):
     def state_changed(self, state: str, detail: str) -> None:
         self.agent._set_state(state, detail)
 
+    def idle_detected(self, start_ms: int, detected_ms: int) -> None:
+        self.agent.idleDetected.emit(ms_to_iso(start_ms), (detected_ms - start_ms) / 1000.0)
+
     def idle_returned(self, start_ms: int, end_ms: int) -> None:
         self.agent.idleReturned.emit(ms_to_iso(start_ms), ms_to_iso(end_ms), (end_ms - start_ms) / 1000.0)
 
@@ -72,6 +77,7 @@ RunnerFactory = Callable[[Any, MonitorEvents], MonitorRunner]
 
 class MonitorAgent(QObject):
     stateChanged = Signal(str, str)
+    idleDetected = Signal(str, float)
     idleReturned = Signal(str, str, float)
     spansWritten = Signal(int)
     screenshotTaken = Signal(str)

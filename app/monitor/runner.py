@@ -42,6 +42,7 @@ class MonitorEvents:
     """Callbacks of the runner (called on the loop's thread). Override what you need."""
 
     def state_changed(self, state: str, detail: str) -> None: ...
+    def idle_detected(self, start_ms: int, detected_ms: int) -> None: ...
     def idle_returned(self, start_ms: int, end_ms: int) -> None: ...
     def spans_written(self, count: int) -> None: ...
     def screenshot_taken(self, row: dict[str, Any]) -> None: ...
@@ -249,6 +250,8 @@ class MonitorRunner:
         if sample.status in ("idle", "locked"):
             if self._away_since_ms is None:
                 self._away_since_ms = now_ms - int(sample.idle_seconds * 1000)
+                if sample.status == "idle":
+                    self.events.idle_detected(self._away_since_ms, now_ms)
         elif self._away_since_ms is not None:
             start, self._away_since_ms = self._away_since_ms, None
             if now_ms - start >= self.idle_threshold * 1000:

@@ -18,10 +18,14 @@ class Recorder(MonitorEvents):
     def __init__(self) -> None:
         self.states: list[tuple[str, str]] = []
         self.idle: list[tuple[int, int]] = []
+        self.detected: list[tuple[int, int]] = []
         self.warnings: list[str] = []
 
     def state_changed(self, state: str, detail: str) -> None:
         self.states.append((state, detail))
+
+    def idle_detected(self, start_ms: int, detected_ms: int) -> None:
+        self.detected.append((start_ms, detected_ms))
 
     def idle_returned(self, start_ms: int, end_ms: int) -> None:
         self.idle.append((start_ms, end_ms))
@@ -132,6 +136,8 @@ def test_idle_is_backdated_and_return_is_reported(consented: Any, clock: FakeClo
     assert len(events.idle) == 1
     start, end = events.idle[0]
     assert end - start >= 60_000
+    assert len(events.detected) == 1 and events.detected[0][0] == start
+    assert events.detected[0][1] - start == 60_000      # detected at the first sample at the threshold
     # no capture once idle was known (threshold reached), until the user came back
     assert not [shot for shot in shots.taken if start + 60_000 <= shot < end]
     assert len(shots.taken) >= 5
