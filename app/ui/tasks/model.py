@@ -25,6 +25,11 @@ TaskRole = Qt.ItemDataRole.UserRole + 1
 SortRole = Qt.ItemDataRole.UserRole + 2
 OVER_LIMIT_COLOUR = QColor(224, 64, 64, 90)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_BACKGROUND = Qt.ItemDataRole.BackgroundRole
+_ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
+_HANDLED_ROLES = frozenset(int(r) for r in (_DISPLAY, _BACKGROUND, _ALIGNMENT, Qt.ItemDataRole.ToolTipRole,
+                                            TaskRole, SortRole))
 _NUMERIC = {"duration", "time_limit", "score"}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -47,6 +52,7 @@ class TaskTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] | None = None
         self._total = 0
         self._live: tuple[int, int] | None = None  # (task id, running seconds) of the timer
+        self._sort: tuple[int, Qt.SortOrder] | None = None
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -67,7 +73,12 @@ class TaskTableModel(QAbstractTableModel):
         if week_id is not None:
             try:
                 self._total = self._data.count_week_tasks(week_id)
-                self._rows = list(self._data.get_week_tasks(week_id, self.PAGE_SIZE, 0))
+                if self._sort is None:
+                    self._rows = list(self._data.get_week_tasks(week_id, self.PAGE_SIZE, 0))
+                else:  # a sorted table needs every row before it can show the first one
+                    self._rows = list(self._data.get_week_tasks(week_id))
+                    self._total = len(self._rows)
+                    self._sort_rows()
             except NotFoundError:
                 self.week_id = None
         self.endResetModel()
@@ -112,31 +123,61 @@ class TaskTableModel(QAbstractTableModel):
             return COLUMNS[section].header
         return None
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if role not in _HANDLED_ROLES or not index.isValid():  # most calls: roles we never answer
             return None
         task = self._rows[index.row()]
-        column = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == DURATION_COLUMN and self._is_live(task):
+        column_index = index.column()
+        if role == _DISPLAY:
+            if column_index == DURATION_COLUMN and self._is_live(task):
                 return "▶ " + format_duration(self.effective_duration(task))
-            return column.display(task)
+            return COLUMNS[column_index].display(task)
+        if role == _BACKGROUND:
+            return OVER_LIMIT_COLOUR if self.is_over_limit(task) else None
+        if role == _ALIGNMENT:
+            return _RIGHT if COLUMNS[column_index].key in _NUMERIC else None
         if role == SortRole:
-            if index.column() == DURATION_COLUMN:
+            if column_index == DURATION_COLUMN:
                 return self.effective_duration(task)
-            return column.sort_key(task)
+            return COLUMNS[column_index].sort_key(task)
         if role == TaskRole:
             return task
-        if role == Qt.ItemDataRole.BackgroundRole and self.is_over_limit(task):
-            return OVER_LIMIT_COLOUR
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.key in _NUMERIC:
-            return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if self.is_over_limit(task):
-                return f"Over its time limit of {task.time_limit_display}"
-            if column.key == "feedback" and task.feedback:
-                return task.feedback
+        if self.is_over_limit(task):  # tooltip
+            return f"Over its time limit of {task.time_limit_display}"
+        if COLUMNS[column_index].key == "feedback" and task.feedback:
+            return task.feedback
         return None
+
+    # ---- sorting (done here, on the Python list: far cheaper than per-comparison data() calls) ----
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort every task of the week by ``column``; rows keep their place after later edits."""
+        if not 0 <= column < len(COLUMNS):
+            self._sort = None
+            return
+        self._sort = (column, order)
+        self.fetch_all()
+        self.layoutAboutToBeChanged.emit()
+        old_ids = [t.id for t in self._rows]
+        self._sort_rows()
+        self._row_of = None
+        persistent = self.persistentIndexList()
+        if persistent:
+            new_rows = [self.row_of(task_id) for task_id in old_ids]
+            self.changePersistentIndexList(
+                persistent,
+                [self.index(new_rows[i.row()] or 0, i.column()) if i.isValid() else i for i in persistent],
+            )
+        self.layoutChanged.emit()
+
+    @property
+    def sort_column(self) -> int | None:
+        return self._sort[0] if self._sort else None
+
+    def _sort_rows(self) -> None:
+        assert self._sort is not None
+        column, order = self._sort
+        key = COLUMNS[column].sort_key
+        self._rows.sort(key=lambda t: (key(t), t.id), reverse=order == Qt.SortOrder.DescendingOrder)
 
     # ---- lookups -------------------------------------------------------------------------
     def task_at(self, row: int) -> Task:
@@ -213,8 +254,17 @@ class TaskTableModel(QAbstractTableModel):
             self.load_week(None)
 
     def _insert_in_order(self, task: Task) -> None:
-        key = _order_key(task)
-        position = next((i for i, row in enumerate(self._rows) if _order_key(row) < key), len(self._rows))
+        if self._sort is not None:
+            column, order = self._sort
+            sort_key = COLUMNS[column].sort_key
+            new = (sort_key(task), task.id)
+            descending = order == Qt.SortOrder.DescendingOrder
+            position = next((i for i, row in enumerate(self._rows)
+                             if ((sort_key(row), row.id) < new if descending else (sort_key(row), row.id) > new)),
+                            len(self._rows))
+        else:
+            key = _order_key(task)
+            position = next((i for i, row in enumerate(self._rows) if _order_key(row) < key), len(self._rows))
         self._total += 1
         if position == len(self._rows) and len(self._rows) < self._total - 1:
             return  # belongs to a page not loaded yet; fetchMore will bring it

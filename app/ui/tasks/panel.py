@@ -117,7 +117,6 @@ class TasksPanel(QWidget):
     def _connect_signals(self) -> None:
         self.filter_edit.textChanged.connect(self._on_filter_text)
         self.project_combo.currentIndexChanged.connect(self._on_project_filter)
-        self.table.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self.model.fetch_all())
         self.table.doubleClicked.connect(lambda _index: self.open_edit_dialog())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_enabled())
         self.new_button.clicked.connect(self.open_new_dialog)
@@ -139,7 +138,7 @@ class TasksPanel(QWidget):
             self._refresh_projects()
             self._update_count()
             self._update_enabled()
-        if self.model.canFetchMore() and (self.proxy.is_filtering() or self.proxy.sortColumn() >= 0):
+        if self.model.canFetchMore() and self.proxy.is_filtering():
             self.model.fetch_all()
 
     @Slot(int)

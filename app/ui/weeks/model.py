@@ -16,6 +16,7 @@ from app.services.models import WeekSummary
 from app.services.timeparse import format_duration
 
 WeekIdRole = Qt.ItemDataRole.UserRole + 1
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 HEADERS = ("Week", "Time", "Tasks")
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -58,7 +59,7 @@ class WeekListModel(QAbstractTableModel):
         if role == WeekIdRole:
             return week.id
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+            return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and week.is_bonus_week:
             return "Bonus week"
         return None

@@ -33,8 +33,11 @@ class WeeksPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        metrics = self.table.fontMetrics()  # fixed widths: ResizeToContents re-measures every row on each change
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(1, metrics.horizontalAdvance("0000:00:00") + 12)
+        header.resizeSection(2, metrics.horizontalAdvance("Tasks 00") + 8)
         self.new_button = QPushButton("New week…")
         self.edit_button = QPushButton("Edit…")
         self.delete_button = QPushButton("Delete")
