@@ -38,6 +38,8 @@ BATCH = 200
 BATCHES_PER_CLIENT = 100
 SINGLE_PER_CLIENT = 1000
 HALF_LOAD_BATCHES = 240
+COPY_TYPES = ["int8", "int4", "uuid", "timestamptz", "timestamptz", "text", "text", "float4", "float4", "text",
+              "text", "text", "text", "float4", "bool", "float8", "float8"]
 
 
 def heartbeat_records(count: int, base: datetime) -> list[dict[str, Any]]:
@@ -89,11 +91,36 @@ def build_request(port: int, key: str, records: list[dict[str, Any]]) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server's process tree and by all postgres processes."""
+    groups = {"server": 0.0, "postgres": 0.0}
+    try:
+        root = psutil.Process(server_pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        tree = []
+    for proc in tree:
+        try:
+            t = proc.cpu_times()
+            groups["server"] += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    for proc in psutil.process_iter(["name"]):
+        if proc.info["name"] == "postgres":
+            try:
+                t = proc.cpu_times()
+                groups["postgres"] += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+    return groups
+
+
 class Phase:
     """Run per-client request lists concurrently; collect latencies, outcomes, wall and CPU time."""
 
-    def __init__(self, port: int, plans: list[list[bytes]], schedule: Callable[[int, int], float] | None = None):
-        self.port, self.plans, self.schedule = port, plans, schedule
+    def __init__(self, port: int, plans: list[list[bytes]], server_pid: int,
+                 schedule: Callable[[int, int], float] | None = None):
+        self.port, self.plans, self.schedule, self.server_pid = port, plans, schedule, server_pid
         self.latencies: list[float] = []
         self.accepted = self.duplicates = self.errors = 0
         self.lock = threading.Lock()
@@ -124,7 +151,7 @@ class Phase:
 
     def run(self) -> dict[str, float]:
         me = psutil.Process()
-        cpu0, sys0 = me.cpu_times(), psutil.cpu_times()
+        cpu0, sys0, groups0 = me.cpu_times(), psutil.cpu_times(), cpu_seconds(self.server_pid)
         start = time.perf_counter()
         threads = [threading.Thread(target=self._client, args=(i, plan, start)) for i, plan in enumerate(self.plans)]
         for thread in threads:
@@ -132,7 +159,8 @@ class Phase:
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - start
-        cpu1, sys1 = me.cpu_times(), psutil.cpu_times()
+        cpu1, sys1, groups1 = me.cpu_times(), psutil.cpu_times(), cpu_seconds(self.server_pid)
+        cores = os.cpu_count() or 1
         own = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
         busy = sum(getattr(sys1, f) - getattr(sys0, f) for f in ("user", "system", "nice", "irq", "softirq"))
         total = busy + (sys1.idle - sys0.idle) + (getattr(sys1, "iowait", 0) - getattr(sys0, "iowait", 0))
@@ -141,7 +169,9 @@ class Phase:
             "wall": wall, "requests": len(lat), "accepted": self.accepted, "duplicates": self.duplicates,
             "errors": self.errors, "p50_ms": statistics.median(lat) * 1000,
             "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
-            "loadgen_cpu_share": own / wall / (os.cpu_count() or 1),
+            "loadgen_cpu_share": own / wall / cores,
+            "server_cpu_share": (groups1["server"] - groups0["server"]) / wall / cores,
+            "postgres_cpu_share": (groups1["postgres"] - groups0["postgres"]) / wall / cores,
             "machine_busy": busy / total if total else 0.0,
         }
 
@@ -159,10 +189,11 @@ def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
             with conn.transaction(), conn.cursor().copy(
                 "COPY bench_copy (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
                 " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
-                " geo_lat, geo_lon) FROM STDIN"
+                " geo_lat, geo_lon) FROM STDIN (FORMAT BINARY)"
             ) as copy:
+                copy.set_types(COPY_TYPES)
                 for r in rows:
-                    copy.write_row((1, 1001, *r[:-1], *(r[-1] or (None, None))))
+                    copy.write_row((1, 1001, uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_copy")
     return sum(len(r) for r in prepared) / elapsed
@@ -218,9 +249,10 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
                             " tz text, status text, cpu_percent real, memory_percent real, process_name text,"
                             " window_title text, domain text, url text, battery_level real, battery_plugged bool,"
                             " geo_lat float8, geo_lon float8) ON COMMIT DROP")
-                        with conn.cursor().copy("COPY tmp_hb FROM STDIN") as copy:
+                        with conn.cursor().copy("COPY tmp_hb FROM STDIN (FORMAT BINARY)") as copy:
+                            copy.set_types(COPY_TYPES[2:])
                             for r in rows:
-                                copy.write_row((*r[:-1], *(r[-1] or (None, None))))
+                                copy.write_row((uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
                         conn.execute(copy_insert, (device_id, 1001, device_id))
                         conn.execute(
                             "INSERT INTO ingest_log (device_id, key_id, endpoint, http_status, record_count,"
@@ -239,25 +271,26 @@ def main() -> None:
         server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
                               WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
         port = int(server.url.rsplit(":", 1)[1])
+        pid = server.process.pid
         try:
             print("building bodies ...")
             plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base))
                       for _ in range(BATCHES_PER_CLIENT)] for c in range(CLIENTS)]
             warm = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(10)]
                     for c in range(CLIENTS)]
-            Phase(port, warm).run()
-            first = Phase(port, plans).run()
-            dup = Phase(port, plans).run()
+            Phase(port, warm, pid).run()
+            first = Phase(port, plans, pid).run()
+            dup = Phase(port, plans, pid).run()
             rate = first["accepted"] / first["wall"]
             half_rate_batches = rate / 2 / BATCH  # batches/s across all clients
             per_client = HALF_LOAD_BATCHES // CLIENTS
             half_plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(per_client)]
                           for c in range(CLIENTS)]
             interval = CLIENTS / half_rate_batches
-            half = Phase(port, half_plans, schedule=lambda c, n: (n + c / CLIENTS) * interval).run()
+            half = Phase(port, half_plans, pid, schedule=lambda c, n: (n + c / CLIENTS) * interval).run()
             singles = [[build_request(port, keys[c], heartbeat_records(1, base)) for _ in range(SINGLE_PER_CLIENT)]
                        for c in range(CLIENTS)]
-            single = Phase(port, singles).run()
+            single = Phase(port, singles, pid).run()
         finally:
             server.stop()
         all_batches = [heartbeat_records(BATCH, base) for _ in range(CLIENTS * BATCHES_PER_CLIENT)]
@@ -270,9 +303,14 @@ def main() -> None:
 
     def show(label: str, r: dict[str, float], unit: str = "records/s", value: float | None = None) -> None:
         figure = value if value is not None else r["accepted"] / r["wall"]
+        items = figure * r["wall"]
+        cpu_ms = (r["server_cpu_share"] + r["postgres_cpu_share"]) * r["wall"] * (os.cpu_count() or 1) * 1000
         print(f"{label:<34} {figure:>10,.0f} {unit}  p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms"
-              f"  requests {r['requests']:.0f} errors {r['errors']:.0f}  loadgen CPU {r['loadgen_cpu_share']:.1%}"
-              f" of machine  machine busy {r['machine_busy']:.0%}")
+              f"  requests {r['requests']:.0f} errors {r['errors']:.0f}")
+        print(f"{'':<36}CPU share of the machine: loadgen {r['loadgen_cpu_share']:.1%},"
+              f" server {r['server_cpu_share']:.0%}, postgres {r['postgres_cpu_share']:.0%},"
+              f" all processes {r['machine_busy']:.0%}; server+postgres CPU {cpu_ms / items * 1000:.0f} ms"
+              f" per 1,000 {unit.split('/')[0]}")
 
     print(f"\n== {CLIENTS} clients, {BATCH}-record heartbeat batches, server 2 workers ==")
     show("first write", first)
