@@ -104,15 +104,21 @@ class SingleInstance(QObject):
             self._lock.unlock()
 
     def _on_connection(self) -> None:
+        # The sockets stay children of the server (freed with it): the message is one short line
+        # from a client that disconnects right away, so there is nothing to clean up early.
         server = self._server
         while server is not None and server.hasPendingConnections():
             socket = server.nextPendingConnection()
-            socket.readyRead.connect(lambda s=socket: self._on_ready(s))
-            socket.disconnected.connect(socket.deleteLater)
+            socket.readyRead.connect(self._on_ready)
             if socket.bytesAvailable():
-                self._on_ready(socket)
+                self._read(socket)
 
-    def _on_ready(self, socket: QLocalSocket) -> None:
+    def _on_ready(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._read(socket)
+
+    def _read(self, socket: QLocalSocket) -> None:
         data = bytes(socket.readAll().data())
         if ACTIVATE.strip() in data:
             log.info("another launch asked this instance to show itself")
