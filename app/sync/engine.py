@@ -78,6 +78,7 @@ class SyncEngine:
         self.pace_seconds = pace_seconds
         self.burst = burst
         self.sink_factory = sink_factory
+        self.on_progress: Callable[[CycleResult], None] | None = None  # called after each committed batch
         self.stop_event = threading.Event()
         self.failures = 0
         self.next_attempt_at = 0.0
@@ -264,6 +265,8 @@ class SyncEngine:
                 result.synced[stream] = result.synced.get(stream, 0) + marked
                 if rejected:
                     result.quarantined[stream] = result.quarantined.get(stream, 0) + len(rejected)
+                if self.on_progress is not None:
+                    self.on_progress(result)
                 continue
             if decision.action is Action.HALVE_BATCH:
                 self._log(conn, stream, len(batch), decision.action, outcome, False)

@@ -1,0 +1,244 @@
+"""``SyncWorker``: the Qt face of the sync engine, living in its own ``QThread`` with its own SQLite
+connection (§10.4). Cycles start on the heartbeat and aggregate timers, within 5 s after a new
+screenshot, on "Sync now", when Work offline is switched off and when the network comes back.
+
+Use ``SyncController`` from the GUI thread: it creates the thread, forwards requests as queued
+calls and stops everything within 2 s (the in-flight request is abandoned, nothing is marked).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from app.errors import StorageError
+from app.storage.db import ConnectionFactory
+from app.sync import outbox, state
+from app.sync.engine import Aborted, SyncEngine
+from app.sync.keystore import KeyStore, for_profile
+from app.sync.policy import ALL_STREAMS
+
+log = logging.getLogger(__name__)
+
+POLL_MS = 5000  # new screenshots and pending counts; "within 5 s after a screenshot is captured"
+
+
+class SyncWorker(QObject):
+    syncStateChanged = Signal(str, str)
+    pendingChanged = Signal(dict)
+    syncFinished = Signal(dict)
+
+    def __init__(self, db_path: Path, settings: Any, data_dir: Path, keystore: KeyStore, *,
+                 pace_seconds: float = 1.0, burst: int = 20, poll_ms: int = POLL_MS,
+                 engine_kw: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.db = ConnectionFactory(db_path)  # the worker's own connection, opened in its thread
+        self.settings = settings
+        self.engine = SyncEngine(self.db, settings, data_dir, keystore, pace_seconds=pace_seconds, burst=burst,
+                                 **(engine_kw or {}))
+        self.engine.on_progress = self._progress
+        self.poll_ms = poll_ms
+        self.state = ("pending", "")
+        self.retry_at: float | None = None
+        self._pending: dict[str, int] = {}
+        self._last_shot_id = 0
+        self._timers: list[QTimer] = []
+        self._retry_timer: QTimer | None = None
+        self._busy = False
+
+    # ---- lifecycle (worker thread) ----------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        hb = int(self.settings.get("ingestion.sync.heartbeats_seconds", 300) or 300)
+        other = int(self.settings.get("ingestion.sync.other_seconds", 900) or 900)
+        self._timers = [self._timer(hb * 1000, self.runCycle), self._timer(other * 1000, self.runCycle),
+                        self._timer(self.poll_ms, self._poll)]
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self.runCycle)
+        self._watch_network()
+        self._last_shot_id = self._max_shot_id()
+        QTimer.singleShot(0, self.runCycle)
+
+    def _timer(self, ms: int, slot: Any) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(max(1, ms))
+        timer.timeout.connect(slot)
+        timer.start()
+        return timer
+
+    def _watch_network(self) -> None:
+        try:
+            from PySide6.QtNetwork import QNetworkInformation
+
+            if QNetworkInformation.loadDefaultBackend() and QNetworkInformation.instance() is not None:
+                QNetworkInformation.instance().reachabilityChanged.connect(self._reachability)
+        except Exception as exc:  # pragma: no cover - no backend on this platform
+            log.info("network change notifications unavailable: %s", exc)
+
+    def _reachability(self, reachability: Any) -> None:
+        from PySide6.QtNetwork import QNetworkInformation
+
+        if reachability == QNetworkInformation.Reachability.Online:
+            self.networkBack()
+
+    @Slot()
+    def shutdown(self) -> None:
+        for timer in [*self._timers, *([self._retry_timer] if self._retry_timer else [])]:
+            timer.stop()
+        self.db.close_thread()
+
+    # ---- requests (queued from any thread) -------------------------------------------------
+    @Slot()
+    def syncNow(self) -> None:
+        self.engine.next_attempt_at = 0.0  # the user asked: try now, not at the end of the backoff
+        self.runCycle(force_other=True)
+
+    @Slot()
+    def networkBack(self) -> None:
+        self.engine.next_attempt_at = 0.0
+        self.engine.failures = 0
+        self.runCycle()
+
+    @Slot(bool)
+    def setWorkOffline(self, offline: bool) -> None:
+        state.set_work_offline(self.db.get(), offline)
+        if offline:
+            self._set_state("offline", "Working offline")
+        else:
+            self.engine.next_attempt_at = 0.0
+            self.runCycle(force_other=True)
+
+    @Slot()
+    def settingsChanged(self) -> None:
+        self.engine.settings_changed()
+        self.runCycle(force_other=True)
+
+    @Slot()
+    def identityConfirmed(self) -> None:
+        self.engine.identity_confirmed()
+        self.runCycle()
+
+    @Slot()
+    def screenshotCaptured(self) -> None:
+        QTimer.singleShot(0, self.runCycle)
+
+    # ---- the cycle --------------------------------------------------------------------------
+    @Slot()
+    def runCycle(self, force_other: bool = False) -> None:
+        if self._busy or self.engine.stop_event.is_set():
+            return
+        self._busy = True
+        try:
+            if not state.work_offline(self.db.get()) and not self.engine.auth_error \
+                    and self.engine.next_attempt_at <= time.time():
+                self._set_state("syncing", "")
+            result = self.engine.run_cycle(force_other=force_other)
+        except Aborted:
+            return
+        except StorageError as exc:
+            log.warning("sync cycle failed on the local database: %s", exc)
+            self._set_state("error", f"Local database: {exc}")
+            return
+        finally:
+            self._busy = False
+        self.retry_at = result.retry_at
+        self._set_state(result.state, result.detail)
+        self._emit_pending(result.pending)
+        self.syncFinished.emit(result.as_dict())
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            if result.retry_at is not None:
+                self._retry_timer.start(max(0, int((result.retry_at - time.time()) * 1000)) + 10)
+
+    def _progress(self, result: Any) -> None:
+        self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
+
+    def _set_state(self, name: str, detail: str) -> None:
+        if (name, detail) != self.state:
+            self.state = (name, detail)
+            self.syncStateChanged.emit(name, detail)
+
+    def _emit_pending(self, pending: dict[str, int]) -> None:
+        if pending != self._pending:
+            self._pending = dict(pending)
+            self.pendingChanged.emit(dict(pending))
+
+    def _max_shot_id(self) -> int:
+        row = self.db.get().execute("SELECT MAX(id) FROM screenshots WHERE synced_at IS NULL").fetchone()
+        return int(row[0] or 0)
+
+    @Slot()
+    def _poll(self) -> None:
+        """Cheap check: a new unsent screenshot starts a cycle; pending counts keep the UI current."""
+        if self._busy:
+            return
+        try:
+            shot = self._max_shot_id()
+            self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
+        except Exception as exc:  # a locked or full DB must not kill the timer
+            log.debug("sync poll skipped: %s", exc)
+            return
+        if shot > self._last_shot_id:
+            self._last_shot_id = shot
+            self.runCycle()
+
+
+class SyncController(QObject):
+    """Owns the worker's thread. All methods are for the GUI thread."""
+
+    _syncNow = Signal()
+    _offline = Signal(bool)
+    _settings = Signal()
+    _identity = Signal()
+    _shot = Signal()
+    _shutdown = Signal()
+
+    def __init__(self, profile: Any, *, keystore: KeyStore | None = None, parent: QObject | None = None,
+                 **worker_kw: Any) -> None:
+        super().__init__(parent)
+        self.keystore = keystore or for_profile(profile.paths, profile.settings)
+        self.worker = SyncWorker(profile.paths.db_path, profile.settings, profile.paths.data_dir, self.keystore,
+                                 **worker_kw)
+        self.sync_thread = QThread()
+        self.sync_thread.setObjectName("wfh-sync")
+        self.worker.moveToThread(self.sync_thread)
+        self.sync_thread.started.connect(self.worker.start)
+        self._syncNow.connect(self.worker.syncNow)
+        self._offline.connect(self.worker.setWorkOffline)
+        self._settings.connect(self.worker.settingsChanged)
+        self._identity.connect(self.worker.identityConfirmed)
+        self._shot.connect(self.worker.screenshotCaptured)
+        self._shutdown.connect(self.worker.shutdown)
+
+    def start(self) -> None:
+        self.sync_thread.start()
+
+    def sync_now(self) -> None:
+        self._syncNow.emit()
+
+    def set_work_offline(self, offline: bool) -> None:
+        self._offline.emit(bool(offline))
+
+    def settings_changed(self) -> None:
+        self._settings.emit()
+
+    def identity_confirmed(self) -> None:
+        self._identity.emit()
+
+    def screenshot_captured(self) -> None:
+        self._shot.emit()
+
+    def stop(self, timeout_ms: int = 2000) -> bool:
+        """Abandon any in-flight request and end the thread; True if it ended within ``timeout_ms``."""
+        self.worker.engine.stop()
+        self._shutdown.emit()
+        self.sync_thread.quit()
+        ended = self.sync_thread.wait(timeout_ms)
+        if ended:
+            self.worker.db.close_all()
+        return bool(ended)
