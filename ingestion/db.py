@@ -36,7 +36,10 @@ class Database:
         # After a failure (and at start) the next request first tries one direct connection, so an
         # outage is detected in milliseconds instead of after the 5 s pool wait.
         self._suspect = True
-        self._search_path = f"SET search_path TO {settings.db_schema}"
+        # Schema name is validated as a plain identifier in Settings; the timeout bounds every statement
+        # (contract: 10 s, then 503 with Retry-After 5).
+        self._session_setup = (f"SET search_path TO {settings.db_schema};"
+                               f" SET statement_timeout = {int(settings.statement_timeout_ms)}")
         self.pool = AsyncConnectionPool(
             settings.database_url,
             min_size=settings.pool_min,
@@ -50,7 +53,7 @@ class Database:
         )
 
     async def _configure(self, conn: AsyncConn) -> None:
-        await conn.execute(self._search_path)
+        await conn.execute(self._session_setup)
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
