@@ -206,7 +206,7 @@ def bench_accuracy(display: str, interval: float = 0.2, segment: float = 10.0, t
         print("  idle: NO idle span recorded")
 
 
-def bench_cpu(display: str, seconds: float = 300.0) -> None:
+def bench_cpu(display: str, seconds: float = 300.0, shot_interval: float = 600.0) -> None:
     with tempfile.TemporaryDirectory() as tmp, window_manager(display), \
             qt_windows(display, "CPU bench — editor"):
         activate(display, "CPU bench — editor")
@@ -214,7 +214,8 @@ def bench_cpu(display: str, seconds: float = 300.0) -> None:
         env["PYTHONPATH"] = str(ROOT)
         cmd = [sys.executable, "-m", "app.cli", "--data-dir", tmp]
         subprocess.run([*cmd, "consent", "--accept"], env=env, check=True, capture_output=True)
-        Path(tmp, "config.json").write_text(json.dumps({"monitoring": {"sample_interval": 5}}))
+        Path(tmp, "config.json").write_text(json.dumps(
+            {"monitoring": {"sample_interval": 5, "screenshot_interval": shot_interval}}))
         proc = subprocess.Popen([*cmd, "monitor", "--for", str(seconds + 30)], env=env,
                                 stderr=subprocess.PIPE, text=True)
         assert proc.stderr is not None
@@ -231,14 +232,17 @@ def bench_cpu(display: str, seconds: float = 300.0) -> None:
         rss = watched.memory_info().rss / 2**20
         proc.terminate()
         proc.wait(30)
+        shots = len(list(Path(tmp, "screenshots").rglob("*.*")))
     used = (after.user - before.user) + (after.system - before.system)
     print(f"agent CPU: {100 * used / elapsed:.3f} % of one core over {elapsed:.0f} s at 5 s sampling "
-          f"(headless `monitor` process under Xvfb+openbox, screenshots at default 600 s ± 20 %, "
-          f"RSS {rss:.0f} MiB)")
+          f"(headless `monitor` process under Xvfb+openbox, screenshot_interval {shot_interval:g} s ± 20 %: "
+          f"{shots} screenshot(s) taken; RSS {rss:.0f} MiB)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cpu-shot-interval", type=float, default=600.0,
+                        help="screenshot_interval during the CPU run (default 600 s, the shipped default)")
     parser.add_argument("--only", default="tick,capture,rss,accuracy",
                         help="comma list of tick, capture, rss, accuracy, cpu")
     args = parser.parse_args()
@@ -252,7 +256,7 @@ def main() -> int:
         if "accuracy" in wanted:
             bench_accuracy(display)
         if "cpu" in wanted:
-            bench_cpu(display)
+            bench_cpu(display, shot_interval=args.cpu_shot_interval)
     if "rss" in wanted:
         bench_rss()
     print(f"conditions after: {conditions()}")

@@ -224,3 +224,20 @@ def test_backend_exceptions_never_stop_sampling() -> None:
 
     sample = Sampler(Broken(), Broken()).tick()
     assert sample.status == "active" and sample.process_name == "" and sample.idle_seconds == 0.0
+
+
+def test_dst_night_and_local_midnight_go_to_the_right_local_days(
+        consented: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.monitor.timeutil import iso_to_ms
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    # 2026-10-24 23:55 CEST (21:55Z) for 10 min crosses local midnight; later the 03:00→02:00 fall-back.
+    clock = FakeClock(wall=iso_to_ms("2026-10-24T21:55:00Z") / 1000)
+    runner, window, _, _, _ = make(consented, clock)
+    ticks(runner, clock, 121)                     # 21:55Z → 22:05Z
+    clock.advance(iso_to_ms("2026-10-25T00:30:00Z") / 1000 - clock.wall_now)  # a gap: offline
+    ticks(runner, clock, 721)                     # 00:30Z → 01:30Z covers 02:30 CEST → 02:30 CET
+    runner.stop()
+    days = {r["date"]: r["productive_seconds"] for r in rows(consented, "SELECT * FROM productivity")}
+    assert days == {"2026-10-24": 300, "2026-10-25": 300 + 3600}
+    assert {r[0] for r in rows(consented, "SELECT tz FROM heartbeats")} == {"Europe/Berlin"}
