@@ -97,6 +97,7 @@ def test_excepthook_logs_and_shows_a_dialog(qtbot, log_paths, monkeypatch) -> No
         def worker() -> None:
             raise KeyError("from a worker")
 
+        assert crash._reporter is not None
         with qtbot.waitSignal(crash._reporter.crashed, timeout=5_000):
             thread = threading.Thread(target=worker, name="sync-worker")
             thread.start()
