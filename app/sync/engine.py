@@ -195,6 +195,10 @@ class SyncEngine:
                     continue
         except _EndCycle:
             pass
+        except StorageError as exc:  # e.g. disk full while marking: the rows stay unsynced and go again later
+            log.warning("sync cycle stopped by the local database: %s", exc)
+            result.reason = f"Local database: {exc}"
+            return self._finish(conn, result, "error", result.reason)
         finally:
             try:
                 transport.close()
