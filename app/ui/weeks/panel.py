@@ -49,13 +49,15 @@ class WeeksPanel(QWidget):
         layout.addWidget(self.table)
         layout.addLayout(buttons)
         self._last_emitted = 0
+        self._before_reset = 0
         self._connect_signals()
         self._update_buttons()
 
     def _connect_signals(self) -> None:
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._on_current_changed())
         self.model.rowsRemoved.connect(lambda *_: self._on_current_changed())
-        self.model.modelReset.connect(self._on_current_changed)
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.table.doubleClicked.connect(lambda _index: self.open_edit_dialog())
         self.new_button.clicked.connect(self.open_new_dialog)
         self.edit_button.clicked.connect(self.open_edit_dialog)
@@ -77,6 +79,17 @@ class WeeksPanel(QWidget):
     def select_first(self) -> None:
         if self.model.rowCount() and not self.selected_week_id():
             self.select_week(self.model.week_at(0).id)
+
+    @Slot()
+    def _remember_selection(self) -> None:
+        self._before_reset = self.selected_week_id()
+
+    @Slot()
+    def _restore_selection(self) -> None:
+        """After a bulk change (import) keep the same week selected, or the newest one."""
+        if not (self._before_reset and self.select_week(self._before_reset)):
+            self.select_first()
+        self._on_current_changed()
 
     @Slot()
     def _on_current_changed(self) -> None:

@@ -1,0 +1,118 @@
+"""Tray behaviour (close hides, hint once, timer state), Ctrl+Q, and week editing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from app.ui.main_window import MainWindow
+from tests.gui.conftest import make_week
+
+
+def test_close_hides_to_tray_and_says_so_once(qtbot, context, clock, answers):
+    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.tray is not None
+    win.close()
+    assert not win.isVisible()
+    assert context.state.get("tray_hint_shown") is True
+    assert win.tray.show_action.text() == "Show window"
+    win.tray.showHideRequested.emit()
+    assert win.isVisible()
+    win.quit_cleanly()
+
+
+def test_tray_follows_the_timer(qtbot, context, clock, answers):
+    week_id = make_week(context, "W1")
+    task_id = context.data.create_task(week_id, {"project_name": "Tray", "time_limit": "00:01:00"})
+    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    qtbot.addWidget(win)
+    win.show()
+    win.weeks.select_week(week_id)
+    win.tasks.select_task(task_id)
+    assert win.tray is not None
+    win.tray.timerToggleRequested.emit()
+    assert win.timer.running_task_id == task_id
+    assert win.tray.state == "running" and win.tray.timer_action.text() == "Stop timer"
+    clock.advance(61)
+    win.timer.tick()
+    assert win.tray.state == "warning"
+    assert "Tray" in win.tray.icon.toolTip()
+    win.tray.timerToggleRequested.emit()
+    assert not win.timer.is_running()
+    assert win.tray.state == "idle"
+    win.quit_cleanly()
+
+
+def test_ctrl_q_quits_cleanly(window, qtbot):
+    QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert window._quitting
+    assert not window.isVisible()
+
+
+def test_edit_week_through_dialog_updates_list_and_title(window, context, qtbot):
+    week_id = make_week(context, "Draft", tasks=2)
+    window.weeks.select_week(week_id)
+    dialog = window.weeks.open_edit_dialog()
+    assert dialog is not None and dialog.label_edit.text() == "Draft"
+    dialog.label_edit.setText("2026-W49")
+    dialog.custom_duration.setChecked(True)
+    with qtbot.waitSignal(context.data.weekUpdated):
+        dialog.save_button.click()
+    assert window.weeks.model.index(0, 0).data() == "2026-W49"
+    assert window.windowTitle() == "WFH Agent — 2026-W49"
+    assert context.data.get_week_data(week_id).is_custom_duration == 1
+
+
+def test_new_task_created_elsewhere_appears_in_a_sorted_table_in_order(window, context, qtbot):
+    week_id = make_week(context, "W1", tasks=5)
+    window.weeks.select_week(week_id)
+    panel = window.tasks
+    from app.ui.tasks.columns import COLUMN_INDEX
+
+    column = COLUMN_INDEX["score"]
+    panel.table.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+    context.data.create_task(week_id, {"project_name": "Middle", "score": 52})
+    scores = [int(panel.proxy.index(r, column).data()) for r in range(panel.proxy.rowCount())]
+    assert scores == sorted(scores) and len(scores) == 6
+
+
+def test_enter_edits_and_space_toggles_the_timer(window, context, qtbot):
+    week_id = make_week(context, "W1", tasks=2)
+    window.weeks.select_week(week_id)
+    panel = window.tasks
+    task = panel.model.task_at(0)
+    panel.select_task(task.id)
+    panel.table.setFocus()
+    QTest.keyClick(panel.table, Qt.Key.Key_Space)
+    assert window.timer.running_task_id == task.id
+    QTest.keyClick(panel.table, Qt.Key.Key_Space)
+    assert not window.timer.is_running()
+    QTest.keyClick(panel.table, Qt.Key.Key_Return)
+    from app.ui.tasks.dialog import TaskDialog
+
+    dialogs = [d for d in panel.findChildren(TaskDialog) if d.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].fields["attempt_id"].text() == task.attempt_id
+    dialogs[0].reject()
+
+
+def test_bulk_change_keeps_the_selected_week(window, context):
+    make_week(context, "Other", tasks=1)
+    wanted = make_week(context, "Wanted", tasks=2)
+    make_week(context, "Newest", tasks=1)
+    window.weeks.select_week(wanted)
+    context.data.notify_bulk_change()
+    assert window.weeks.selected_week_id() == wanted
+    assert window.tasks.model.rowCount() == 2
+
+
+def test_dark_theme_palette(qapp):
+    from PySide6.QtGui import QPalette
+
+    from app.ui.theme import apply_theme
+
+    assert apply_theme(qapp, "dark") is True
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert apply_theme(qapp, "light") is False
+    assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
