@@ -7,6 +7,7 @@ thread with its own connection; the dialog fills in when they arrive.
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 from typing import Any
 
 from PySide6 import __version__ as pyside_version
@@ -23,7 +24,10 @@ from app.version import __version__
 
 def _collect_in_thread(context: AppContext, _control: JobControl) -> dict[str, Any]:
     try:
-        return collect(context.profile)
+        info = collect(context.profile)
+        wal = Path(str(context.profile.paths.db_path) + "-wal")
+        info["wal_size"] = wal.stat().st_size if wal.exists() else 0
+        return info
     finally:
         context.profile.db.close_thread()
 
@@ -89,8 +93,9 @@ class DiagnosticsDialog(QDialog):
             lines.append("Database size, integrity and row counts: checking…")
         else:
             integrity = self.info["integrity"]
+            wal = self.info.get("wal_size", 0)
             lines += [
-                f"Database size:    {self.info['file_size'] / 1e6:,.2f} MB",
+                f"Database size:    {self.info['file_size'] / 1e6:,.2f} MB (+ {wal / 1e6:,.2f} MB write-ahead log)",
                 f"Integrity:        {integrity if integrity == 'ok' else '; '.join(integrity)}",
                 "Rows:",
                 *(f"  {name:<26}{count:>12,}" for name, count in self.info["tables"].items()),
