@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import plistlib
 import re
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -76,3 +78,12 @@ def test_macos_plist_shape(monkeypatch, tmp_path: Path) -> None:
     assert _macos.is_enabled()
     _macos.disable()
     assert not _macos.is_enabled()
+
+
+@pytest.mark.skipif(shutil.which("desktop-file-validate") is None, reason="desktop-file-utils not installed")
+def test_entries_pass_desktop_file_validate(xdg: Path) -> None:
+    autostart.enable(["/opt/WFH Agent/wfh-agent", "--data-dir", "/tmp/a b", "--minimized"])
+    shipped = Path(__file__).resolve().parents[2] / "packaging" / "linux" / "wfh-agent.desktop"
+    for path in (_linux.entry_path(), shipped):
+        done = subprocess.run(["desktop-file-validate", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0 and not done.stdout.strip(), done.stdout
