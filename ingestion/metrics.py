@@ -5,6 +5,7 @@ scrape aggregates every worker, not just the one that answered."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,6 +22,28 @@ BATCH_SECONDS = Histogram(
     "wfh_ingest_batch_seconds", "Time to validate and store one ingest batch", ["stream"],
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
+
+
+_REQUEST_CHILDREN: dict[tuple[str, str, str], Any] = {}
+_RECORD_CHILDREN = {(stream, outcome): RECORDS.labels(stream, outcome)
+                    for stream in ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
+                    for outcome in ("accepted", "duplicate", "rejected")}
+_BATCH_CHILDREN = {stream: BATCH_SECONDS.labels(stream) for stream, _ in _RECORD_CHILDREN}
+
+
+def count_request(route: str, method: str, status: int) -> None:
+    key = (route, method, str(status))
+    child = _REQUEST_CHILDREN.get(key)
+    if child is None:
+        child = _REQUEST_CHILDREN[key] = REQUESTS.labels(*key)
+    child.inc()
+
+
+def count_batch(stream: str, accepted: int, duplicates: int, rejected: int, seconds: float) -> None:
+    _RECORD_CHILDREN[stream, "accepted"].inc(accepted)
+    _RECORD_CHILDREN[stream, "duplicate"].inc(duplicates)
+    _RECORD_CHILDREN[stream, "rejected"].inc(rejected)
+    _BATCH_CHILDREN[stream].observe(seconds)
 
 
 def render() -> tuple[bytes, str]:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ingestion import API_VERSION
 from ingestion.errors import dumps
-from ingestion.metrics import REQUESTS
+from ingestion.metrics import count_request
 
 log = logging.getLogger("ingestion.access")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -77,7 +77,7 @@ class ContractMiddleware:
     def _record(scope: Scope, state: dict[str, Any], status: int, started: float) -> None:
         route = scope.get("route")
         label = getattr(route, "path", None) or "unmatched"
-        REQUESTS.labels(label, scope["method"], str(status)).inc()
+        count_request(label, scope["method"], status)
         if scope["path"] == "/metrics":
             return
         log.info(

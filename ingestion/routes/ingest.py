@@ -17,7 +17,7 @@ from ingestion.body import check_json_content_type, content_encoding, gunzip_lim
 from ingestion.context import AppState, app_state, authorize
 from ingestion.errors import ApiError, json_response
 from ingestion.ingest import LogEntry, log_request, store_batch
-from ingestion.metrics import BATCH_SECONDS, RECORDS
+from ingestion.metrics import count_batch
 from ingestion.schemas import RECORD_MODELS, IngestResult, error_responses
 from ingestion.validation import STREAMS, Clock, Stream, validate_batch
 
@@ -83,10 +83,7 @@ async def _ingest(request: Request, stream: Stream) -> Response:
                                      valid, entry)
     duplicates = valid - accepted
     request.scope["state"].update(records=count, accepted=accepted, duplicates=duplicates, rejected=rejected)
-    RECORDS.labels(stream.name, "accepted").inc(accepted)
-    RECORDS.labels(stream.name, "duplicate").inc(duplicates)
-    RECORDS.labels(stream.name, "rejected").inc(rejected)
-    BATCH_SECONDS.labels(stream.name).observe(time.perf_counter() - started)
+    count_batch(stream.name, accepted, duplicates, rejected, time.perf_counter() - started)
     return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": checked.rejected})
 
 
