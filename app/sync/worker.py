@@ -88,9 +88,13 @@ class SyncWorker(QObject):
 
     @Slot()
     def shutdown(self) -> None:
+        """Runs in the worker thread: timers must be stopped by the thread that owns them, then it ends."""
         for timer in [*self._timers, *([self._retry_timer] if self._retry_timer else [])]:
             timer.stop()
         self.db.close_thread()
+        thread = QThread.currentThread()
+        if thread is not None:
+            thread.quit()
 
     # ---- requests (queued from any thread) -------------------------------------------------
     @Slot()
@@ -236,9 +240,10 @@ class SyncController(QObject):
     def stop(self, timeout_ms: int = 2000) -> bool:
         """Abandon any in-flight request and end the thread; True if it ended within ``timeout_ms``."""
         self.worker.engine.stop()
-        self._shutdown.emit()
-        self.sync_thread.quit()
+        self._shutdown.emit()  # queued: runs right after the current (aborting) cycle returns
         ended = self.sync_thread.wait(timeout_ms)
+        if not ended:
+            self.sync_thread.quit()
         if ended:
             self.worker.db.close_all()
         return bool(ended)

@@ -137,7 +137,7 @@ def write_week(profile: Any, *, days: int = 7, per_day: int = 1440, screenshots:
 def write_heartbeats(profile: Any, count: int) -> list[str]:
     from tests.sync.replay import seed_heartbeats
 
-    return seed_heartbeats(profile.db.get(), count, minutes_ago=120)
+    return seed_heartbeats(profile.db.get(), count, minutes_ago=max(120, count // 60 + 60))
 
 
 @pytest.fixture
