@@ -91,28 +91,27 @@ def build_request(port: int, key: str, records: list[dict[str, Any]]) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
-def cpu_seconds(server_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the server's process tree and by all postgres processes."""
-    groups = {"server": 0.0, "postgres": 0.0}
+def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far, per process, of the server's process tree and of every postgres process."""
+    groups: dict[str, dict[int, float]] = {"server": {}, "postgres": {}}
     try:
         root = psutil.Process(server_pid)
-        tree = [root, *root.children(recursive=True)]
+        tree = [("server", p) for p in (root, *root.children(recursive=True))]
     except psutil.NoSuchProcess:
         tree = []
-    for proc in tree:
+    tree += [("postgres", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    for group, proc in tree:
         try:
             t = proc.cpu_times()
-            groups["server"] += t.user + t.system
         except psutil.NoSuchProcess:
-            pass
-    for proc in psutil.process_iter(["name"]):
-        if proc.info["name"] == "postgres":
-            try:
-                t = proc.cpu_times()
-                groups["postgres"] += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
+            continue
+        groups[group][proc.pid] = t.user + t.system
     return groups
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU used in between by processes alive at the end (new ones count from zero)."""
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
 class Phase:
@@ -170,8 +169,8 @@ class Phase:
             "errors": self.errors, "p50_ms": statistics.median(lat) * 1000,
             "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
             "loadgen_cpu_share": own / wall / cores,
-            "server_cpu_share": (groups1["server"] - groups0["server"]) / wall / cores,
-            "postgres_cpu_share": (groups1["postgres"] - groups0["postgres"]) / wall / cores,
+            "server_cpu_share": cpu_delta(groups0["server"], groups1["server"]) / wall / cores,
+            "postgres_cpu_share": cpu_delta(groups0["postgres"], groups1["postgres"]) / wall / cores,
             "machine_busy": busy / total if total else 0.0,
         }
 
@@ -298,6 +297,9 @@ def main() -> None:
         many_rate = baseline_executemany(url, all_batches[:100])
         with connect(url) as conn:
             device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys LIMIT 1").fetchone()
+            conn.execute("VACUUM ANALYZE heartbeats")
+            rows, size = conn.execute(
+                "SELECT count(*), pg_total_relation_size('heartbeats') FROM heartbeats").fetchone()
         stmt_200 = statement_unnest_vs_copy(url, device_id, key_id, 200, 50)
         stmt_1000 = statement_unnest_vs_copy(url, device_id, key_id, 1000, 20)
 
@@ -324,6 +326,7 @@ def main() -> None:
           f" COPY into temp {stmt_200['copy_temp']:,.0f} rows/s")
     print(f"ingest statement, 1000-record batches: unnest {stmt_1000['unnest']:,.0f} rows/s,"
           f" COPY into temp {stmt_1000['copy_temp']:,.0f} rows/s")
+    print(f"heartbeats table: {rows:,} rows, {size / rows:.0f} bytes per row including indexes")
     print(f"load average after: {os.getloadavg()}")
 
 
