@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.close()
 
     app = FastAPI(title="WFH Agent Ingestion API", version=__version__, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json", lifespan=lifespan)
+                  openapi_url="/openapi.json", lifespan=lifespan, redirect_slashes=False)
     app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst))
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)

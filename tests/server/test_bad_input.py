@@ -179,3 +179,18 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
     generated = client.get("/health", headers={"X-Request-Id": "bad id!"}).headers["x-request-id"]
     assert generated != "bad id!" and len(generated) == 36
     assert client.get("/health").headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("POST", "/api/v1/ingest/heartbeats/", 404),  # no redirect to the slash-less path
+    ("GET", "/health/", 404),
+    ("GET", "/", 404),
+    ("OPTIONS", "/api/v1/me", 405),
+    ("DELETE", "/api/v1/screenshots", 405),
+])
+def test_other_paths_and_methods(client: TestClient, method: str, path: str, status: int) -> None:
+    response = client.request(method, path, follow_redirects=False)
+    assert response.status_code == status
+    assert response.json()["error"] == ("not_found" if status == 404 else "method_not_allowed")
+    if status == 405:
+        assert response.headers["allow"]
