@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from app.errors import StorageError
 from app.storage.db import ConnectionFactory
-from app.sync import outbox, state
+from app.sync import outbox, shedding, state
 from app.sync.engine import Aborted, SyncEngine
 from app.sync.keystore import KeyStore, for_profile
 from app.sync.policy import ALL_STREAMS
@@ -25,6 +25,7 @@ from app.sync.policy import ALL_STREAMS
 log = logging.getLogger(__name__)
 
 POLL_MS = 5000  # new screenshots and pending counts; "within 5 s after a screenshot is captured"
+SHED_MS = 600_000  # queue caps are checked every 600 s (§10.9)
 
 
 class SyncWorker(QObject):
@@ -49,6 +50,7 @@ class SyncWorker(QObject):
         self._timers: list[QTimer] = []
         self._retry_timer: QTimer | None = None
         self._busy = False
+        self.queue_full = False
 
     # ---- lifecycle (worker thread) ----------------------------------------------------------
     @Slot()
@@ -56,7 +58,7 @@ class SyncWorker(QObject):
         hb = int(self.settings.get("ingestion.sync.heartbeats_seconds", 300) or 300)
         other = int(self.settings.get("ingestion.sync.other_seconds", 900) or 900)
         self._timers = [self._timer(hb * 1000, self.runCycle), self._timer(other * 1000, self.runCycle),
-                        self._timer(self.poll_ms, self._poll)]
+                        self._timer(self.poll_ms, self._poll), self._timer(SHED_MS, self.checkQueue)]
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
         self._retry_timer.timeout.connect(self.runCycle)
@@ -158,6 +160,20 @@ class SyncWorker(QObject):
             self._retry_timer.stop()
             if result.retry_at is not None:
                 self._retry_timer.start(max(0, int((result.retry_at - time.time()) * 1000)) + 10)
+
+    @Slot()
+    def checkQueue(self) -> None:
+        """§10.9 caps; "Local queue full" is shown when only protected rows are left."""
+        try:
+            report = shedding.check(self.db.get(), self.settings, self.engine.data_dir)
+        except (StorageError, OSError) as exc:
+            log.warning("queue check skipped: %s", exc)
+            return
+        self.queue_full = report.queue_full
+        if report.dropped:
+            self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
+        if report.queue_full and self.state[0] in ("synced", "pending"):
+            self._set_state("error", "Local queue full")
 
     def _progress(self, result: Any) -> None:
         self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
