@@ -18,7 +18,9 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.errors import WfhError
+from app.paths import resolve_paths
 from app.ui.context import AppContext
+from app.ui.single_instance import SingleInstance
 from app.ui.theme import apply_theme, follow_system
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,11 @@ class TerminationWatcher:
 
 def run_gui(args: argparse.Namespace) -> int:
     app = make_application()
+    smoke = bool(getattr(args, "smoke_test", False))
+    instance = SingleInstance(resolve_paths(args.data_dir).lock_name)
+    if not smoke and instance.notify_running_instance():
+        print("wfh-agent: already running for this profile; its window was brought to the front")
+        return 0
     try:
         context = AppContext.open(args.data_dir)
     except WfhError as exc:
@@ -90,8 +97,11 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = MainWindow(context)
     watcher = TerminationWatcher(window.quit_cleanly)
+    if not smoke:
+        instance.listen()
+        instance.activationRequested.connect(window.show_from_tray)
     app.aboutToQuit.connect(context.close)
-    if getattr(args, "smoke_test", False):
+    if smoke:
         from app.ui.smoke import run_smoke_test
 
         code = run_smoke_test(window)
@@ -110,4 +120,5 @@ def run_gui(args: argparse.Namespace) -> int:
     QTimer.singleShot(0, window.actions_.offer_timer_recovery)
     code = app.exec()
     watcher.close()
+    instance.close()
     return int(code)

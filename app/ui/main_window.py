@@ -99,6 +99,12 @@ class MainWindow(QMainWindow):
         self.statistics.show_week(week_id or None)
         self.context.state.set("last_week_id", week_id or None)
         self._update_title()
+        if not week_id:
+            self.statusBar().showMessage(
+                "No weeks yet — click “New week…” to start, or File → Import legacy database…"
+                if self.weeks.model.rowCount() == 0 else "Select a week on the left.")
+        else:
+            self.statusBar().clearMessage()
 
     def _update_title(self) -> None:
         week_id = self.tasks.model.week_id
@@ -226,6 +232,8 @@ class MainWindow(QMainWindow):
         last = state.get("last_week_id")
         if not (isinstance(last, int) and self.weeks.select_week(last)):
             self.weeks.select_first()
+        if not self.weeks.selected_week_id():
+            self.show_week(0)  # empty profile: say how to start
 
     def _save_state(self) -> None:
         state = self.context.state

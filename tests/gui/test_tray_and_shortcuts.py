@@ -116,3 +116,17 @@ def test_dark_theme_palette(qapp):
     assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 80
     assert apply_theme(qapp, "light") is False
     assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 180
+
+
+def test_second_start_of_a_profile_activates_the_first(qapp, qtbot, data_dir):
+    from app.paths import resolve_paths
+    from app.ui.single_instance import SingleInstance
+
+    name = resolve_paths(data_dir).lock_name
+    first = SingleInstance(name)
+    assert not first.notify_running_instance()  # nobody there yet
+    assert first.listen()
+    with qtbot.waitSignal(first.activationRequested, timeout=5000):
+        assert SingleInstance(name).notify_running_instance()
+    first.close()
+    assert resolve_paths(data_dir / "other").lock_name != name

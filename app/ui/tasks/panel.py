@@ -1,7 +1,8 @@
 """Task table of one week with its filter box, project filter, buttons and keyboard shortcuts.
 
-Shortcuts (while the panel has focus): N new, Enter edit, Del delete, Space start/stop timer;
-Ctrl+F jumps to the filter box. Signals: timerToggleRequested(int task_id).
+Shortcuts: N new task and Ctrl+F filter anywhere in the window (text fields keep their typing);
+Enter edit, Del delete, Space start/stop timer while the task table has focus.
+Signals: timerToggleRequested(int task_id).
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class TasksPanel(QWidget):
         self.project_combo.addItem(ALL_PROJECTS)
         self.count_label = QLabel()
         self.table = self._make_table()
-        self.new_action = self._action("New task", "N", self.open_new_dialog)
+        self.new_action = self._action("New task", "N", self.open_new_dialog,
+                                       context=Qt.ShortcutContext.WindowShortcut)
         self.edit_action = self._action("Edit task", QKeySequence(Qt.Key.Key_Return), self.open_edit_dialog,
                                         extra=QKeySequence(Qt.Key.Key_Enter))
         self.delete_action = self._action("Delete tasks", QKeySequence(QKeySequence.StandardKey.Delete),
@@ -197,7 +199,8 @@ class TasksPanel(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.total_count()
-        self.count_label.setText(f"{shown:,} of {total:,} tasks" if shown != total else f"{total:,} tasks")
+        noun = "task" if total == 1 else "tasks"
+        self.count_label.setText(f"{shown:,} of {total:,} {noun}" if shown != total else f"{total:,} {noun}")
 
     # ---- selection -------------------------------------------------------------------------
     def selected_tasks(self) -> list[Task]:
