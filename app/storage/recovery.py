@@ -35,22 +35,31 @@ class Health:
     problem: str = ""
 
 
-def check_database(db_path: Path) -> Health:
-    """``PRAGMA quick_check`` through a plain connection (no pragmas that could write)."""
+# Errors that say nothing about the file's contents: moving it aside would not help.
+_NOT_DAMAGE = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM,
+               sqlite3.SQLITE_READONLY, sqlite3.SQLITE_NOMEM}
+
+
+def check_database(db_path: Path, timeout: float = BUSY_TIMEOUT_MS / 1000) -> Health:
+    """``PRAGMA quick_check`` through a plain connection (no pragmas that could write).
+
+    Raises ``StorageError`` when the file is locked or cannot be opened at all (in use,
+    permissions): that is not damage, and moving a healthy database aside would be wrong.
+    """
     if not db_path.exists():
         return Health(True)
     if not db_path.is_file():
         return Health(False, f"{db_path} is not a file")
     try:
-        conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(db_path, timeout=timeout)
         try:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", None) in _NOT_DAMAGE:
+            raise StorageError(f"{db_path}: {exc}. Close other programs using it and start again.") from exc
         return Health(False, str(exc))
-    except OSError as exc:
-        return Health(False, f"the file cannot be read ({exc})")
     problems = [str(r[0]) for r in rows]
     if problems == ["ok"]:
         return Health(True)

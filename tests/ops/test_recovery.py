@@ -174,3 +174,36 @@ def test_recovery_dialog_without_backups_disables_restore(qtbot, data_dir: Path)
     qtbot.addWidget(dialog)
     assert not dialog.restore_button.isEnabled()
     assert dialog.quit_button.isDefault()
+
+
+def test_locked_database_is_not_called_damaged(data_dir: Path) -> None:
+    db = data_dir / "plain.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # rollback-journal file: readers are locked out
+    try:
+        with pytest.raises(StorageError, match="locked"):
+            recovery.check_database(db, timeout=0.05)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert recovery.check_database(db).ok
+
+
+def test_offer_recovery_restores_and_lets_start_continue(qtbot, data_dir: Path, monkeypatch) -> None:
+    profile = _profile_with_weeks(data_dir, ["from backup"])
+    create_backup(profile.paths.db_path, profile.paths.backups_dir)
+    profile.close()
+    _corrupt(profile.paths.db_path)
+    health = recovery.check_database(profile.paths.db_path)
+
+    def click_restore(dialog: recovery_dialog.RecoveryDialog) -> int:
+        dialog.restore_button.click()
+        return 1
+
+    monkeypatch.setattr(recovery_dialog.RecoveryDialog, "exec", click_restore)
+    assert recovery_dialog.offer_recovery(profile.paths, health)
+    assert _labels(data_dir) == ["from backup"]
+
+    monkeypatch.setattr(recovery_dialog.RecoveryDialog, "exec", lambda d: d.quit_button.click() or 0)
+    assert not recovery_dialog.offer_recovery(profile.paths, recovery.Health(False, "x"))
