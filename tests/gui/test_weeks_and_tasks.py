@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from app.services.timeparse import format_duration
 from app.ui.tasks.columns import COLUMN_INDEX
 from tests.gui.conftest import make_week
 
@@ -130,8 +131,10 @@ def test_editing_one_task_never_resets_the_model(window, context, qtbot):
         context.data.update_task_duration(task.id, 4242, method="manual")
     assert changed.args[0].row() == 5
     assert model.task_at(5).duration_seconds == 4242
-    assert window.statistics.analytics.total_duration_seconds == context.data.get_week_analytics(
-        week_id).total_duration_seconds
+    total = context.data.get_week_analytics(week_id).total_duration_seconds
+    assert window.statistics.analytics.total_duration_seconds == total
+    weeks_row = window.weeks.model.row_of(week_id)
+    assert window.weeks.model.index(weeks_row, 1).data() == format_duration(total)
     assert resets == []
 
 

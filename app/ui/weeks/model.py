@@ -1,12 +1,13 @@
 """Weeks list model (newest first, with total time and task count), updated row by row.
 
-After any week or statistics signal the summaries are re-read (one cached query) and compared
-with what is shown: changed rows get ``dataChanged``, a single added or removed week is an
-insert/remove; only an unrecognisable change resets.
+A task edit (``statisticsUpdated``) or week edit (``weekUpdated``) updates that one row from
+two cached reads. When weeks are added or removed the list is re-read and compared with what is
+shown: a single added or removed week is an insert/remove; only a bulk change resets.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
@@ -30,10 +31,26 @@ class WeekListModel(QAbstractTableModel):
 
     def _connect_signals(self) -> None:
         self._data.weekCreated.connect(lambda _id, _label: self.refresh())
-        self._data.weekUpdated.connect(lambda _id: self.refresh())
+        self._data.weekUpdated.connect(self._on_week_changed)
         self._data.weekDeleted.connect(lambda _id: self.refresh())
-        self._data.statisticsUpdated.connect(lambda _id: self.refresh())
+        self._data.statisticsUpdated.connect(self._on_week_changed)
         self._data.dataReset.connect(self.refresh)
+
+    @Slot(int)
+    def _on_week_changed(self, week_id: int) -> None:
+        """One week's label or totals changed: update its row from two cached reads, not the whole list."""
+        row = self.row_of(week_id)
+        week = self._data.get_week_data(week_id)
+        if row is None or week is None:
+            self.refresh()
+            return
+        totals = self._data.get_week_analytics(week_id, "totals")
+        updated = replace(self._weeks[row], week_label=week.week_label, is_bonus_week=week.is_bonus_week,
+                          total_duration_seconds=int(totals["total_duration_seconds"]),
+                          task_count=int(totals["total_tasks"]))
+        if updated != self._weeks[row]:
+            self._weeks[row] = updated
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(HEADERS) - 1))
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._weeks)
