@@ -23,7 +23,14 @@ from PySide6.QtWidgets import (
 from app.errors import StorageError
 from app.paths import AppPaths
 from app.storage.backup import BackupInfo
-from app.storage.recovery import Health, RecoveryResult, newest_good_backup, recover_with_backup, start_empty
+from app.storage.recovery import (
+    Health,
+    RecoveryResult,
+    check_database,
+    newest_good_backup,
+    recover_with_backup,
+    start_empty,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +113,21 @@ def offer_recovery(paths: AppPaths, health: Health, parent: QWidget | None = Non
         return False
     log.warning("recovered: damaged database kept as %s, restored from %s", result.aside, result.restored_from)
     return True
+
+
+def check_and_recover(paths: AppPaths, parent: QWidget | None = None) -> bool:
+    """Start-up gate, after the QApplication exists and before ``Profile.open``.
+
+    Runs ``quick_check``; a healthy or missing database passes silently. A damaged one gets the
+    dialog; a locked or unopenable one gets an explanation. True means: go on starting.
+    """
+    try:
+        health = check_database(paths.db_path)
+    except StorageError as exc:
+        log.error("database check failed: %s", exc)
+        QMessageBox.critical(parent, "WFH Agent cannot open its database", str(exc))
+        return False
+    if health.ok:
+        return True
+    log.error("database failed quick_check: %s", health.problem)
+    return offer_recovery(paths, health, parent)

@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 if [[ -z "${PYTHON:-}" ]]; then
     if [[ -x .venv/bin/python ]]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
+if [[ "$(uname -s)" == Linux ]]; then  # PyInstaller's documented requirements on GNU/Linux
+    for tool in ldd objdump objcopy; do
+        command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (apt-get install binutils libc-bin)" >&2; exit 3; }
+    done
+fi
 if ! "$PYTHON" -c "import PyInstaller" 2>/dev/null; then
     echo "== installing the [dev] extra (PyInstaller) into $("$PYTHON" -c 'import sys; print(sys.prefix)')"
     "$PYTHON" -m pip install --quiet -e '.[dev]'

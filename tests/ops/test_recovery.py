@@ -207,3 +207,12 @@ def test_offer_recovery_restores_and_lets_start_continue(qtbot, data_dir: Path, 
 
     monkeypatch.setattr(recovery_dialog.RecoveryDialog, "exec", lambda d: d.quit_button.click() or 0)
     assert not recovery_dialog.offer_recovery(profile.paths, recovery.Health(False, "x"))
+
+
+def test_check_and_recover_passes_healthy_and_missing_databases(qapp, data_dir: Path) -> None:
+    opened = Profile.open(data_dir)
+    opened.close()
+    paths = opened.paths
+    assert recovery_dialog.check_and_recover(paths)  # healthy: no dialog
+    paths.db_path.unlink()
+    assert recovery_dialog.check_and_recover(paths)  # a new profile: no dialog either

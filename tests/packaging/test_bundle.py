@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -24,9 +25,13 @@ ROOT = Path(__file__).resolve().parents[2]
 BINARY = ROOT / "dist" / "wfh-agent" / ("wfh-agent.exe" if os.name == "nt" else "wfh-agent")
 SOURCES = ("app", "migrations", "resources", "build.spec", "pyproject.toml", "main.py")
 
+_MISSING_TOOLS = [t for t in ("ldd", "objdump", "objcopy") if sys.platform.startswith("linux") and not shutil.which(t)]
+
 pytestmark = [
     pytest.mark.packaging,
     pytest.mark.skipif(os.environ.get("WFH_AGENT_SKIP_BUNDLE") == "1", reason="WFH_AGENT_SKIP_BUNDLE=1"),
+    pytest.mark.skipif(bool(_MISSING_TOOLS) and not BINARY.exists(),
+                       reason=f"PyInstaller needs {', '.join(_MISSING_TOOLS)} (apt-get install binutils)"),
 ]
 
 
