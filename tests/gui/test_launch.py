@@ -1,0 +1,53 @@
+"""The real entry points: ``--smoke-test`` in a fresh process, ``--minimized`` through run_gui."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.timeout(60)
+def test_smoke_test_exits_zero_and_leaves_no_data(data_dir):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run([sys.executable, "main.py", "--data-dir", str(data_dir), "--smoke-test"], cwd=REPO,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "smoke test: ok" in result.stdout
+    from app.profile import Profile
+
+    profile = Profile.open(data_dir)
+    try:
+        assert profile.db.get().execute("SELECT COUNT(*) FROM weeks").fetchone()[0] == 0
+    finally:
+        profile.close()
+
+
+@pytest.mark.timeout(60)
+def test_run_gui_minimized_starts_without_showing_the_window(data_dir):
+    """In its own process: quitting ends QApplication for good, so it must not share the test session's."""
+    script = (
+        "import argparse, sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from app.ui.launch import make_application, run_gui\n"
+        "from app.ui.main_window import MainWindow\n"
+        "make_application()\n"
+        "def check():\n"
+        "    w = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))\n"
+        "    print('SHOWN' if w.isVisible() and not w.isMinimized() else 'NOT SHOWN', flush=True)\n"
+        "    w.quit_cleanly()\n"
+        "QTimer.singleShot(300, check)\n"
+        f"sys.exit(run_gui(argparse.Namespace(data_dir={str(data_dir)!r}, minimized=True, smoke_test=False)))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "NOT SHOWN" in result.stdout
+    assert (data_dir / "ui_state.json").exists()
