@@ -193,6 +193,13 @@ class ApiClient:
         return self._send("GET", "/health", headers=self._headers(auth=False))
 
 
+def client_from(api: dict[str, Any], key: str | None) -> ApiClient:
+    """An ApiClient from the ``ingestion.api`` settings block (raises ConfigError for unsafe settings)."""
+    return ApiClient(api.get("base_url", ""), key, connect_timeout=api.get("connect_timeout_seconds", 5),
+                     read_timeout=api.get("read_timeout_seconds", 30), verify_tls=api.get("verify_tls", True),
+                     ca_bundle=api.get("ca_bundle"), gzip_min_bytes=api.get("gzip_min_bytes", 4096))
+
+
 PROBLEM_TEXT = {
     "dns": "Server name not found (DNS)",
     "refused": "Connection refused — is the server running on that port?",

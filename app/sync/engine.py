@@ -20,7 +20,7 @@ from typing import Any
 from app.errors import StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, state
-from app.sync.client import ApiClient, ConfigError, Outcome, valid_ingest, valid_screenshot
+from app.sync.client import ConfigError, Outcome, client_from, valid_ingest, valid_screenshot
 from app.sync.keystore import KeyStore, key_prefix
 from app.sync.policy import (
     ALL_STREAMS,
@@ -123,9 +123,7 @@ class SyncEngine:
         if api.get("auth_header", "X-Api-Key") != "X-Api-Key":
             log.warning("ingestion.api.auth_header=%r is not supported; X-Api-Key is used", api.get("auth_header"))
         key = self.keystore.get()
-        client = ApiClient(api.get("base_url", ""), key, connect_timeout=api.get("connect_timeout_seconds", 5),
-                           read_timeout=api.get("read_timeout_seconds", 30), verify_tls=api.get("verify_tls", True),
-                           ca_bundle=api.get("ca_bundle"), gzip_min_bytes=api.get("gzip_min_bytes", 4096))
+        client = client_from(api, key)
         if not key:
             raise ConfigError("no API key is set (Settings → Sync, or the environment variable)")
         return client

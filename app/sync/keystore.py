@@ -58,8 +58,9 @@ class KeyStore:
     """Reads and stores the key for one profile; ``backend`` may be injected (tests)."""
 
     def __init__(self, key_file: Path, *, auth_env: str = DEFAULT_ENV, environ: Mapping[str, str] | None = None,
-                 backend: Any | None = "auto") -> None:
+                 backend: Any | None = "auto", extra_accounts: tuple[str, ...] = ()) -> None:
         self.key_file = Path(key_file)
+        self.extra_accounts = extra_accounts  # read-only fallbacks (the settings dialog's per-profile entry)
         self.auth_env = auth_env or DEFAULT_ENV
         self._environ = environ
         self._backend = usable_keyring() if backend == "auto" else backend
@@ -73,11 +74,12 @@ class KeyStore:
 
     def _stored(self) -> str | None:
         if self._backend is not None:
-            try:
-                value = self._backend.get_password(SERVICE, ACCOUNT)
-            except Exception as exc:
-                log.warning("keyring read failed (%s); trying the key file", type(exc).__name__)
-            else:
+            for account in (ACCOUNT, *self.extra_accounts):
+                try:
+                    value = self._backend.get_password(SERVICE, account)
+                except Exception as exc:
+                    log.warning("keyring read failed (%s); trying the key file", type(exc).__name__)
+                    break
                 if value:
                     return str(value).strip()
         try:
@@ -103,7 +105,7 @@ class KeyStore:
         if self._backend is None:
             return False
         try:
-            return bool(self._backend.get_password(SERVICE, ACCOUNT))
+            return any(self._backend.get_password(SERVICE, a) for a in (ACCOUNT, *self.extra_accounts))
         except Exception:
             return False
 
@@ -153,5 +155,6 @@ class KeyStore:
 
 def for_profile(paths: Any, settings: Any, environ: Mapping[str, str] | None = None,
                 backend: Any | None = "auto") -> KeyStore:
+    """The profile's key store; also reads the settings dialog's per-profile keyring entry (app.ui.api_key_store)."""
     return KeyStore(paths.key_file, auth_env=settings.get("ingestion.api.auth_env") or DEFAULT_ENV,
-                    environ=environ, backend=backend)
+                    environ=environ, backend=backend, extra_accounts=(paths.lock_name,))

@@ -120,3 +120,10 @@ def test_key_never_logged(sync_env: Any, caplog: pytest.LogCaptureFixture) -> No
     text = caplog.text + json.dumps(state.recent_log(sync_env.conn))
     assert VALID_KEY not in text and "placeholder-valid-key" not in text
     assert key_prefix(VALID_KEY) in caplog.text
+
+
+def test_reads_settings_dialog_profile_entry(tmp_path: Any) -> None:
+    ring = MemoryKeyring()
+    ring.set_password("wfh-agent", "wfh-agent-0123456789abcdef", VALID_KEY)
+    store = KeyStore(tmp_path / "api_key", environ={}, backend=ring, extra_accounts=("wfh-agent-0123456789abcdef",))
+    assert store.get() == VALID_KEY

@@ -1,0 +1,169 @@
+"""The Sync panel of the main window (seed 004): state, last success, pending per stream, quarantined
+records with the server's reason (Retry / Discard each), the recent sync_log and a Work offline switch.
+
+Reads the database on the GUI thread only for these small tables (≤ 500 quarantine rows, 50 log rows),
+and only when the worker reports a change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.sync import outbox, state
+from app.sync.policy import ALL_STREAMS
+from app.ui.sync.status import sync_icon, tooltip_text
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _item(value: Any) -> QTableWidgetItem:
+    item = QTableWidgetItem("" if value is None else str(value))
+    if isinstance(value, int):
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    return item
+
+
+class SyncPanel(QWidget):
+    """``db`` is a ConnectionFactory (the GUI thread gets its own connection); ``controller`` a SyncController."""
+
+    workOfflineToggled = Signal(bool)
+    syncNowRequested = Signal()
+
+    def __init__(self, db: Any, controller: Any | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.state, self.detail, self.retry_at = "pending", "", None
+        self._pending_total = 0
+        self._last: str | None = None
+        self.icon = QLabel()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("syncState")
+        self.last_label = QLabel()
+        self.offline_switch = QCheckBox("Work offline")
+        self.offline_switch.setToolTip("Keep recording locally and upload nothing until switched off")
+        self.sync_button = QPushButton("Sync now")
+        top = QHBoxLayout()
+        for widget in (self.icon, self.state_label):
+            top.addWidget(widget)
+        top.addStretch(1)
+        top.addWidget(self.offline_switch)
+        top.addWidget(self.sync_button)
+        self.pending_table = _table(["Stream", "Pending", "Quarantined"])
+        self.quarantine_table = _table(["When", "Stream", "Record", "HTTP", "Reason", "", ""])
+        self.log_table = _table(["When", "Stream", "Records", "Result", "HTTP", "ms", "Error"])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.last_label)
+        for title, table in (("Pending", self.pending_table), ("Quarantined records", self.quarantine_table),
+                             ("Recent sync attempts", self.log_table)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(table)
+            layout.addWidget(box)
+        self.offline_switch.toggled.connect(self.workOfflineToggled)
+        self.sync_button.clicked.connect(self.syncNowRequested)
+        if controller is not None:
+            self.workOfflineToggled.connect(controller.set_work_offline)
+            self.syncNowRequested.connect(controller.sync_now)
+            controller.worker.syncStateChanged.connect(self.on_state)
+            controller.worker.pendingChanged.connect(self.on_pending)
+            controller.worker.syncFinished.connect(lambda _result: self.refresh())
+        self.refresh()
+
+    # ---- slots for the worker's signals ---------------------------------------------------------
+    def on_state(self, name: str, detail: str) -> None:
+        self.state, self.detail = name, detail
+        self._show_state()
+        self.offline_switch.blockSignals(True)
+        self.offline_switch.setChecked(name == "offline")
+        self.offline_switch.blockSignals(False)
+
+    def on_pending(self, pending: dict[str, int]) -> None:
+        self._fill_pending(pending, outbox.quarantined_counts(self.db.get()))
+        self._show_state(sum(pending.values()))
+
+    # ---- drawing --------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        conn = self.db.get()
+        pending = outbox.pending_counts(conn, ALL_STREAMS)
+        self._fill_pending(pending, outbox.quarantined_counts(conn))
+        self._fill_quarantine(state.quarantine_list(conn))
+        self._fill_log(state.recent_log(conn, 50))
+        saved = state.load_state(conn)
+        if saved["state"] and self.state == "pending" and not self.detail:
+            self.state, self.detail, self.retry_at = saved["state"], saved["detail"], saved["retry_at"]
+        if state.work_offline(conn):
+            self.state, self.detail = "offline", "Working offline"
+        self.offline_switch.blockSignals(True)
+        self.offline_switch.setChecked(self.state == "offline")
+        self.offline_switch.blockSignals(False)
+        self._last = state.last_success(conn)
+        self.last_label.setText(f"Last successful upload: {self._last or 'never'}")
+        self._show_state(sum(pending.values()))
+
+    def _show_state(self, pending: int | None = None) -> None:
+        if pending is not None:
+            self._pending_total = pending
+        self.icon.setPixmap(sync_icon(self.state).pixmap(22, 22))
+        self.state_label.setText(tooltip_text(self.state, self.detail, pending=self._pending_total,
+                                              last_success=self._last, retry_at=self.retry_at))
+        self.state_label.setToolTip(self.detail)
+
+    def _fill_pending(self, pending: dict[str, int], quarantined: dict[str, int]) -> None:
+        self.pending_table.setRowCount(len(ALL_STREAMS))
+        for row, stream in enumerate(ALL_STREAMS):
+            for col, value in enumerate((stream, pending.get(stream, 0), quarantined.get(stream, 0))):
+                self.pending_table.setItem(row, col, _item(value))
+
+    def _fill_quarantine(self, rows: list[dict[str, Any]]) -> None:
+        self.quarantine_table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            values = (row["quarantined_at"], row["stream"], row["client_id"], row["http_status"], row["error"])
+            for col, value in enumerate(values):
+                self.quarantine_table.setItem(index, col, _item(value))
+            retry, discard = QPushButton("Retry"), QPushButton("Discard")
+            retry.clicked.connect(lambda _=False, qid=row["id"]: self.retry(qid))
+            discard.clicked.connect(lambda _=False, qid=row["id"]: self.discard(qid))
+            self.quarantine_table.setCellWidget(index, 5, retry)
+            self.quarantine_table.setCellWidget(index, 6, discard)
+
+    def _fill_log(self, rows: list[dict[str, Any]]) -> None:
+        self.log_table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            values = (row["created_at"], row["stream"], row["record_count"], row["result"], row["http_status"],
+                      row["duration_ms"], row["error"])
+            for col, value in enumerate(values):
+                self.log_table.setItem(index, col, _item(value))
+
+    # ---- quarantine actions ---------------------------------------------------------------------
+    def retry(self, quarantine_id: int) -> None:
+        """Back into the outbox; it goes with the next cycle (never automatically, §10.8)."""
+        outbox.retry_quarantined(self.db.get(), quarantine_id)
+        self.refresh()
+
+    def discard(self, quarantine_id: int) -> None:
+        outbox.discard_quarantined(self.db.get(), quarantine_id)
+        self.refresh()

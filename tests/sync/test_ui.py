@@ -1,0 +1,113 @@
+"""Sync UI pieces: icons per state, tooltip texts, tray actions, Sync panel, Settings → Sync page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QImage
+
+from app.sync import outbox
+from app.ui.sync.menu import SyncTrayActions
+from app.ui.sync.panel import SyncPanel
+from app.ui.sync.settings_page import SyncSettingsPage
+from app.ui.sync.status import STATES, icon_dir, sync_icon, tooltip_text
+from tests.sync.replay import VALID_KEY, seed_heartbeats
+
+ME = (b'{"emp_id":1001,"device":"LAPTOP-0042","key_prefix":"TESTPREF",'
+      b'"server_time":"2030-01-01T00:00:00.000Z"}')
+JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
+
+
+def test_icons_exist_and_differ(qapp: Any) -> None:
+    seen = set()
+    for state in STATES:
+        image = QImage(str(icon_dir() / f"{state}-16.png"))
+        assert image.width() == 16
+        seen.add(bytes(image.constBits()))
+        assert not sync_icon(state).isNull()
+    assert len(seen) == len(STATES)
+
+
+def test_tooltip_texts() -> None:
+    assert tooltip_text("synced", pending=0, last_success=None) == "Synced · 0 pending"
+    assert tooltip_text("synced", pending=0, last_success="2026-11-26T14:02:00.000Z").startswith("Synced ")
+    assert tooltip_text("offline", pending=1284) == "Offline · 1,284 pending"
+    assert tooltip_text("unreachable", retry_at=140.0, now=100.0) == "Server unreachable, retrying in 40 s"
+    assert tooltip_text("auth_error", "Authentication failed — check the API key") == "API key rejected"
+    assert tooltip_text("error", "Local queue full", pending=3) == "Local queue full · 3 pending"
+
+
+def test_tray_actions_call_back(qapp: Any) -> None:
+    from PySide6.QtCore import QObject
+
+    calls: list[Any] = []
+    owner = QObject()
+    actions = SyncTrayActions(owner, sync_now=lambda: calls.append("sync"),
+                              set_work_offline=lambda on: calls.append(("offline", on)),
+                              set_monitoring_paused=lambda on: calls.append(("pause", on)),
+                              open_window=lambda: calls.append("open"), quit_app=lambda: calls.append("quit"))
+    assert [a.text() for a in actions.actions()] == ["Sync now", "Work offline", "Pause monitoring",
+                                                     "Open WFH Agent", "Quit"]
+    for action in actions.actions():
+        action.trigger()
+    assert calls == ["sync", ("offline", True), ("pause", True), "open", "quit"]
+    actions.set_state("synced")
+    assert not actions.work_offline.isChecked() and actions.sync_now.isEnabled()
+
+
+def test_panel_shows_pending_and_quarantine_retry(qtbot: Any, profile: Any) -> None:
+    conn = profile.db.get()
+    seed_heartbeats(conn, 3)
+    batch = outbox.fetch_batch(conn, "heartbeats", 10)
+    outbox.commit_batch(conn, "heartbeats", batch, {0: "cpu_percent: must be between 0 and 100"}, 200)
+    seed_heartbeats(conn, 4)
+    panel = SyncPanel(profile.db)
+    qtbot.addWidget(panel)
+    assert panel.pending_table.item(0, 1).text() == "4"
+    assert panel.quarantine_table.rowCount() == 1
+    assert panel.quarantine_table.item(0, 4).text().startswith("cpu_percent:")
+    panel.quarantine_table.cellWidget(0, 5).click()  # Retry
+    assert panel.quarantine_table.rowCount() == 0 and panel.pending_table.item(0, 1).text() == "5"
+    with qtbot.waitSignal(panel.workOfflineToggled):
+        panel.offline_switch.setChecked(True)
+    panel.on_state("offline", "Working offline")
+    assert "Offline" in panel.state_label.text()
+
+
+def test_settings_page_saves_and_tests_connection(qtbot: Any, sync_env: Any) -> None:
+    page = SyncSettingsPage(sync_env.profile.settings, sync_env.keystore)
+    qtbot.addWidget(page)
+    assert page.key.text() == "" and "TESTPREF" in page.key.placeholderText()  # masked, never shown
+    sync_env.server.script = [lambda s: (200, JSON, b'{"status":"healthy"}'), lambda s: (200, JSON, ME)]
+    with qtbot.waitSignal(page.identityConfirmed, timeout=5000):
+        page.test_connection()
+    assert "employee 1001, device LAPTOP-0042 (key TESTPREF)" in page.result.text()
+    assert "Clock differs" in page.result.text()
+    sync_env.server.script = [lambda s: (200, JSON, b"{}"), lambda s: (401, JSON, b'{"error":"unauthorized"}')]
+    with qtbot.waitSignal(page.testFinished, timeout=5000):
+        page.test_connection()
+    assert "401" in page.result.text()
+    page.batch.setValue(321)
+    page.key.setText(VALID_KEY.replace("TESTPREF", "NEWPREF1"))
+    with qtbot.waitSignal(page.settingsApplied):
+        assert page.apply()
+    assert sync_env.profile.settings.get("ingestion.batch_size") == 321
+    assert sync_env.keystore.get().startswith("wfh_NEWPREF1_") and page.key.text() == ""
+
+
+def test_settings_page_names_refused_and_dns(qtbot: Any, sync_env: Any) -> None:
+    from tests.support.pg import free_port
+
+    page = SyncSettingsPage(sync_env.profile.settings, sync_env.keystore)
+    qtbot.addWidget(page)
+    page.url.setText(f"http://127.0.0.1:{free_port()}")
+    with qtbot.waitSignal(page.testFinished, timeout=10_000) as blocker:
+        page.test_connection()
+    assert blocker.args[0]["problem"] == "refused"
+    page.url.setText("https://no-such-host.invalid")
+    with qtbot.waitSignal(page.testFinished, timeout=20_000) as blocker:
+        page.test_connection()
+    assert blocker.args[0]["problem"] in ("dns", "network"), blocker.args[0]
+    page.url.setText("http://example.com")
+    page.test_connection()
+    assert "http://" in page.result.text()  # the key is never sent over plain http to a remote host
