@@ -9,13 +9,17 @@ It computes nothing itself. Extension points for the other parts of the app:
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
+from app.errors import WfhError
 from app.services.timeparse import format_duration
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
+from app.ui.errors import show_error
 from app.ui.icons import state_icon
 from app.ui.main_actions import MainActions
 from app.ui.stats.view import StatisticsView
@@ -26,6 +30,7 @@ from app.ui.tray import TrayIcon
 from app.ui.weeks.panel import WeeksPanel
 
 APP_TITLE = "WFH Agent"
+log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
@@ -114,7 +119,10 @@ class MainWindow(QMainWindow):
     # ---- timer -----------------------------------------------------------------------------
     @Slot(int)
     def toggle_timer(self, task_id: int) -> None:
-        self.timer.toggle(task_id)
+        try:
+            self.timer.toggle(task_id)
+        except WfhError as exc:
+            show_error(self, "Timer", exc)
 
     @Slot()
     def _toggle_timer_from_tray(self) -> None:
@@ -126,7 +134,7 @@ class MainWindow(QMainWindow):
             self.show_from_tray()
             self.statusBar().showMessage("Select a task to time first.", 5000)
         else:
-            self.timer.start(task.id)
+            self.toggle_timer(task.id)
 
     @Slot(int)
     def _on_timer_started(self, task_id: int) -> None:
@@ -203,7 +211,10 @@ class MainWindow(QMainWindow):
             return
         self._quitting = True
         if self.timer.is_running():
-            self.timer.stop()
+            try:
+                self.timer.stop()
+            except WfhError as exc:  # the saved timer stays; the next start offers to recover it
+                log.warning("timer not stopped at quit: %s", exc)
         self.actions_.shutdown()
         self._save_state()
         if self.tray is not None:

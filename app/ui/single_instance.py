@@ -47,9 +47,9 @@ class SingleInstance(QObject):
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
             # The other start writes its one short line right after connecting.
-            if socket.bytesAvailable() or socket.waitForReadyRead(CONNECT_TIMEOUT_MS):
-                if bytes(socket.readAll().data()).strip().startswith(b"show"):
-                    self.activationRequested.emit()
+            arrived = socket.bytesAvailable() > 0 or socket.waitForReadyRead(CONNECT_TIMEOUT_MS)
+            if arrived and bytes(socket.readAll().data()).strip().startswith(b"show"):
+                self.activationRequested.emit()
             socket.disconnectFromServer()
             socket.deleteLater()
 

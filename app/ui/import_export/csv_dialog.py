@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ValidationError
+from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.background import BackgroundTask
 from app.ui.import_export.formats import CsvPreview, CsvRow, read_csv
@@ -131,7 +131,7 @@ class CsvImportDialog(QDialog):
         rows = [r.values for r in self.preview.valid_rows if r.values is not None]
         try:
             self._data.create_tasks(self._week_id, rows, user_action="import")
-        except ValidationError as exc:
+        except WfhError as exc:
             self.summary.setText(f"Nothing was imported: {exc}")
             self.summary.setStyleSheet("color: #e05050;")
             return 0

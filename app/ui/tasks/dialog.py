@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ValidationError
+from app.errors import ValidationError, WfhError
 from app.services import validation
 from app.services.data_service import DataService
 from app.services.models import Task
@@ -164,6 +164,9 @@ class TaskDialog(QDialog):
                 self._data.update_task(task_id, data)
         except ValidationError as exc:
             self._show_error(exc.field, str(exc))
+            return False
+        except WfhError as exc:  # e.g. the disk is full: nothing was saved, say so in the dialog
+            self._show_error(None, str(exc))
             return False
         self.saved.emit(task_id)
         self.accept()

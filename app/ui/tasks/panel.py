@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import WfhError
 from app.services.data_service import DataService
 from app.services.models import Task
 from app.ui.confirm import Confirmer, ask_with_message_box
+from app.ui.errors import show_error
 from app.ui.tasks.columns import COLUMNS
 from app.ui.tasks.dialog import TaskDialog
 from app.ui.tasks.model import TaskTableModel
@@ -271,7 +273,11 @@ class TasksPanel(QWidget):
             else f"{len(tasks):,} tasks"
         if not self._confirm(self, "Delete tasks", f"Delete {what}? This cannot be undone."):
             return 0
-        self._data.delete_tasks([t.id for t in tasks])
+        try:
+            self._data.delete_tasks([t.id for t in tasks])
+        except WfhError as exc:
+            show_error(self, "Tasks not deleted", exc)
+            return 0
         return len(tasks)
 
     @Slot()

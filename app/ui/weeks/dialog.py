@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ValidationError
+from app.errors import ValidationError, WfhError
 from app.services.data_service import DataService
 from app.services.models import Week
 from app.services.timeparse import format_duration
@@ -170,6 +170,10 @@ class WeekDialog(QDialog):
             else:
                 self.general_error.setText(str(exc))
                 self.general_error.show()
+            return False
+        except WfhError as exc:
+            self.general_error.setText(str(exc))
+            self.general_error.show()
             return False
         self.saved.emit(week_id)
         self.accept()

@@ -8,8 +8,10 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.confirm import Confirmer, ask_with_message_box
+from app.ui.errors import show_error
 from app.ui.weeks.dialog import WeekDialog
 from app.ui.weeks.model import WeekListModel
 
@@ -136,5 +138,9 @@ class WeeksPanel(QWidget):
         if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n"
                                                   "This cannot be undone."):
             return False
-        self._data.delete_week(week_id)
+        try:
+            self._data.delete_week(week_id)
+        except WfhError as exc:
+            show_error(self, "Week not deleted", exc)
+            return False
         return True
