@@ -142,3 +142,11 @@ def test_cli_backup_prints_the_path(profile, capsys) -> None:
     assert cli_main(["--data-dir", str(profile.paths.data_dir), "backup"]) == 0
     printed = Path(capsys.readouterr().out.strip())
     assert printed.parent == profile.paths.backups_dir and backup.integrity_problems(printed) is None
+
+
+def test_daily_job_timer_runs_the_first_check(qtbot, profile) -> None:
+    job = backup.backup_scheduler(profile.paths.db_path, profile.paths.backups_dir, keep=lambda: 7)
+    with qtbot.waitSignal(job.finished, timeout=10_000):
+        job.start(first_check_ms=10)  # the timer, not a direct call, starts the backup
+    job.stop()
+    assert len(backup.list_backups(profile.paths.backups_dir)) == 1
