@@ -1,0 +1,74 @@
+"""``sync --once`` and ``status --json`` against a replay server; pacing after the first burst."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from app.cli import main
+from tests.sync.replay import seed_heartbeats
+
+JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
+
+
+def _prepare(sync_env: Any) -> str:
+    sync_env.profile.settings.save()
+    return str(sync_env.profile.paths.data_dir)
+
+
+def test_sync_once_ok_and_status(sync_env: Any, capsys: Any) -> None:
+    seed_heartbeats(sync_env.conn, 250)
+    data_dir = _prepare(sync_env)
+    assert main(["--data-dir", data_dir, "sync", "--once", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["synced"] == {"heartbeats": 250} and out["state"] == "synced"
+    assert main(["--data-dir", data_dir, "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert set(status) == {"state", "detail", "pending", "quarantined", "last_success"}
+    assert status["state"] == "synced" and status["pending"]["heartbeats"] == 0 and status["last_success"]
+
+
+def test_sync_once_failure_is_one_line_and_nonzero(sync_env: Any, capsys: Any) -> None:
+    seed_heartbeats(sync_env.conn, 5)
+    data_dir = _prepare(sync_env)
+    sync_env.server.script = [lambda s: (503, {**JSON, "Retry-After": "30"}, b'{"error":"unavailable"}')]
+    started = time.monotonic()
+    assert main(["--data-dir", data_dir, "sync", "--once"]) == 1
+    assert time.monotonic() - started < 5  # never sleeps through the Retry-After
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "503" in err
+    main(["--data-dir", data_dir, "status", "--json"])
+    status = json.loads(capsys.readouterr().out)
+    assert status["state"] == "unreachable" and status["pending"]["heartbeats"] == 5
+
+
+def test_sync_once_exit_0_with_only_quarantined_left(sync_env: Any, capsys: Any) -> None:
+    seed_heartbeats(sync_env.conn, 2)
+    data_dir = _prepare(sync_env)
+    sync_env.server.script = [lambda s: (200, JSON, json.dumps({"accepted": 1, "duplicates": 0, "rejected": [
+        {"index": 1, "client_id": s.records[1]["client_id"], "error": "tz: unknown time zone"}]}).encode())]
+    assert main(["--data-dir", data_dir, "sync", "--once"]) == 0
+    assert "heartbeats" in capsys.readouterr().out
+    main(["--data-dir", data_dir, "status", "--json"])
+    assert json.loads(capsys.readouterr().out)["quarantined"] == {"heartbeats": 1}
+
+
+def test_no_key_or_http_to_remote_refused(sync_env: Any, capsys: Any) -> None:
+    seed_heartbeats(sync_env.conn, 1)
+    sync_env.profile.settings.set("ingestion.api.base_url", "http://example.com")
+    data_dir = _prepare(sync_env)
+    assert main(["--data-dir", data_dir, "sync", "--once"]) == 1
+    assert "http://" in capsys.readouterr().err
+    assert sync_env.server.seen == []
+
+
+def test_pacing_after_burst(sync_env: Any) -> None:
+    seed_heartbeats(sync_env.conn, 6)
+    sync_env.profile.settings.set("ingestion.batch_size", 1)
+    engine = sync_env.engine(pace_seconds=0.2, burst=2)
+    engine.run_cycle()
+    times = [s.at for s in sync_env.server.seen]
+    assert len(times) == 6
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert all(g >= 0.19 for g in gaps[2:]), gaps  # after the first 2 requests, at most 1 per 0.2 s
