@@ -1,14 +1,15 @@
 """Tray icon: show/hide the window, start/stop the timer, quit; balloon messages.
 
-``set_state(name, tooltip)`` changes icon and tooltip; the timer uses ``idle``/``running``/
-``warning`` and the sync issue adds its own states the same way (colours in ``icons.py``).
+``set_state(name, tooltip, icon=None)`` changes icon and tooltip; the timer uses ``idle``/
+``running``/``warning`` (clock icons from ``icons.py``); other parts pass their own icon (e.g. the
+sync states' PNGs). ``add_actions(actions)`` puts more entries above Quit (sync menu, pause menu).
 Signals: showHideRequested(), timerToggleRequested(), quitRequested().
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from app.ui.icons import state_icon
@@ -55,11 +56,16 @@ class TrayIcon(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
-    def set_state(self, state: str, tooltip: str) -> None:
-        if state != self.state:
-            self.icon.setIcon(state_icon(state))
+    def set_state(self, state: str, tooltip: str, icon: QIcon | None = None) -> None:
+        if state != self.state or icon is not None:
+            self.icon.setIcon(icon if icon is not None else state_icon(state))
             self.state = state
         self.icon.setToolTip(tooltip)
+
+    def add_actions(self, actions: list[QAction]) -> None:
+        """Insert entries (and a separator) just above Quit."""
+        self.menu.insertActions(self.quit_action, actions)
+        self.menu.insertSeparator(self.quit_action)
 
     def set_window_visible(self, visible: bool) -> None:
         self.show_action.setText("Hide window" if visible else "Show window")

@@ -130,3 +130,18 @@ def test_second_start_of_a_profile_activates_the_first(qapp, qtbot, data_dir):
         assert SingleInstance(name).notify_running_instance()
     first.close()
     assert resolve_paths(data_dir / "other").lock_name != name
+
+
+def test_tray_takes_extra_states_and_menu_entries(qapp):
+    from PySide6.QtGui import QAction
+
+    from app.ui.icons import state_icon
+    from app.ui.tray import TrayIcon
+
+    tray = TrayIcon()
+    extra = QAction("Sync now")
+    tray.add_actions([extra])
+    texts = [a.text() for a in tray.menu.actions()]
+    assert texts.index("Sync now") < texts.index("Quit")
+    tray.set_state("offline", "WFH Agent — offline", icon=state_icon("offline"))
+    assert tray.state == "offline" and tray.icon.toolTip() == "WFH Agent — offline"
