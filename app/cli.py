@@ -55,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # stderr shows warnings only, whatever the file log level
+        handler.setLevel(logging.WARNING)
     try:
         if args.command is None:
             from app.ui.launch import run_gui
