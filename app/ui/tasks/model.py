@@ -42,7 +42,7 @@ def _order_key(task: Task) -> tuple[str, int]:
 class TaskTableModel(QAbstractTableModel):
     weekLoaded = Signal(int)
 
-    PAGE_SIZE = 250
+    PAGE_SIZE = 500
 
     def __init__(self, data_service: DataService, parent: QObject | None = None) -> None:
         super().__init__(parent)
