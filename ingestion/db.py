@@ -7,6 +7,7 @@ the background, so the same process recovers when PostgreSQL is back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from ingestion.errors import ApiError, unavailable
 log = logging.getLogger("ingestion.db")
 
 DOWN_SECONDS = 5.0
+PROBE_REUSE_SECONDS = 1.0
 RETRY_DOWN = 30
 RETRY_BUSY = 5
 
@@ -36,6 +38,11 @@ class Database:
         # After a failure (and at start) the next request first tries one direct connection, so an
         # outage is detected in milliseconds instead of after the 5 s pool wait.
         self._suspect = True
+        # One probe at a time, its result shared for a second: after an outage hundreds of waiting
+        # requests must not open hundreds of connections at once.
+        self._probe_lock = asyncio.Lock()
+        self._probed_at = float("-inf")
+        self._probe_ok = False
         # Schema name is validated as a plain identifier in Settings; the timeout bounds every statement
         # (contract: 10 s, then 503 with Retry-After 5).
         self._session_setup = (f"SET search_path TO {settings.db_schema};"
@@ -69,40 +76,48 @@ class Database:
         self._down_until = time.monotonic() + DOWN_SECONDS
         self._suspect = True
 
-    async def _probe(self) -> bool:
-        """One direct connection attempt, used only while the pool holds no connection."""
-        try:
-            conn = await psycopg.AsyncConnection.connect(self.settings.database_url, connect_timeout=2)
-        except psycopg.Error:
-            return False
-        await conn.close()
-        return True
+    async def _reachable(self) -> bool:
+        """Whether a direct connection succeeds now (serialised, result reused for 1 s)."""
+        async with self._probe_lock:
+            if time.monotonic() - self._probed_at < PROBE_REUSE_SECONDS:
+                return self._probe_ok
+            try:
+                conn = await psycopg.AsyncConnection.connect(self.settings.database_url, connect_timeout=2)
+                await conn.close()
+                self._probe_ok = True
+            except psycopg.Error:
+                self._probe_ok = False
+            self._probed_at = time.monotonic()
+            return self._probe_ok
+
+    def _down(self) -> ApiError:
+        if not self.is_down:
+            log.warning("database unreachable; answering 503 for %.0f s", DOWN_SECONDS)
+        self.mark_down()
+        return unavailable(RETRY_DOWN)
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConn]:
         """A pooled connection; any database failure inside the block becomes a 503 ApiError."""
-        if time.monotonic() < self._down_until:
+        if self.is_down:
             raise unavailable(RETRY_DOWN)
         if self._suspect:
-            if not await self._probe():
-                self.mark_down()
-                log.warning("database unreachable; answering 503 for %.0f s", DOWN_SECONDS)
-                raise unavailable(RETRY_DOWN)
-            self._suspect = False
-            await self.pool.check()  # drop pooled connections that broke during the outage
+            if not await self._reachable():
+                raise self._down()
+            if self._suspect:  # the first request through purges the pool; the others just go on
+                self._suspect = False
+                await self.pool.check()  # drop pooled connections that broke during the outage
         try:
             async with self.pool.connection() as conn:
                 yield conn
         except ApiError:
             raise
         except PoolTimeout:
-            if await self._probe():
+            if await self._reachable():
                 raise unavailable(RETRY_BUSY, "database busy") from None
-            self.mark_down()
-            raise unavailable(RETRY_DOWN) from None
+            raise self._down() from None
         except pg_errors.QueryCanceled:
             raise unavailable(RETRY_BUSY, "statement timeout") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             log.warning("database error: %s", type(exc).__name__)
-            self.mark_down()
-            raise unavailable(RETRY_DOWN) from None
+            raise self._down() from None
