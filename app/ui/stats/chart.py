@@ -54,6 +54,7 @@ class ProjectTimeChart(QChartView):
         self._series.setLabelsFormat("@value h")
         self._series.setLabelsPrecision(3)
         self._series.setBarWidth(0.7)
+        self._series.setLabelsPosition(QHorizontalBarSeries.LabelsPosition.LabelsOutsideEnd)
         self._names = QBarCategoryAxis()
         self._hours = QValueAxis()
         self._hours.setTitleText("hours")
@@ -79,7 +80,7 @@ class ProjectTimeChart(QChartView):
             axis.setTitleBrush(text)
             axis.setGridLineColor(palette.color(QPalette.ColorRole.Mid))
         self._bars.setColor(palette.color(QPalette.ColorRole.Highlight))
-        self._bars.setLabelColor(palette.color(QPalette.ColorRole.HighlightedText))
+        self._bars.setLabelColor(text)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -96,9 +97,10 @@ class ProjectTimeChart(QChartView):
         self._bars.append([hours for _name, hours in rows])
         self._names.append([name if len(name) <= 28 else name[:27] + "…" for name, _hours in rows])
         top = max((hours for _name, hours in rows), default=1.0)
-        step = nice_step(top * 1.15)
+        headroom = top * 1.3  # room for the value label after the longest bar
+        step = nice_step(headroom)
         self._hours.setTickInterval(step)
-        self._hours.setRange(0, math.ceil(top * 1.15 / step) * step)
+        self._hours.setRange(0, math.ceil(headroom / step) * step)
         self._hours.setLabelFormat("%.0f" if step >= 1 else "%.1f")
         for item in (self._series, self._names, self._hours):
             item.setVisible(bool(rows))
