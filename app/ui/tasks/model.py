@@ -247,6 +247,9 @@ class TaskTableModel(QAbstractTableModel):
         row = self.row_of(task_id)
         if row is not None:
             self._remove_row(row)
+        elif self.week_id is not None and self.canFetchMore():
+            # Maybe a task of a page not loaded yet: recount so paging and the count stay right.
+            self._total = max(len(self._rows), self._data.count_week_tasks(self.week_id))
 
     @Slot(int)
     def _on_week_deleted(self, week_id: int) -> None:
