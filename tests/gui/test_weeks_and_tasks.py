@@ -168,3 +168,14 @@ def test_big_week_loads_in_pages_and_filter_sees_all(window, context, qtbot):
     qtbot.waitUntil(lambda: model.rowCount() == 600, timeout=5000)
     window.tasks.filter_edit.setText("att-599")
     assert window.tasks.proxy.rowCount() == 1
+
+
+def test_sorting_keeps_the_selected_task_selected(window, context):
+    week_id = make_week(context, "W1", tasks=12)
+    window.weeks.select_week(week_id)
+    panel = window.tasks
+    chosen = panel.model.task_at(3)
+    panel.select_task(chosen.id)
+    panel.table.sortByColumn(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
+    assert [t.id for t in panel.selected_tasks()] == [chosen.id]
+    assert panel.current_task() == chosen

@@ -159,13 +159,13 @@ class TaskTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_ids = [t.id for t in self._rows]
         self._sort_rows()
-        self._row_of = None
+        self._row_of = {task.id: row for row, task in enumerate(self._rows)}
         persistent = self.persistentIndexList()
         if persistent:
-            new_rows = [self.row_of(task_id) for task_id in old_ids]
+            new_row = self._row_of
             self.changePersistentIndexList(
                 persistent,
-                [self.index(new_rows[i.row()] or 0, i.column()) if i.isValid() else i for i in persistent],
+                [self.index(new_row[old_ids[i.row()]], i.column()) if i.isValid() else i for i in persistent],
             )
         self.layoutChanged.emit()
 
