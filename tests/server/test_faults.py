@@ -1,6 +1,7 @@
 """PostgreSQL going away under load (contract §7.1, §8.3): 503 with Retry-After, never a partial
-batch, and the same server process recovers without a restart. The outage is a TCP proxy between
-server and PostgreSQL that the test cuts, so the shared PostgreSQL keeps running for everyone else."""
+batch, and the same server process recovers without a restart. Two outages, neither touching the
+shared PostgreSQL others use: a private cluster (initdb/pg_ctl) that is really stopped and started,
+and a TCP proxy in front of the session database that is cut and restored."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,20 +20,40 @@ import pytest
 from tests.server.conftest import DEVICE, EMP
 from tests.server.proxy import CuttableProxy
 from tests.server.records import headers, heartbeat
-from tests.support.pg import connect
+from tests.support.pg import TempCluster, connect, create_database, migrate
 from tests.support.server import ServerProcess, create_key, start_server
 
 BATCH = 50
 CLIENTS = 4
 
 
-@pytest.fixture
-def proxy(clean_db: str) -> Iterator[CuttableProxy]:
-    parts = urlsplit(clean_db)
-    proxy = CuttableProxy((parts.hostname or "127.0.0.1", parts.port or 5432))
-    proxy.start()
-    yield proxy
-    proxy.cut()
+@dataclass
+class Outage:
+    """A database URL for the server plus how to take that database away and bring it back."""
+
+    server_url: str
+    admin_url: str  # where the test checks the stored rows
+    stop: Callable[[], None]
+    start: Callable[[], None]
+
+
+@pytest.fixture(params=["postgres_stopped", "connection_cut"])
+def outage(request: pytest.FixtureRequest, clean_db: str) -> Iterator[Outage]:
+    if request.param == "postgres_stopped":
+        cluster = TempCluster.create()
+        url = create_database(cluster.admin_url, "wfh_test_fault")
+        try:
+            migrate(url)
+            yield Outage(url, url, lambda: cluster.stop("fast"), cluster.start)
+        finally:
+            cluster.destroy()
+    else:
+        parts = urlsplit(clean_db)
+        proxy = CuttableProxy((parts.hostname or "127.0.0.1", parts.port or 5432))
+        proxy.start()
+        via_proxy = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
+        yield Outage(via_proxy, clean_db, proxy.cut, proxy.start)
+        proxy.cut()
 
 
 class Load:
@@ -86,20 +108,18 @@ class Load:
             thread.join(30)
 
 
-def test_database_outage_under_load(clean_db: str, proxy: CuttableProxy, tmp_path: Path) -> None:
-    key = create_key(clean_db, EMP, DEVICE)
-    parts = urlsplit(clean_db)
-    via_proxy = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
-    with start_server(via_proxy, tmp_path / "shots", WFH_INGEST_RATE_PER_MINUTE="600000",
+def test_database_outage_under_load(outage: Outage, tmp_path: Path) -> None:
+    key = create_key(outage.admin_url, EMP, DEVICE)
+    with start_server(outage.server_url, tmp_path / "shots", WFH_INGEST_RATE_PER_MINUTE="600000",
                       WFH_INGEST_RATE_BURST="100000") as server, Load(server, key) as load:
         assert load.wait_for_ok_after(time.monotonic(), 30), "no batch succeeded before the outage"
-        proxy.cut()
+        outage.stop()
         cut_at = time.monotonic()
         assert load.first_503.wait(30), "no 503 while the database was gone"
         health = httpx.get(f"{server.url}/health", timeout=10)
         assert health.status_code == 503 and health.headers["retry-after"] == "30"
         load.stop.wait(1.0)  # keep the outage going for a while under load
-        proxy.start()
+        outage.start()
         restored_at = time.monotonic()
         assert load.wait_for_ok_after(restored_at, 30), "the server did not recover without a restart"
         assert server.process.poll() is None, "the server process must have stayed up throughout"
@@ -111,7 +131,7 @@ def test_database_outage_under_load(clean_db: str, proxy: CuttableProxy, tmp_pat
         assert retry_after is not None and int(retry_after) >= 1
         assert body["error"] == "unavailable"
     assert {o[1] for o in outcomes} <= {200, 503}, {o[1] for o in outcomes}
-    with connect(clean_db) as conn:
+    with connect(outage.admin_url) as conn:
         stored = dict(conn.execute("SELECT window_title, count(*) FROM heartbeats GROUP BY 1").fetchall())
         logged = conn.execute("SELECT count(*) FROM ingest_log WHERE http_status = 200").fetchone()
     ok = [o[0] for o in outcomes if o[1] == 200]
