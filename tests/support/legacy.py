@@ -82,7 +82,7 @@ def build_messy_legacy_db(path: Path) -> dict[str, object]:
             (3, "Empty week", 0, 0, 6, 23, 0, 0, 0, "", ""),
         ],
     )
-    tasks = []
+    tasks: list[tuple[object, ...]] = []
     task_id = 100
     for index, (raw, _) in enumerate(DURATION_CASES):
         task_id += 1
