@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 Percent = Annotated[float, Field(ge=0, le=100)]
 Seconds = Annotated[int, Field(ge=0, le=86_400)]
-EmpId = Annotated[int, Field(ge=1, le=2_147_483_647, description="optional; must equal the key's employee")]
+# Optional but not nullable: when present it must be the key's employee (null is a 403, §4.4).
+EmpId = Annotated[int, Field(default=None, ge=1, le=2_147_483_647, validate_default=False,
+                             description="optional; must equal the key's employee")]
 
 
 class _Strict(BaseModel):
@@ -28,7 +30,7 @@ class Geo(_Strict):
 
 class HeartbeatRecord(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     started_at: datetime
     ended_at: datetime
     tz: Annotated[str, Field(min_length=1, max_length=64)]
@@ -46,7 +48,7 @@ class HeartbeatRecord(_Strict):
 
 class TimelineRecord(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     started_at: datetime
     ended_at: datetime
     tz: Annotated[str, Field(min_length=1, max_length=64)]
@@ -57,7 +59,7 @@ class TimelineRecord(_Strict):
 
 class WebsiteUsageRecord(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     date: date
     domain: Annotated[str, Field(min_length=1, max_length=253)]
     duration_seconds: Seconds
@@ -67,7 +69,7 @@ class WebsiteUsageRecord(_Strict):
 
 class ProductivityRecord(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     date: date
     productive_seconds: Seconds
     unproductive_seconds: Seconds
@@ -79,7 +81,7 @@ class ProductivityRecord(_Strict):
 
 class WellnessRecord(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     date: date
     active_seconds: Seconds
     break_count: Annotated[int, Field(ge=0, le=1440)]
@@ -90,7 +92,7 @@ class WellnessRecord(_Strict):
 
 class ScreenshotMeta(_Strict):
     client_id: Uuid
-    emp_id: EmpId | None = None
+    emp_id: EmpId
     captured_at: datetime
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
     width: Annotated[int, Field(ge=1, le=16_384)]

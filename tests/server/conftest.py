@@ -3,12 +3,16 @@ key fixtures. Everything runs against a real PostgreSQL (see tests/support/pg.py
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from starlette.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette 1.10 nudges towards httpx2; httpx is what we pin
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
 from ingestion.api import create_app
 from ingestion.config import Settings
