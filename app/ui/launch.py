@@ -12,15 +12,22 @@ import logging
 import signal
 import socket
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
+from app import crash
+from app.config import Settings
 from app.errors import WfhError
+from app.logging_setup import setup_logging
 from app.paths import resolve_paths
+from app.recovery_dialog import check_and_recover
+from app.single_instance import SingleInstance
+from app.storage.backup import DailyJob, backup_scheduler
+from app.storage.retention import retention_scheduler
 from app.ui.context import AppContext
-from app.ui.single_instance import SingleInstance
 from app.ui.theme import apply_theme, follow_system
 
 log = logging.getLogger(__name__)
@@ -76,18 +83,35 @@ class TerminationWatcher:
         self._writer.close()
 
 
+def _app_icon_path() -> Path:
+    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
+    return root / "resources" / "icons" / "app" / "wfh-agent-256.png"
+
+
 def run_gui(args: argparse.Namespace) -> int:
-    app = make_application()
+    """Start-up order: logging, QApplication + crash hooks, single instance, DB health gate,
+    profile and window, then the daily backup and retention jobs."""
     smoke = bool(getattr(args, "smoke_test", False))
-    instance = SingleInstance(resolve_paths(args.data_dir).lock_name)
-    if not smoke and instance.notify_running_instance():
+    paths = resolve_paths(args.data_dir).ensure()
+    setup_logging(paths, Settings(paths).get("general.log_level", "INFO"))
+    app = make_application()
+    crash.install()
+    icon = _app_icon_path()
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    guard = SingleInstance(paths)
+    if not smoke and not guard.acquire():
         print("wfh-agent: already running for this profile; its window was brought to the front")
         return 0
+    if not check_and_recover(paths):
+        guard.release()
+        return 1
     try:
         context = AppContext.open(args.data_dir)
     except WfhError as exc:
         QMessageBox.critical(None, "WFH Agent cannot start", str(exc))
         print(f"wfh-agent: {exc}", file=sys.stderr)
+        guard.release()
         return 2
     theme = str(context.profile.settings.get("general.theme", "system"))
     apply_theme(app, theme)
@@ -97,9 +121,6 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = MainWindow(context)
     watcher = TerminationWatcher(window.quit_cleanly)
-    if not smoke:
-        instance.listen()
-        instance.activationRequested.connect(window.show_from_tray)
     app.aboutToQuit.connect(context.close)
     if smoke:
         from app.ui.smoke import run_smoke_test
@@ -108,6 +129,8 @@ def run_gui(args: argparse.Namespace) -> int:
         watcher.close()
         context.close()
         return code
+    guard.activationRequested.connect(window.show_from_tray)
+    jobs = _start_daily_jobs(context, window)
     minimized = bool(getattr(args, "minimized", False)) or bool(context.profile.settings.get("general.start_minimized"))
     if minimized and window.tray is not None:
         window.hide()
@@ -119,6 +142,20 @@ def run_gui(args: argparse.Namespace) -> int:
         window.statusBar().showMessage(problem, 20_000)
     QTimer.singleShot(0, window.actions_.offer_timer_recovery)
     code = app.exec()
+    for job in jobs:
+        job.stop()
     watcher.close()
-    instance.close()
+    guard.release()
     return int(code)
+
+
+def _start_daily_jobs(context: AppContext, window: QMainWindow) -> list[DailyJob]:
+    """The daily backup (keep N) and retention cleanup, each on its own thread and connection."""
+    profile = context.profile
+    backups = backup_scheduler(profile.paths.db_path, profile.paths.backups_dir,
+                               keep=lambda: int(profile.settings.get("backups.keep", 7)), parent=window)
+    cleanup = retention_scheduler(profile.db, profile.settings, profile.paths.data_dir, parent=window)
+    for job in (backups, cleanup):
+        job.failed.connect(lambda message: window.statusBar().showMessage(message, 20_000))
+        job.start()
+    return [backups, cleanup]

@@ -120,16 +120,16 @@ def test_dark_theme_palette(qapp):
 
 def test_second_start_of_a_profile_activates_the_first(qapp, qtbot, data_dir):
     from app.paths import resolve_paths
-    from app.ui.single_instance import SingleInstance
+    from app.single_instance import SingleInstance
 
-    name = resolve_paths(data_dir).lock_name
-    first = SingleInstance(name)
-    assert not first.notify_running_instance()  # nobody there yet
-    assert first.listen()
+    paths = resolve_paths(data_dir)
+    first = SingleInstance(paths)
+    assert first.acquire()  # nobody there yet
+    second = SingleInstance(paths)
     with qtbot.waitSignal(first.activationRequested, timeout=5000):
-        assert SingleInstance(name).notify_running_instance()
-    first.close()
-    assert resolve_paths(data_dir / "other").lock_name != name
+        assert not second.acquire()  # refused, and the first was asked to show itself
+    first.release()
+    assert resolve_paths(data_dir / "other").lock_name != paths.lock_name
 
 
 def test_tray_takes_extra_states_and_menu_entries(qapp):
