@@ -23,6 +23,14 @@ EMP = 1001
 DEVICE = "TEST-LAPTOP-1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in tests/server needs a real PostgreSQL: mark it so ``-m "not postgres"`` works."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     with throwaway_database("wfh_test") as url:
