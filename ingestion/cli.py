@@ -7,8 +7,10 @@ Exit codes: 0 success; 1 usage error or unknown prefix; 2 database unreachable, 
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -59,7 +61,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     workers = args.workers or settings.workers
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wfh-ingest-metrics-")
+        # Workers are spawned after this, so they all write their metrics into this directory.
+        metrics_dir = tempfile.mkdtemp(prefix="wfh-ingest-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+        atexit.register(shutil.rmtree, metrics_dir, True)
     uvicorn.run(
         "ingestion.api:create_app", factory=True,
         host=args.host or settings.host, port=args.port or settings.port, workers=workers,
