@@ -223,11 +223,21 @@ def bench_cpu(display: str, seconds: float = 300.0, shot_interval: float = 600.0
             if "monitor: running" in line:
                 break
         watched = psutil.Process(proc.pid)
+        stop_input = threading.Event()
+
+        def user_input() -> None:  # a user who moves the mouse every 20 s stays "active"
+            while not stop_input.wait(20):
+                xdotool(display, "mousemove_relative", "--", "3", "0")
+
+        mover = threading.Thread(target=user_input)
+        mover.start()
         threading.Event().wait(5)  # let imports and the first tick settle
         before = watched.cpu_times()
         start = time.monotonic()
         threading.Event().wait(seconds)
         after = watched.cpu_times()
+        stop_input.set()
+        mover.join()
         elapsed = time.monotonic() - start
         rss = watched.memory_info().rss / 2**20
         proc.terminate()
@@ -235,7 +245,8 @@ def bench_cpu(display: str, seconds: float = 300.0, shot_interval: float = 600.0
         shots = len(list(Path(tmp, "screenshots").rglob("*.*")))
     used = (after.user - before.user) + (after.system - before.system)
     print(f"agent CPU: {100 * used / elapsed:.3f} % of one core over {elapsed:.0f} s at 5 s sampling "
-          f"(headless `monitor` process under Xvfb+openbox, screenshot_interval {shot_interval:g} s ± 20 %: "
+          f"(headless `monitor` process under Xvfb+openbox, mouse moved every 20 s, "
+          f"screenshot_interval {shot_interval:g} s ± 20 %: "
           f"{shots} screenshot(s) taken; RSS {rss:.0f} MiB)")
 
 
