@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenuBar, QMessageBox
 
+from app import autostart, logging_setup
 from app.ui.api_key_store import ApiKeyStore
 from app.ui.background import BackgroundTask
 from app.ui.diagnostics import DiagnosticsDialog
@@ -58,6 +59,7 @@ class MainActions(QObject):
             task_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("Diagnostics…", self.open_diagnostics)
+        help_menu.addAction("Open log folder", self.open_log_folder)
         help_menu.addAction("About WFH Agent", self.show_about)
 
     # ---- import / export ---------------------------------------------------------------------
@@ -139,8 +141,17 @@ class MainActions(QObject):
     @Slot(list)
     def _on_settings_saved(self, changed: list[str]) -> None:
         app = QApplication.instance()
+        profile = self.window.context.profile
         if "general.theme" in changed and isinstance(app, QApplication):
-            apply_theme(app, str(self.window.context.profile.settings.get("general.theme", "system")))
+            apply_theme(app, str(profile.settings.get("general.theme", "system")))
+        if "general.log_level" in changed:
+            logging_setup.set_level(profile.settings.get("general.log_level", "INFO"))
+        if "general.autostart" in changed:
+            try:
+                autostart.apply(bool(profile.settings.get("general.autostart")),
+                                autostart.default_command(profile.paths.data_dir))
+            except OSError as exc:
+                QMessageBox.warning(self.window, "Start at login", f"The autostart entry could not be changed: {exc}")
         self.window.statusBar().showMessage("Settings saved." if changed else "No settings changed.", 5000)
 
     @Slot()
@@ -149,6 +160,12 @@ class MainActions(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    @Slot()
+    def open_log_folder(self) -> None:
+        if not logging_setup.open_log_folder(self.window.context.profile.paths):
+            QMessageBox.information(self.window, "Log folder",
+                                    f"The logs are in {self.window.context.profile.paths.log_dir}")
 
     @Slot()
     def show_about(self) -> None:

@@ -33,6 +33,8 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("General", "emp_id", "Employee ID", "int", 0),
     SettingField("General", "general.theme", "Theme", "choice", choices=("system", "light", "dark")),
     SettingField("General", "general.start_minimized", "Start hidden in the tray", "bool"),
+    SettingField("General", "general.autostart", "Start when I log in", "bool",
+                 help="Adds WFH Agent to the session's autostart entries (hidden in the tray)"),
     SettingField("General", "general.log_level", "Log level", "choice", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
     SettingField("Monitoring", "monitoring.enabled", "Monitor activity", "bool"),
     SettingField("Monitoring", "monitoring.sample_interval", "Sample every", "int", 1, 300, " s"),

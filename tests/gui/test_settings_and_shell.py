@@ -159,3 +159,30 @@ def test_sigterm_quits_cleanly_and_saves_the_running_timer(data_dir):
     assert events[-1] == "timer_stop"
     assert saved is None
     assert (data_dir / "ui_state.json").exists()
+
+
+def test_start_at_login_setting_writes_the_autostart_entry(window, context, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    entry = tmp_path / "xdg" / "autostart" / "wfh-agent.desktop"
+    dialog = window.actions_.open_settings()
+    dialog.inputs["general.autostart"].setChecked(True)
+    with qtbot.waitSignal(dialog.settingsSaved):
+        dialog.save_button.click()
+    text = entry.read_text()
+    assert "--minimized" in text and str(context.profile.paths.data_dir) in text
+    dialog = window.actions_.open_settings()
+    dialog.inputs["general.autostart"].setChecked(False)
+    with qtbot.waitSignal(dialog.settingsSaved):
+        dialog.save_button.click()
+    assert not entry.exists() or "Hidden=true" in entry.read_text()
+
+
+def test_log_level_setting_applies_at_once(window, qtbot):
+    import logging
+
+    dialog = window.actions_.open_settings()
+    dialog.inputs["general.log_level"].setCurrentText("DEBUG")
+    with qtbot.waitSignal(dialog.settingsSaved):
+        dialog.save_button.click()
+    assert logging.getLogger().level == logging.DEBUG
+    logging.getLogger().setLevel(logging.WARNING)
