@@ -282,6 +282,7 @@ class MonitorRunner:
         days, self._dirty_days = sorted(self._dirty_days), set()
         for day in days:
             if self.store.update_day(day, self.zone, workday_hours=self.workday_hours) is None:
+                self._dirty_days.add(day)  # retried at the next aggregate interval
                 self.events.warning("The disk is full: daily totals were not updated.")
 
     def _take_screenshot(self, sample: Sample) -> None:

@@ -196,6 +196,7 @@ def test_disk_full_keeps_the_agent_running_and_warns(consented: Any, clock: Fake
     runner.stop()
     assert rows(consented, "SELECT COUNT(*) FROM heartbeats WHERE window_title = 'after.py'")[0][0] == 1
     assert runner.store.counter("disk_full_heartbeats") > 0
+    assert rows(consented, "SELECT COUNT(*) FROM productivity")[0][0] == 1   # totals caught up after space returned
 
 
 @pytest.mark.parametrize("error", [psutil.AccessDenied(1), psutil.NoSuchProcess(1), psutil.ZombieProcess(1)])
