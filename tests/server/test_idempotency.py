@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,30 @@ def test_newer_aggregate_updates_every_column(client: TestClient, key: str, clea
     with connect(clean_db) as conn:
         row = conn.execute("SELECT client_id::text, productive_seconds, score FROM productivity").fetchone()
     assert row == (new["client_id"], 11, 75.5)
+
+
+def test_concurrent_identical_batches_store_once(clean_db: str, key: str, tmp_path: Path) -> None:
+    """A retry racing the first attempt: the unique key decides, accepted rows add up to one copy."""
+    records = [heartbeat(offset=i) for i in range(200)]
+    body = json.dumps({"records": records})
+    barrier = threading.Barrier(4)
+    results: list[Any] = []
+
+    def send(http: httpx.Client) -> None:
+        barrier.wait(10)
+        results.append(http.post(URL, headers=headers(key), content=body).json())
+
+    with start_server(clean_db, tmp_path / "shots", WFH_INGEST_RATE_PER_MINUTE="6000",
+                      WFH_INGEST_RATE_BURST="100") as server:
+        clients = [httpx.Client(base_url=server.url, timeout=30) for _ in range(4)]
+        threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        for c in clients:
+            c.close()
+    assert len(results) == 4
+    assert sum(r["accepted"] for r in results) == 200
+    assert all(r["accepted"] + r["duplicates"] == 200 for r in results)
+    assert count_rows(clean_db, "heartbeats") == 200
