@@ -115,6 +115,13 @@ def test_10_mib_body_is_413_before_parsing(client: TestClient, key: str) -> None
     assert response.json()["error"] == "payload_too_large"
 
 
+def test_chunked_body_without_length_is_cut_at_4_mib(client: TestClient, key: str) -> None:
+    chunks = (b" " * 65_536 for _ in range(80))  # 5 MiB, sent chunked: no Content-Length to refuse early
+    response = client.post(URL, headers=headers(key), content=chunks)
+    assert response.status_code == 413
+    assert response.json()["error"] == "payload_too_large"
+
+
 def test_gzip_bomb_stops_at_4_mib(client: TestClient, key: str) -> None:
     bomb = gzip.compress(b'{"records":[]}' + b" " * (256 * 1_048_576), compresslevel=9)
     assert len(bomb) < 300_000
