@@ -168,6 +168,7 @@ class SyncEngine:
             return self._finish(conn, result, "offline", "Working offline")
         if self.auth_error:
             return self._finish(conn, result, "auth_error", self.auth_error)
+        self._cycle_requests = 0
         if now < self.next_attempt_at:
             result.retry_at = self.next_attempt_at
             return self._finish(conn, result, "unreachable", "Server unreachable")
@@ -175,7 +176,6 @@ class SyncEngine:
             transport = self._make_transport()
         except (ConfigError, ImportError) as exc:
             return self._finish(conn, result, "error", str(exc), reason=str(exc))
-        self._cycle_requests = 0
         self._maybe_prune(conn, now)
         try:
             streams = ["heartbeats"]
@@ -219,6 +219,7 @@ class SyncEngine:
     def _finish(self, conn: Any, result: CycleResult, name: str, detail: str, reason: str = "") -> CycleResult:
         result.state, result.detail = name, detail
         result.reason = result.reason or reason
+        result.requests = self._cycle_requests
         try:
             result.pending = outbox.pending_counts(conn, ALL_STREAMS)
             state.save_state(conn, name, detail, result.retry_at)
