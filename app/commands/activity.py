@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.errors import ValidationError
-from app.monitor.store import MonitorStore
+from app.monitor.store import SYNCED, MonitorStore
 from app.monitor.timeutil import day_bounds_ms, local_zone_name, ms_to_iso
 from app.profile import Profile
 
@@ -32,7 +32,7 @@ def collect(profile: Profile, day: date, tz: str | None = None) -> dict[str, Any
     lo, hi = day_bounds_ms(day, zone)
     spans = store.conn.execute(
         "SELECT client_id, started_at, ended_at, status, process_name, window_title, domain, category, "
-        "synced_at IS NOT NULL AS synced FROM heartbeats WHERE started_at < ? AND ended_at > ? "
+        "" + SYNCED + " FROM heartbeats WHERE started_at < ? AND ended_at > ? "
         "ORDER BY started_at, id", (ms_to_iso(hi), ms_to_iso(lo))).fetchall()
     aggregates = store.aggregates_for_day(day)
     return {

@@ -33,6 +33,9 @@ from app.storage.db import ConnectionFactory, write_transaction
 
 log = logging.getLogger(__name__)
 
+# Quarantined rows (the sync worker sets synced_at = 'quarantined') never reached the server.
+SYNCED = "(synced_at IS NOT NULL AND synced_at != 'quarantined') AS synced"
+
 HEARTBEAT_COLUMNS = (
     "client_id", "started_at", "ended_at", "tz", "status", "cpu_percent", "memory_percent",
     "process_name", "window_title", "domain", "url", "battery_level", "battery_plugged",
@@ -190,14 +193,14 @@ class MonitorStore:
         text = day.isoformat()
         conn = self.conn
         websites = [dict(r) for r in conn.execute(
-            "SELECT client_id, domain, duration_seconds, tag, updated_at, synced_at IS NOT NULL AS synced "
+            "SELECT client_id, domain, duration_seconds, tag, updated_at, " + SYNCED + " "
             "FROM website_usage WHERE date = ? ORDER BY duration_seconds DESC, domain", (text,))]
         prod = conn.execute(
             "SELECT client_id, productive_seconds, unproductive_seconds, neutral_seconds, idle_seconds, score, "
-            "updated_at, synced_at IS NOT NULL AS synced FROM productivity WHERE date = ?", (text,)).fetchone()
+            "updated_at, " + SYNCED + " FROM productivity WHERE date = ?", (text,)).fetchone()
         well = conn.execute(
             "SELECT client_id, active_seconds, break_count, longest_streak_seconds, overtime_seconds, "
-            "updated_at, synced_at IS NOT NULL AS synced FROM wellness WHERE date = ?", (text,)).fetchone()
+            "updated_at, " + SYNCED + " FROM wellness WHERE date = ?", (text,)).fetchone()
 
         def tidy(row: sqlite3.Row | None) -> dict[str, Any]:
             if row is None:
@@ -221,7 +224,7 @@ class MonitorStore:
     def screenshots_between(self, lo_ms: int, hi_ms: int) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT client_id, captured_at, file_path, sha256, size_bytes, width, height, format, blurred, "
-            "synced_at IS NOT NULL AS synced FROM screenshots WHERE captured_at >= ? AND captured_at < ? "
+            "" + SYNCED + " FROM screenshots WHERE captured_at >= ? AND captured_at < ? "
             "ORDER BY captured_at", (ms_to_iso(lo_ms), ms_to_iso(hi_ms))).fetchall()
         return [dict(r) for r in rows]
 

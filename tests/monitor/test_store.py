@@ -96,3 +96,15 @@ def test_disk_full_skips_the_write_counts_it_and_keeps_going(profile: Any) -> No
     store.bump("probe")                                        # pending counters flush with the next write
     assert store.counter("disk_full_heartbeats") == 60
     assert store.counter("probe") == 1
+
+
+def test_quarantined_rows_do_not_count_as_synced(profile: Any) -> None:
+    store = MonitorStore(profile.db)
+    store.write_spans([span("2026-11-26T08:00:00Z", "2026-11-26T09:00:00Z", domain="a.com")])
+    store.update_day(DAY, UTC_ZONE)
+    conn = store.conn
+    conn.execute("UPDATE website_usage SET synced_at = 'quarantined'")
+    conn.execute("UPDATE productivity SET synced_at = '2026-11-26T10:00:00.000Z'")
+    agg = store.aggregates_for_day(DAY)
+    assert agg["website_usage"][0]["synced"] is False
+    assert agg["productivity"]["synced"] is True and agg["wellness"]["synced"] is False
