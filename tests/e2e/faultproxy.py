@@ -107,6 +107,7 @@ class FaultProxy:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None  # type: ignore[method-assign]  # clients that gave up
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
     @property
