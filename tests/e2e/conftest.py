@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -138,8 +137,3 @@ def write_heartbeats(profile: Any, count: int) -> list[str]:
     from tests.sync.replay import seed_heartbeats
 
     return seed_heartbeats(profile.db.get(), count, minutes_ago=max(120, count // 60 + 60))
-
-
-@pytest.fixture
-def data_path(tmp_path: Path) -> Path:
-    return tmp_path

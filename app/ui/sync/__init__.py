@@ -1,2 +1,30 @@
 """Sync UI pieces (issue 7): tray state icons and tooltip, tray-menu actions, the Sync panel and the
-Settings → Sync page. Standalone widgets; the main window and tray embed them."""
+Settings → Sync page. Standalone widgets; the main window and tray embed them like this::
+
+    from app.sync.worker import SyncController
+    from app.ui.sync.menu import SyncTrayActions
+    from app.ui.sync.panel import SyncPanel
+    from app.ui.sync.settings_page import SyncSettingsPage
+    from app.ui.sync.status import sync_icon, tooltip_text
+
+    sync = SyncController(profile)             # after Profile.open; worker gets its own QThread + SQLite conn
+    sync.start()                               # at start-up (pass --offline through sync.set_work_offline(True))
+    app.aboutToQuit.connect(sync.stop)         # returns within 2 s, abandons the in-flight request
+
+    def show(state, detail):                   # tray icon + tooltip (or status bar when no tray exists)
+        text = tooltip_text(state, detail, pending=sum(sync.worker._pending.values()),
+                            last_success=None, retry_at=sync.worker.retry_at)
+        tray.icon.setIcon(sync_icon(state)); tray.icon.setToolTip(text)
+    sync.worker.syncStateChanged.connect(show)
+
+    actions = SyncTrayActions(tray, sync_now=sync.sync_now, set_work_offline=sync.set_work_offline,
+                              set_monitoring_paused=..., open_window=..., quit_app=...)
+    tray.menu.insertActions(tray.menu.actions()[0], actions.actions())
+    sync.worker.syncStateChanged.connect(actions.set_state)
+
+    panel = SyncPanel(profile.db, sync)        # a tab/page of the main window
+    page = SyncSettingsPage(profile.settings, sync.keystore)   # a page of the settings dialog
+    page.settingsApplied.connect(sync.settings_changed)
+    page.identityConfirmed.connect(sync.identity_confirmed)
+    # monitoring: runner.screenshot_taken → sync.screenshot_captured (optional; a 5 s poll also notices)
+"""
