@@ -87,6 +87,7 @@ class SyncEngine:
         self.auth_error: str | None = None
         self.last_other_success: dict[str, float] = {}
         self.last_action: Action | None = None
+        self.last_success: str | None = None  # UTC time of the last valid 2xx (for the tooltip)
         self._cycle_requests = 0
         self._last_request_at = 0.0
         self._last_prune = 0.0
@@ -340,6 +341,8 @@ class SyncEngine:
 
     def _log(self, conn: Any, stream: str, count: int, action: Action, outcome: Outcome, success: bool) -> None:
         self.last_action = action
+        if success:
+            self.last_success = outbox.utc_now_iso()
         error = None if success else outcome.short()
         if success and outcome.body and isinstance(outcome.body, dict) and outcome.body.get("rejected"):
             error = f"{len(outcome.body['rejected'])} record(s) quarantined"

@@ -64,6 +64,7 @@ class SyncWorker(QObject):
         self._retry_timer.timeout.connect(self.runCycle)
         self._watch_network()
         self._last_shot_id = self._max_shot_id()
+        self.engine.last_success = state.last_success(self.db.get())
         QTimer.singleShot(0, self.runCycle)
 
     def _timer(self, ms: int, slot: Any) -> QTimer:
@@ -188,6 +189,10 @@ class SyncWorker(QObject):
             self._pending = dict(pending)
             self.pendingChanged.emit(dict(pending))
 
+    @property
+    def pending(self) -> dict[str, int]:
+        return dict(self._pending)
+
     def _max_shot_id(self) -> int:
         row = self.db.get().execute("SELECT MAX(id) FROM screenshots WHERE synced_at IS NULL").fetchone()
         return int(row[0] or 0)
@@ -237,6 +242,14 @@ class SyncController(QObject):
 
     def start(self) -> None:
         self.sync_thread.start()
+
+    def status_text(self) -> str:
+        """The tray tooltip / status-bar line for the worker's current state (call from the GUI thread)."""
+        from app.ui.sync.status import tooltip_text
+
+        name, detail = self.worker.state
+        return tooltip_text(name, detail, pending=sum(self.worker.pending.values()),
+                            last_success=self.worker.engine.last_success, retry_at=self.worker.retry_at)
 
     def sync_now(self) -> None:
         self._syncNow.emit()

@@ -26,6 +26,7 @@ def test_worker_syncs_and_signals(qtbot: Any, sync_env: Any) -> None:
         assert blocker.args[0]["state"] == "synced"
         assert blocker.args[0]["synced"]["heartbeats"] == 30
         assert ("syncing", "") in states and states[-1][0] == "synced"
+        assert ctl.status_text().startswith("Synced ") and ctl.status_text().endswith("· 0 pending")
         assert outbox.pending_counts(sync_env.conn, ["heartbeats"]) == {"heartbeats": 0}
         assert all(sync_env.conn.execute("SELECT synced_at FROM heartbeats WHERE client_id = ?", (i,)).fetchone()[0]
                    for i in ids)

@@ -5,17 +5,17 @@ Settings → Sync page. Standalone widgets; the main window and tray embed them 
     from app.ui.sync.menu import SyncTrayActions
     from app.ui.sync.panel import SyncPanel
     from app.ui.sync.settings_page import SyncSettingsPage
-    from app.ui.sync.status import sync_icon, tooltip_text
+    from app.ui.sync.status import sync_icon
 
     sync = SyncController(profile)             # after Profile.open; worker gets its own QThread + SQLite conn
     sync.start()                               # at start-up (pass --offline through sync.set_work_offline(True))
     app.aboutToQuit.connect(sync.stop)         # returns within 2 s, abandons the in-flight request
 
     def show(state, detail):                   # tray icon + tooltip (or status bar when no tray exists)
-        text = tooltip_text(state, detail, pending=sum(sync.worker._pending.values()),
-                            last_success=None, retry_at=sync.worker.retry_at)
-        tray.icon.setIcon(sync_icon(state)); tray.icon.setToolTip(text)
+        tray.icon.setIcon(sync_icon(state)); tray.icon.setToolTip(sync.status_text())
     sync.worker.syncStateChanged.connect(show)
+    sync.worker.pendingChanged.connect(lambda _p: tray.icon.setToolTip(sync.status_text()))
+    # "retrying in 40 s" counts down: refresh the tooltip from a 1 s QTimer while state == "unreachable"
 
     actions = SyncTrayActions(tray, sync_now=sync.sync_now, set_work_offline=sync.set_work_offline,
                               set_monitoring_paused=..., open_window=..., quit_app=...)
