@@ -35,6 +35,8 @@ def test_tooltip_texts() -> None:
     assert tooltip_text("unreachable", retry_at=140.0, now=100.0) == "Server unreachable, retrying in 40 s"
     assert tooltip_text("auth_error", "Authentication failed — check the API key") == "API key rejected"
     assert tooltip_text("error", "Local queue full", pending=3) == "Local queue full · 3 pending"
+    paused = "Sync error: heartbeats paused (HTTP 404)"
+    assert tooltip_text("error", paused) == paused
 
 
 def test_tray_actions_call_back(qapp: Any) -> None:

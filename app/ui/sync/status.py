@@ -66,4 +66,6 @@ def tooltip_text(state: str, detail: str = "", *, pending: int = 0, last_success
         return "API key belongs to another employee" if "another employee" in detail else "API key rejected"
     if detail == "Local queue full":
         return f"Local queue full · {count}"
+    if detail.startswith("Sync error"):
+        return detail
     return f"Sync error: {detail}" if detail else "Sync error"
