@@ -30,6 +30,8 @@ from app.monitor.timeutil import days_touched, local_zone_name, ms_to_iso
 
 log = logging.getLogger(__name__)
 
+EARLY_TICK_MIN_GAP = 0.1  # seconds; title changes (clocks in titles) must not turn into busy sampling
+
 CONSENT_HOWTO = ("monitoring needs consent first: run `wfh-agent --data-dir DIR consent --accept` "
                  "(prints what is captured and records consent), or accept it in the app.")
 
@@ -78,6 +80,9 @@ class MonitorRunner:
         self._screens = screenshot_taker
         self._wall, self._mono = wall, mono
         self._requests: list[_Request] = []
+        self._window_changed = threading.Event()
+        self._stop_watch: Callable[[], None] | None = None
+        self._last_tick_mono = -1e9
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -118,11 +123,17 @@ class MonitorRunner:
                 if deadline is not None and now >= deadline:
                     break
                 if now >= next_tick:
+                    self._window_changed.clear()
                     self.tick()
                     next_tick += self.interval
                     if next_tick <= self._mono():
                         next_tick = self._mono() + self.interval
+                elif self._window_changed.is_set() and now - self._last_tick_mono >= EARLY_TICK_MIN_GAP:
+                    self._window_changed.clear()
+                    self.tick()  # an extra sample right at a window switch: exact span boundary
                 timeout = next_tick - self._mono()
+                if self._window_changed.is_set():
+                    timeout = min(timeout, EARLY_TICK_MIN_GAP)
                 if deadline is not None:
                     timeout = min(timeout, deadline - self._mono())
                 self._wake.wait(max(0.0, timeout))
@@ -142,6 +153,9 @@ class MonitorRunner:
             from app.monitor import idle
 
             self._idle_backend = idle.create(self.display)
+        watch = getattr(self._window_backend, "watch_changes", None)
+        if callable(watch):
+            self._stop_watch = watch(self._on_window_change)
         self.sampler = Sampler(self._window_backend, self._idle_backend, idle_threshold=self.idle_threshold,
                                tz=self.tz, wall=self._wall, mono=self._mono)
         if self._screens is None:
@@ -160,12 +174,21 @@ class MonitorRunner:
             self._commit_timeline(self.timeline.flush())
             self._update_aggregates()
         finally:
+            if self._stop_watch is not None:
+                self._stop_watch()
+                self._stop_watch = None
             for backend in (self._window_backend, self._idle_backend, self._screens):
                 if backend is not None:
                     backend.close()
             self._set_state("stopped", "")
 
+    def _on_window_change(self) -> None:
+        """Called from the X11 watcher thread: sample soon, on the loop's own thread."""
+        self._window_changed.set()
+        self._wake.set()
+
     def tick(self) -> Sample | None:
+        self._last_tick_mono = self._mono()
         if self._paused_until_mono is not None:
             if self._mono() < self._paused_until_mono:
                 return None

@@ -30,7 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from tests.monitor.x11_support import activate, qt_windows, window_manager, xdotool  # noqa: E402
+from tests.monitor.x11_support import (  # noqa: E402
+    activate,
+    qt_windows,
+    window_id,
+    window_manager,
+    xdotool,
+)
 from tests.support.xvfb import env_with_display, xvfb_display  # noqa: E402
 
 
@@ -161,15 +167,21 @@ def bench_accuracy(display: str, interval: float = 0.2, segment: float = 10.0, t
         worker.start()
         jiggler.start()
         schedule = [titles[i % 3] for i in range(7)]
+        ids = {title: window_id(display, title) for title in titles}
+        spread = []
         for title in schedule:
-            activate(display, title)
-            truth.append((time.time(), title))
+            before = time.time()
+            subprocess.run(["xdotool", "windowactivate", "--sync", ids[title]], env=env_with_display(display),
+                           check=True, capture_output=True, timeout=10)
+            after = time.time()
+            truth.append(((before + after) / 2, title))   # the switch happened between the two
+            spread.append((after - before) / 2)
             pause.wait(segment)
         keep_active.set()
         jiggler.join()
         xdotool(display, "mousemove_relative", "--", "1", "0")
         last_input = time.time()
-        pause.wait(threshold + 3)
+        pause.wait(threshold + interval + 2)
         runner.request_stop()
         worker.join(30)
         rows = profile.db.get().execute(
@@ -191,10 +203,15 @@ def bench_accuracy(display: str, interval: float = 0.2, segment: float = 10.0, t
         if got == (app_name, expected):
             matched += step
         t += step
+    if os.environ.get("BENCH_DEBUG"):
+        for ts, title in truth:
+            print(f"  truth {ts:.3f} {title}")
+        for sp in spans:
+            print(f"  span {sp[0]:.3f}-{sp[1]:.3f} {sp[2]} {sp[4]}")
     idle_spans = [s for s in spans if s[2] == "idle"]
     print(f"accuracy: {len(schedule)} xdotool focus switches every {segment:g} s, sampling every {interval:g} s "
           f"(Xvfb+openbox, 3 Qt windows): spans match app+title for {100 * matched / total:.2f} % of "
-          f"{total:.0f} s")
+          f"{total:.0f} s (ground-truth switch times ± {1000 * max(spread):.0f} ms: xdotool call duration)")
     if idle_spans and detections:
         start_ms, detected_ms = detections[0]
         late = detected_ms / 1000 - (last_input + threshold)
@@ -254,6 +271,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cpu-shot-interval", type=float, default=600.0,
                         help="screenshot_interval during the CPU run (default 600 s, the shipped default)")
+    parser.add_argument("--accuracy-interval", type=float, default=5.0, help="sample_interval (default 5 s)")
+    parser.add_argument("--accuracy-segment", type=float, default=10.0, help="seconds between focus switches")
+    parser.add_argument("--idle-threshold", type=float, default=10.0, help="idle_threshold for the idle check")
     parser.add_argument("--only", default="tick,capture,rss,accuracy",
                         help="comma list of tick, capture, rss, accuracy, cpu")
     args = parser.parse_args()
@@ -265,7 +285,7 @@ def main() -> int:
         if "capture" in wanted:
             bench_capture(display)
         if "accuracy" in wanted:
-            bench_accuracy(display)
+            bench_accuracy(display, args.accuracy_interval, args.accuracy_segment, args.idle_threshold)
         if "cpu" in wanted:
             bench_cpu(display, shot_interval=args.cpu_shot_interval)
     if "rss" in wanted:

@@ -118,3 +118,34 @@ def test_unreachable_display_falls_back_to_unknown() -> None:
     assert window.create(":250").name == "unknown"
     assert idle.create(":250").name == "unknown"
     assert os.environ.get("QT_QPA_PLATFORM") == "offscreen"
+
+
+def test_window_switch_wakes_the_sampler_between_long_intervals(desktop: tuple[str, Any], consented: Any,
+                                                                qtbot: Any) -> None:
+    import threading
+    import time
+
+    display, _ = desktop
+    consented.settings.set("monitoring.sample_interval", 60)      # no periodic tick during the test
+    activate(display, TITLES[0])
+    runner = MonitorRunner(consented, display=display, screenshot_taker=FakeShots())  # type: ignore[arg-type]
+    worker = threading.Thread(target=runner.run)
+    worker.start()
+    try:
+        qtbot.waitUntil(lambda: runner.state == "running", timeout=5000)
+        qtbot.wait(400)
+        switched_at = time.time()
+        activate(display, TITLES[1])
+        qtbot.waitUntil(lambda: (runner.merger.open_span or FakeSpan).window_title == TITLES[1], timeout=5000)
+    finally:
+        runner.request_stop()
+        worker.join(10)
+    rows = consented.db.get().execute("SELECT window_title, ended_at FROM heartbeats ORDER BY started_at").fetchall()
+    assert [r[0] for r in rows][:1] == [TITLES[0]]
+    from app.monitor.timeutil import iso_to_ms
+
+    assert abs(iso_to_ms(rows[0][1]) / 1000 - switched_at) < 0.5   # boundary at the switch, not 60 s later
+
+
+class FakeSpan:
+    window_title = ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from app.monitor.window._base import ActiveWindow
@@ -103,6 +104,22 @@ class X11WindowBackend:
         if prop is None or not len(prop.value):
             return None
         return int(prop.value[0])
+
+    def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``on_change`` (from a watcher thread) when the active window or its title changes.
+
+        Returns a function that stops watching, or None when events are not available.
+        """
+        from Xlib import error
+
+        from app.monitor.window._x11_watch import X11ChangeWatcher
+
+        try:
+            watcher = X11ChangeWatcher(self.display_name, on_change)
+        except (error.DisplayError, error.ConnectionClosedError, error.XError, OSError) as exc:
+            log.info("x11 change events unavailable: %s", exc)
+            return None
+        return watcher.close
 
     def close(self) -> None:
         try:
