@@ -15,6 +15,7 @@ def register(subparsers: Any) -> None:
 
 def collect(conn: Any) -> dict[str, Any]:
     from app.sync import outbox, state
+    from app.sync.engine import NOT_SET_UP
     from app.sync.policy import ALL_STREAMS
 
     saved = state.load_state(conn)
@@ -22,6 +23,8 @@ def collect(conn: Any) -> dict[str, Any]:
     name, detail = saved["state"], saved["detail"]
     if state.work_offline(conn):
         name, detail = "offline", "Working offline"
+    elif detail == NOT_SET_UP:
+        name = "pending"
     elif name in (None, "synced", "pending", "syncing"):
         name, detail = ("pending" if any(pending.values()) else "synced"), ""
     return {"state": name, "detail": detail, "pending": pending, "quarantined": outbox.quarantined_counts(conn),

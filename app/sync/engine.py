@@ -37,6 +37,10 @@ from app.sync.policy import (
 log = logging.getLogger(__name__)
 
 
+# A fresh local profile has no server: that is a normal way to use the app, not an error.
+NOT_SET_UP = "No server set up: data stays on this computer"
+
+
 class Aborted(Exception):
     """The worker is stopping; the in-flight request was abandoned."""
 
@@ -173,6 +177,9 @@ class SyncEngine:
         if now < self.next_attempt_at:
             result.retry_at = self.next_attempt_at
             return self._finish(conn, result, "unreachable", "Server unreachable")
+        if self.settings.get("ingestion.mode", "api") == "api" and not str(
+                self.settings.get("ingestion.api.base_url") or "").strip():
+            return self._finish(conn, result, "pending", NOT_SET_UP, reason=NOT_SET_UP)
         try:
             transport = self._make_transport()
         except (ConfigError, ImportError) as exc:

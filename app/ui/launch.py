@@ -27,6 +27,7 @@ from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
 from app.storage.backup import DailyJob, backup_scheduler
 from app.storage.retention import retention_scheduler
+from app.ui.agents import BackgroundAgents
 from app.ui.context import AppContext
 from app.ui.theme import apply_theme, follow_system
 
@@ -121,6 +122,9 @@ def run_gui(args: argparse.Namespace) -> int:
 
     window = MainWindow(context)
     watcher = TerminationWatcher(window.quit_cleanly)
+    agents = None if smoke else BackgroundAgents(window, offline=bool(getattr(args, "offline", False)))
+    if agents is not None:
+        app.aboutToQuit.connect(agents.stop)  # before the database closes: the open span is written
     app.aboutToQuit.connect(context.close)
     if smoke:
         from app.ui.smoke import run_smoke_test
@@ -141,6 +145,8 @@ def run_gui(args: argparse.Namespace) -> int:
     for problem in context.profile.problems:
         window.statusBar().showMessage(problem, 20_000)
     QTimer.singleShot(0, window.actions_.offer_timer_recovery)
+    if agents is not None:
+        QTimer.singleShot(0, agents.start)  # after the window is up: the consent dialog needs it
     code = app.exec()
     for job in jobs:
         job.stop()

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenuBar, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMenuBar, QMessageBox
 
 from app import autostart, logging_setup
-from app.ui.api_key_store import ApiKeyStore
+from app.sync.keystore import for_profile as keystore_for_profile
 from app.ui.background import BackgroundTask
 from app.ui.diagnostics import DiagnosticsDialog
 from app.ui.import_export.csv_dialog import CsvImportDialog
@@ -25,6 +25,7 @@ from app.ui.timer_recovery import TimerRecoveryDialog
 from app.version import __version__
 
 if TYPE_CHECKING:
+    from app.ui.agents import BackgroundAgents
     from app.ui.main_window import MainWindow
 
 FILTERS = {"csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}
@@ -63,6 +64,29 @@ class MainActions(QObject):
         help_menu.addAction("About WFH Agent", self.show_about)
 
     # ---- import / export ---------------------------------------------------------------------
+    def add_agent_menus(self, bar: QMenuBar, agents: BackgroundAgents) -> None:
+        """The Monitoring menu: pause choices, Sync now and Work offline (the tray has the same)."""
+        menu = QMenu("&Monitoring", bar)
+        menu.addMenu(agents.pause_menu)
+        menu.addSeparator()
+        menu.addAction("Sync now", agents.sync.sync_now)
+        offline = menu.addAction("Work offline")
+        offline.setCheckable(True)
+        offline.setChecked(agents.offline)
+        offline.toggled.connect(agents.sync.set_work_offline)
+
+        def follow_state(state: str, _detail: str) -> None:
+            offline.blockSignals(True)
+            offline.setChecked(state == "offline")
+            offline.blockSignals(False)
+
+        agents.sync.worker.syncStateChanged.connect(follow_state)
+        help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
+        if help_action is not None:  # Help stays last
+            bar.insertMenu(help_action, menu)
+        else:
+            bar.addMenu(menu)
+
     def _current_week(self) -> tuple[int, str] | None:
         week_id = self.window.tasks.model.week_id
         week = self.window.context.data.get_week_data(week_id) if week_id else None
@@ -131,10 +155,14 @@ class MainActions(QObject):
     # ---- settings, help, recovery ------------------------------------------------------------
     @Slot()
     def open_settings(self) -> SettingsDialog:
-        ctx = self.window.context
-        dialog = SettingsDialog(ctx.profile.settings, ctx.profile.paths, ApiKeyStore(ctx.profile.paths), self.window)
+        profile = self.window.context.profile
+        agents = self.window.agents
+        keys = agents.sync.keystore if agents is not None else keystore_for_profile(profile.paths, profile.settings)
+        dialog = SettingsDialog(profile.settings, profile.paths, keys, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settingsSaved.connect(self._on_settings_saved)
+        if agents is not None:
+            dialog.sync_page.identityConfirmed.connect(agents.sync.identity_confirmed)
         dialog.open()
         return dialog
 
@@ -146,6 +174,8 @@ class MainActions(QObject):
             apply_theme(app, str(profile.settings.get("general.theme", "system")))
         if "general.log_level" in changed:
             logging_setup.set_level(profile.settings.get("general.log_level", "INFO"))
+        if self.window.agents is not None:
+            self.window.agents.settings_changed()
         if "general.autostart" in changed:
             try:
                 autostart.apply(bool(profile.settings.get("general.autostart")),

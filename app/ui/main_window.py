@@ -2,14 +2,16 @@
 
 It computes nothing itself. Extension points for the other parts of the app:
   * ``add_view(widget, title)`` adds a tab next to Tasks/Statistics (the Activity view goes here);
-  * ``tray`` (may be None) has ``set_state(name, tooltip)`` for the sync states;
-  * ``status_widgets`` is the status bar's permanent area (a sync indicator goes here);
+  * ``status`` (StatusPresenter) shows the sync state and the running timer in the tray / status bar;
+  * ``attach_agents(agents)`` adds the Activity and Sync views once the background workers exist;
+  * ``status_widgets`` is the status bar's permanent area;
   * settings fields are declared in ``settings_fields.py`` (one line each).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -23,11 +25,15 @@ from app.ui.errors import show_error
 from app.ui.icons import state_icon
 from app.ui.main_actions import MainActions
 from app.ui.stats.view import StatisticsView
+from app.ui.status_presenter import StatusPresenter
 from app.ui.tasks.panel import TasksPanel
 from app.ui.timer import Clock, TimerController
 from app.ui.timer_store import TimerStore
 from app.ui.tray import TrayIcon
 from app.ui.weeks.panel import WeeksPanel
+
+if TYPE_CHECKING:
+    from app.ui.agents import BackgroundAgents
 
 APP_TITLE = "WFH Agent"
 log = logging.getLogger(__name__)
@@ -62,12 +68,17 @@ class MainWindow(QMainWindow):
         self.timer_label = QLabel()
         self.timer_label.setObjectName("timerLabel")
         self.status_widgets = QWidget()
-        status_layout = QHBoxLayout(self.status_widgets)
+        self.status_layout = status_layout = QHBoxLayout(self.status_widgets)
         status_layout.setContentsMargins(0, 0, 0, 0)
         status_layout.addWidget(self.timer_label)
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncState")
+        status_layout.addWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.status_widgets)
         want_tray = TrayIcon.available() if use_tray is None else use_tray
         self.tray: TrayIcon | None = TrayIcon(self) if want_tray else None
+        self.status = StatusPresenter(self.tray, self.sync_label, self)
+        self.agents: BackgroundAgents | None = None
         self.actions_ = MainActions(self)
         self.quit_action = QAction("Quit", self)
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -96,6 +107,18 @@ class MainWindow(QMainWindow):
     def add_view(self, widget: QWidget, title: str) -> int:
         """Add a tab beside Tasks and Statistics (e.g. the Activity view); returns its index."""
         return self.tabs.addTab(widget, title)
+
+    def attach_agents(self, agents: BackgroundAgents) -> None:
+        """Called by ``BackgroundAgents``: the Activity and Sync views and the Monitoring menu join the window."""
+        from app.ui.activity import ActivityView
+        from app.ui.sync.panel import SyncPanel
+
+        self.agents = agents
+        self.activity = ActivityView(self.context.profile)
+        self.sync_panel = SyncPanel(self.context.profile.db, agents.sync)
+        self.add_view(self.activity, "Activity")
+        self.add_view(self.sync_panel, "Sync")
+        self.actions_.add_agent_menus(self.menuBar(), agents)
 
     # ---- weeks -----------------------------------------------------------------------------
     @Slot(int)
@@ -151,9 +174,8 @@ class MainWindow(QMainWindow):
         over = self.tasks.model.is_over_limit(task)
         self.timer_label.setText(f"{'⚠ ' if over else '▶ '}{name}  {format_duration(elapsed)}")
         self.timer_label.setStyleSheet("color: #e05050; font-weight: bold;" if over else "font-weight: bold;")
-        if self.tray is not None:
-            total = format_duration(task.duration_seconds + elapsed)
-            self.tray.set_state("warning" if over else "running", f"{APP_TITLE} — timing {name} ({total})")
+        total = format_duration(task.duration_seconds + elapsed)
+        self.status.set_timer(f"{'⚠' if over else '▶'} timing {name} ({total})")
 
     @Slot(int, int)
     def _on_timer_stopped(self, task_id: int, elapsed: int) -> None:
@@ -162,8 +184,8 @@ class MainWindow(QMainWindow):
         self.timer_label.clear()
         self.timer_label.setStyleSheet("")
         self.statusBar().showMessage(f"Timer stopped: {format_duration(elapsed)} added.", 5000)
+        self.status.set_timer("")
         if self.tray is not None:
-            self.tray.set_state("idle", APP_TITLE)
             self.tray.set_timer_text("Start timer")
 
     @Slot(int, str)

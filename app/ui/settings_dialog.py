@@ -28,20 +28,24 @@ from PySide6.QtWidgets import (
 
 from app.config import ENV_OVERRIDES, Settings
 from app.paths import AppPaths
-from app.ui.api_key_store import ApiKeyStore
+from app.sync.keystore import KeyStore
 from app.ui.form_errors import FieldErrors
-from app.ui.settings_fields import API_KEY_KEY, DATA_DIR_KEY, FIELDS, PAGES, SettingField
+from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES, SettingField
+from app.ui.sync.settings_page import SyncSettingsPage
+
+API_KEY_CHANGED = "ingestion.api_key"  # reported in settingsSaved; the key itself is never in config.json
 
 
 class SettingsDialog(QDialog):
     settingsSaved = Signal(list)
 
-    def __init__(self, settings: Settings, paths: AppPaths, key_store: ApiKeyStore,
+    def __init__(self, settings: Settings, paths: AppPaths, key_store: KeyStore,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
         self._paths = paths
-        self._keys = key_store
+        self.sync_page = SyncSettingsPage(settings, key_store)
+        self.sync_page.save_button.hide()  # the dialog's Save applies the page too
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
         self.errors = FieldErrors()
@@ -64,6 +68,7 @@ class SettingsDialog(QDialog):
             self.inputs[field.key] = editor
             self.forms[field.page].addRow(field.label, editor)
             self.forms[field.page].addRow("", self.errors.make_label(field.key, editor))
+        self.forms["Sync"].insertRow(0, self.sync_page)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
@@ -103,14 +108,7 @@ class SettingsDialog(QDialog):
             combo.setCurrentIndex(max(0, combo.findText(str(value))))
             return combo
         edit = QLineEdit()
-        if field.kind == "secret":
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
-            edit.setPlaceholderText(
-                f"stored in the {self._keys.location} — type to replace" if self._keys.has_key()
-                else "not set"
-            )
-        else:
-            edit.setText("" if value is None else str(value))
+        edit.setText("" if value is None else str(value))
         return edit
 
     def value_of(self, field: SettingField) -> Any:
@@ -126,17 +124,26 @@ class SettingsDialog(QDialog):
         return None
 
     def _problem(self, field: SettingField, value: Any) -> str | None:
-        if field.kind == "url" and value:
+        return self._url_problem(value) if field.kind == "url" else None
+
+    @staticmethod
+    def _url_problem(value: str) -> str | None:
+        if value:
             parsed = urlparse(value)
             if parsed.scheme not in ("http", "https") or not parsed.netloc:
-                return "use a full address such as https://ingest.example.com"
+                return "Server URL: use a full address such as https://ingest.example.com"
         return None
+
+    def _sync_values(self) -> dict[str, Any]:
+        """The settings the Sync page writes (to report which of them a save changed)."""
+        keys = ("ingestion.api.base_url", "ingestion.api.ca_bundle", "ingestion.batch_size",
+                "ingestion.sync.heartbeats_seconds", "ingestion.sync.other_seconds", "ingestion.mode")
+        return {key: self._settings.get(key) for key in keys}
 
     @Slot()
     def try_save(self) -> bool:
         self.errors.clear()
         changes: dict[str, Any] = {}
-        new_key: str | None = None
         for field in FIELDS:
             editor = self.inputs[field.key]
             if field.kind == "readonly" or not editor.isEnabled():
@@ -147,18 +154,25 @@ class SettingsDialog(QDialog):
                 self.errors.show(field.key, problem)
                 self.tabs.setCurrentIndex(PAGES.index(field.page))
                 return False
-            if field.key == API_KEY_KEY:
-                new_key = value or None
-            elif value != self._settings.get(field.key):
+            if value != self._settings.get(field.key):
                 changes[field.key] = value
+        url_problem = self._url_problem(self.sync_page.url.text().strip())
+        if url_problem:
+            self.sync_page.result.setText(url_problem)
+            self.tabs.setCurrentIndex(PAGES.index("Sync"))
+            return False
+        before = self._sync_values()
+        key_typed = bool(self.sync_page.key.text().strip())
+        if not self.sync_page.apply():  # writes the Sync page (key to the keyring / 0600 file)
+            self.tabs.setCurrentIndex(PAGES.index("Sync"))
+            return False
         for key, value in changes.items():
             self._settings.set(key, value)
         if changes:
             self._settings.save()
-        changed = list(changes)
-        if new_key:
-            self._keys.save(new_key)
-            changed.append(API_KEY_KEY)
+        changed = list(changes) + [key for key, value in self._sync_values().items() if before[key] != value]
+        if key_typed:
+            changed.append(API_KEY_CHANGED)
         self.settingsSaved.emit(changed)
         self.accept()
         return True

@@ -1,8 +1,9 @@
 """Every setting the settings dialog shows, one line each, grouped by page.
 
 To add a setting: append a ``SettingField`` here (its key is a dotted path of ``app.config``
-settings, with a default in ``DEFAULTS``). Kinds: bool, int, text, url, choice, secret (stored by
-``ApiKeyStore``, never in config.json), readonly (shown, not editable).
+settings, with a default in ``DEFAULTS``). Kinds: bool, int, text, url, choice, readonly (shown, not
+editable). The server URL, API key, batch size and upload intervals live on the Sync page's
+``SyncSettingsPage`` (with Test connection); the API key never goes to config.json.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 
 PAGES = ("General", "Monitoring", "Sync", "Privacy", "Data")
 DATA_DIR_KEY = "paths.data_dir"
-API_KEY_KEY = "secret.api_key"
 
 
 @dataclass(frozen=True)
@@ -42,11 +42,6 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("Monitoring", "monitoring.aggregate_interval", "Recompute aggregates every", "int", 10, 3600, " s"),
     SettingField("Monitoring", "monitoring.workday_hours", "Workday", "int", 1, 24, " h"),
     SettingField("Sync", "ingestion.enabled", "Upload to the server", "bool"),
-    SettingField("Sync", "ingestion.api.base_url", "Server URL", "url", help="https://… of the ingestion server"),
-    SettingField("Sync", API_KEY_KEY, "API key", "secret"),
-    SettingField("Sync", "ingestion.sync.heartbeats_seconds", "Send heartbeats every", "int", 60, 86_400, " s"),
-    SettingField("Sync", "ingestion.sync.other_seconds", "Send other data every", "int", 60, 86_400, " s"),
-    SettingField("Sync", "ingestion.batch_size", "Batch size", "int", 1, 1000, " records"),
     SettingField("Sync", "ingestion.api.verify_tls", "Verify TLS certificates", "bool"),
     SettingField("Sync", "ingestion.api.connect_timeout_seconds", "Connect timeout", "int", 1, 120, " s"),
     SettingField("Sync", "ingestion.api.read_timeout_seconds", "Read timeout", "int", 1, 600, " s"),

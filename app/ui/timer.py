@@ -123,6 +123,17 @@ class TimerController(QObject):
         self.timerStopped.emit(task_id, elapsed)
         return elapsed
 
+    def discard_seconds(self, seconds: int) -> int:
+        """Take ``seconds`` (idle time the user chose to discard) off the running timer; returns what was
+        taken, never more than the timer has counted."""
+        if self._task_id is None or seconds <= 0:
+            return 0
+        removed = min(int(seconds), self.elapsed())
+        self._offset -= removed
+        self._persist()
+        self.tick()
+        return removed
+
     @Slot()
     def tick(self) -> None:
         if self._task_id is None:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from app.ui.api_key_store import ApiKeyStore
+from app.sync.keystore import KeyStore
 from app.ui.main_window import MainWindow
-from app.ui.settings_dialog import SettingsDialog
-from app.ui.settings_fields import API_KEY_KEY, DATA_DIR_KEY, FIELDS, PAGES
+from app.ui.settings_dialog import API_KEY_CHANGED, SettingsDialog
+from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES
 from tests.gui.conftest import make_week
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _settings_dialog(context, parent=None):
     paths = context.profile.paths
-    return SettingsDialog(context.profile.settings, paths, ApiKeyStore(paths, use_keyring=False), parent)
+    return SettingsDialog(context.profile.settings, paths, KeyStore(paths.key_file, environ={}, backend=None), parent)
 
 
 def test_every_page_has_fields_and_data_dir_is_read_only(context, qtbot):
@@ -33,41 +33,53 @@ def test_every_page_has_fields_and_data_dir_is_read_only(context, qtbot):
     assert {f.page for f in FIELDS} == set(PAGES)
     assert dialog.inputs[DATA_DIR_KEY].text() == str(context.profile.paths.data_dir)
     for field in FIELDS:
-        if field.kind not in ("readonly", "secret"):
+        if field.kind != "readonly":
             assert context.profile.settings.get(field.key) is not None, field.key
 
 
 def test_settings_save_to_config_and_api_key_never_to_config(context, qtbot):
+    key = "wfh_ABCD1234_" + "k" * 40
     dialog = _settings_dialog(context)
     qtbot.addWidget(dialog)
     dialog.inputs["emp_id"].setValue(4711)
-    dialog.inputs["ingestion.api.base_url"].setText("https://ingest.example.com")
-    dialog.inputs[API_KEY_KEY].setText("secret-key-123")
+    dialog.sync_page.url.setText("https://ingest.example.com")
+    dialog.sync_page.key.setText(key)
     dialog.inputs["retention.sync_log_days"].setValue(21)
     with qtbot.waitSignal(dialog.settingsSaved) as saved:
         dialog.save_button.click()
-    assert set(saved.args[0]) == {"emp_id", "ingestion.api.base_url", "retention.sync_log_days", API_KEY_KEY}
+    assert set(saved.args[0]) == {"emp_id", "ingestion.api.base_url", "retention.sync_log_days", API_KEY_CHANGED}
     config_path = context.profile.paths.config_path
     config = json.loads(config_path.read_text())
     assert config["emp_id"] == 4711 and config["retention"]["sync_log_days"] == 21
-    assert "secret-key-123" not in config_path.read_text()
+    assert config["ingestion"]["api"]["base_url"] == "https://ingest.example.com"
+    assert key not in config_path.read_text()
     key_file = context.profile.paths.key_file
-    assert key_file.read_text().strip() == "secret-key-123"
+    assert key_file.read_text().strip() == key
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     again = _settings_dialog(context)
     qtbot.addWidget(again)
-    assert again.inputs[API_KEY_KEY].text() == ""  # never shown again
-    assert "type to replace" in again.inputs[API_KEY_KEY].placeholderText()
+    assert again.sync_page.key.text() == ""  # never shown again, only its prefix
+    assert "ABCD1234" in again.sync_page.key.placeholderText() and key not in again.sync_page.key.placeholderText()
     assert again.inputs["emp_id"].value() == 4711
+
+
+def test_malformed_api_key_is_refused_and_nothing_saved(context, qtbot):
+    dialog = _settings_dialog(context)
+    qtbot.addWidget(dialog)
+    dialog.sync_page.key.setText("not-a-key")
+    assert dialog.try_save() is False
+    assert "not a WFH Agent API key" in dialog.sync_page.result.text()
+    assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
+    assert not context.profile.paths.key_file.exists()
 
 
 def test_bad_server_url_is_shown_inline_and_nothing_saved(context, qtbot):
     dialog = _settings_dialog(context)
     qtbot.addWidget(dialog)
     dialog.inputs["emp_id"].setValue(5)
-    dialog.inputs["ingestion.api.base_url"].setText("ingest.example.com")
+    dialog.sync_page.url.setText("ingest.example.com")
     dialog.save_button.click()
-    assert "https://" in dialog.errors.visible_errors()["ingestion.api.base_url"]
+    assert "https://" in dialog.sync_page.result.text()
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
     assert not context.profile.paths.config_path.exists()
 

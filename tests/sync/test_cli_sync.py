@@ -72,3 +72,19 @@ def test_pacing_after_burst(sync_env: Any) -> None:
     assert len(times) == 6
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
     assert all(g >= 0.19 for g in gaps[2:]), gaps  # after the first 2 requests, at most 1 per 0.2 s
+
+
+def test_no_server_set_up_is_local_only_not_an_error(sync_env: Any, capsys: Any) -> None:
+    from app.sync.engine import NOT_SET_UP
+    from app.ui.sync.status import tooltip_text
+
+    seed_heartbeats(sync_env.conn, 3)
+    sync_env.profile.settings.set("ingestion.api.base_url", "")
+    data_dir = _prepare(sync_env)
+    assert main(["--data-dir", data_dir, "sync", "--once"]) == 1  # rows are still pending: not "done"
+    assert NOT_SET_UP in capsys.readouterr().err
+    main(["--data-dir", data_dir, "status", "--json"])
+    status = json.loads(capsys.readouterr().out)
+    assert (status["state"], status["detail"], status["pending"]["heartbeats"]) == ("pending", NOT_SET_UP, 3)
+    assert tooltip_text("pending", NOT_SET_UP, pending=3) == "Local only (no server set up) · 3 pending"
+    assert sync_env.server.seen == []

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
+from app.sync.engine import NOT_SET_UP
+
 STATES = ("synced", "syncing", "pending", "offline", "unreachable", "auth_error", "error")
 SIZES = (16, 22, 32, 64)
 
@@ -54,6 +56,8 @@ def tooltip_text(state: str, detail: str = "", *, pending: int = 0, last_success
         return f"Syncing · {count}"
     if state == "offline":
         return f"Offline · {count}"
+    if state == "pending" and detail == NOT_SET_UP:
+        return f"Local only (no server set up) · {count}"
     if state == "pending":
         at = _clock(last_success)
         return f"Last sync {at} · {count}" if at else f"Not synced yet · {count}"
