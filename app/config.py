@@ -59,7 +59,6 @@ DEFAULTS: dict[str, Any] = {
         "screenshot_quality": 70,          # WebP/JPEG quality 1-100
         "screenshot_blur": 0,              # Gaussian blur radius in pixels, 0 = off
         "screenshot_downscale": 1.0,       # scale factor 0.1-1.0
-        "screenshot_retention_days": 30,
         "screenshot_max_disk_mb": 1024,
         "aggregate_interval": 60,          # seconds between aggregate recomputations
         "workday_hours": 8,

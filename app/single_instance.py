@@ -32,6 +32,13 @@ def _lock_for(data_dir: Path) -> QLockFile:
     return lock
 
 
+def hold_profile(paths: AppPaths) -> QLockFile | None:
+    """Take the profile's instance lock for a process without a window (``monitor``); None when the
+    desktop app or another monitor already owns the profile. The caller unlocks it when done."""
+    lock = _lock_for(paths.data_dir)
+    return lock if lock.tryLock(0) else None
+
+
 def is_running(paths: AppPaths) -> bool:
     """True while another live process owns this profile (used by ``restore`` to refuse)."""
     lock = _lock_for(paths.data_dir)

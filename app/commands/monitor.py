@@ -15,8 +15,10 @@ from typing import Any
 
 from app.monitor.runner import MonitorEvents, MonitorRunner, NoConsentError
 from app.profile import Profile
+from app.single_instance import hold_profile
 
 EXIT_NO_CONSENT = 3
+EXIT_BUSY = 4
 
 
 class _PrintEvents(MonitorEvents):
@@ -46,6 +48,12 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.getLogger("app.monitor").setLevel(logging.INFO)
     profile = Profile.open(args.data_dir)
+    lock = hold_profile(profile.paths)
+    if lock is None:  # the window's own agent already records this profile: two would double every span
+        profile.close()
+        print("wfh-agent: WFH Agent is already running for this profile and records activity itself; "
+              "not starting a second monitor", file=sys.stderr)
+        return EXIT_BUSY
     runner = MonitorRunner(profile, events=_PrintEvents(args.verbose))
     previous = {}
 
@@ -63,4 +71,5 @@ def run(args: argparse.Namespace) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         profile.close()
+        lock.unlock()
     return 0

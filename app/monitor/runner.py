@@ -57,6 +57,16 @@ class _Request:
     seconds: float | None = None
 
 
+def uploads_configured(settings: Any) -> bool:
+    """True when screenshots are meant to reach a server: then local retention must leave unsent ones to
+    the sync worker's queue caps (contract §10.9); a local-only profile keeps its own retention."""
+    if not settings.get("ingestion.enabled", True):
+        return False
+    if settings.get("ingestion.mode", "api") == "postgres":
+        return True
+    return bool(str(settings.get("ingestion.api.base_url") or "").strip())
+
+
 class MonitorRunner:
     """One profile's monitoring loop; states: ``running``, ``paused``, ``stopped``."""
 
@@ -213,8 +223,11 @@ class MonitorRunner:
         return sample
 
     # ---- internals -------------------------------------------------------------------------
-    def _load_settings(self) -> None:
-        mon = self.profile.settings.get("monitoring", {}) or {}
+    def _load_settings(self, settings: Any = None) -> None:
+        """Read the monitoring block; ``settings`` is a fresh Settings after a reload (the profile's own
+        object is shared with the GUI and the sync worker, so it is never replaced from this thread)."""
+        self.full_settings = settings if settings is not None else self.profile.settings
+        mon = self.full_settings.get("monitoring", {}) or {}
         self.settings = mon
         self.interval = max(0.2, float(mon.get("sample_interval", 5)))
         self.idle_threshold = max(1.0, float(mon.get("idle_threshold", 180)))
@@ -242,8 +255,7 @@ class MonitorRunner:
             elif request.kind == "reload":
                 self._commit(self.merger.flush())
                 self._commit_timeline(self.timeline.flush())
-                self.profile.settings = type(self.profile.settings)(self.profile.paths)
-                self._load_settings()
+                self._load_settings(type(self.profile.settings)(self.profile.paths))
                 self.sampler.idle_threshold, self.sampler.tz = self.idle_threshold, self.tz
 
     def _pause(self, seconds: float | None) -> None:
@@ -323,5 +335,6 @@ class MonitorRunner:
             return
         self.events.screenshot_taken(row)
         self._screens.apply_retention(int(sample.wall * 1000),
-                                      float(self.settings.get("screenshot_retention_days", 30)),
-                                      float(self.settings.get("screenshot_max_disk_mb", 1024)))
+                                      float(self.full_settings.get("retention.screenshots_days", 30)),
+                                      float(self.settings.get("screenshot_max_disk_mb", 1024)),
+                                      keep_unsent=uploads_configured(self.full_settings))

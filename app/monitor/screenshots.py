@@ -48,15 +48,21 @@ def choose_format(setting: str, image: Image.Image) -> str:
 
 
 def select_for_retention(
-    rows: Iterable[Mapping[str, Any]], now_ms: int, max_age_days: float, cap_bytes: int
+    rows: Iterable[Mapping[str, Any]], now_ms: int, max_age_days: float, cap_bytes: int, *,
+    keep_unsent: bool = False,
 ) -> list[str]:
-    """client_ids to delete: older than ``max_age_days``, then oldest first until under the cap."""
+    """client_ids to delete: older than ``max_age_days``, then oldest first until under the cap.
+
+    With ``keep_unsent`` (a server is configured) rows not yet uploaded (``synced_at`` NULL) are never
+    chosen: unsent data leaves only through the sync worker's counted queue caps (contract §10.9).
+    """
     ordered = sorted(rows, key=lambda r: r["captured_at"])
     cutoff = now_ms - int(max_age_days * 86_400_000) if max_age_days > 0 else None
     doomed: list[str] = []
     kept: list[Mapping[str, Any]] = []
     for row in ordered:
-        if cutoff is not None and iso_to_ms(row["captured_at"]) < cutoff:
+        protected = keep_unsent and row.get("synced_at") is None
+        if not protected and cutoff is not None and iso_to_ms(row["captured_at"]) < cutoff:
             doomed.append(row["client_id"])
         else:
             kept.append(row)
@@ -64,6 +70,8 @@ def select_for_retention(
     for row in kept:
         if cap_bytes <= 0 or total <= cap_bytes:
             break
+        if keep_unsent and row.get("synced_at") is None:
+            continue
         doomed.append(row["client_id"])
         total -= int(row["size_bytes"])
     return doomed
@@ -188,9 +196,9 @@ class ScreenshotTaker:
             return None
         return row
 
-    def apply_retention(self, now_ms: int, max_age_days: float, cap_mb: float) -> int:
+    def apply_retention(self, now_ms: int, max_age_days: float, cap_mb: float, *, keep_unsent: bool = False) -> int:
         doomed = select_for_retention(self.store.all_screenshots(), now_ms, max_age_days,
-                                      int(cap_mb * 1024 * 1024))
+                                      int(cap_mb * 1024 * 1024), keep_unsent=keep_unsent)
         return delete_screenshots(self.data_dir, self.store, doomed)
 
     def close(self) -> None:

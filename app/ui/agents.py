@@ -71,6 +71,8 @@ class BackgroundAgents(QObject):
         self.monitor.warning.connect(lambda text: self.window.statusBar().showMessage("⚠ " + text, 20_000))
         self.monitor.error.connect(lambda text: self.window.statusBar().showMessage("⚠ " + text, 20_000))
         self.monitor.screenshotTaken.connect(lambda _client_id: self.sync.screenshot_captured())
+        self.monitor.spansWritten.connect(lambda _count: self.window.activity.refresh())
+        self.monitor.screenshotTaken.connect(lambda _client_id: self.window.activity.refresh())
 
     # ---- lifetime ------------------------------------------------------------------------
     def start(self, *, ask_consent: bool = True) -> None:

@@ -102,7 +102,7 @@ def run_gui(args: argparse.Namespace) -> int:
         app.setWindowIcon(QIcon(str(icon)))
     guard = SingleInstance(paths)
     if not smoke and not guard.acquire():
-        print("wfh-agent: already running for this profile; its window was brought to the front")
+        print("wfh-agent: already running for this profile (its window, if it has one, was brought to the front)")
         return 0
     if not check_and_recover(paths):
         guard.release()

@@ -76,7 +76,7 @@ class FakeShots:
         self.taken.append(now_ms)
         return {"client_id": f"shot-{len(self.taken)}"}
 
-    def apply_retention(self, *args: Any) -> int:
+    def apply_retention(self, *args: Any, **kwargs: Any) -> int:
         return 0
 
     def close(self) -> None:

@@ -65,15 +65,20 @@ def test_sigterm_stops_cleanly_and_writes_the_open_span(data_dir: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--data-dir", str(data_dir), "monitor"],
                             cwd=ROOT, env=headless_env(), stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
-    lines = iter(proc.stderr.readline, "")
-    assert any("monitor: running" in line for line in lines)
-    try:  # let it sample for a second (several 0.2 s ticks); it must still be running then
-        proc.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        pass
-    assert proc.poll() is None
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    try:
+        lines = iter(proc.stderr.readline, "")
+        assert any("monitor: running" in line for line in lines)
+        try:  # let it sample for a second (several 0.2 s ticks); it must still be running then
+            proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            pass
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:  # a failed assertion must not leave a sampling process behind
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
     assert proc.returncode == 0, err
     assert "monitor: stopped" in err
     from app.profile import Profile
@@ -111,3 +116,19 @@ def test_activity_json_has_the_documented_shape(profile: Any, data_dir: Path) ->
                                     "sha256": "0" * 64, "synced": False}]
     bad = cli(data_dir, "activity", "--date", "26.11.2026")
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_monitor_refuses_a_profile_the_desktop_app_holds(data_dir: Path) -> None:
+    from app.paths import resolve_paths
+    from app.single_instance import hold_profile
+
+    assert cli(data_dir, "consent", "--accept").returncode == 0
+    fast_config(data_dir)
+    lock = hold_profile(resolve_paths(data_dir))  # stands in for the running window
+    assert lock is not None
+    try:
+        busy = cli(data_dir, "monitor", "--for", "1")
+    finally:
+        lock.unlock()
+    assert busy.returncode == 4 and "already running for this profile" in busy.stderr
+    assert cli(data_dir, "monitor", "--for", "0.5").returncode == 0

@@ -62,6 +62,31 @@ def test_retention_by_age_then_by_disk_cap_oldest_first() -> None:
     assert select_for_retention(rows, now, 0, 0) == []
 
 
+def test_retention_leaves_unsent_screenshots_to_the_sync_queue_caps() -> None:
+    now = iso_to_ms("2026-11-26T12:00:00Z")
+    rows = [dict(row("old-unsent", "2026-10-01T00:00:00Z", 10), synced_at=None),
+            dict(row("old-sent", "2026-10-02T00:00:00Z", 10), synced_at="2026-10-02T00:01:00Z"),
+            dict(row("a-unsent", "2026-11-25T00:00:00Z", 400), synced_at=None),
+            dict(row("b-sent", "2026-11-26T00:00:00Z", 400), synced_at="2026-11-26T00:01:00Z"),
+            dict(row("c-unsent", "2026-11-26T11:00:00Z", 400), synced_at=None)]
+    assert select_for_retention(rows, now, 30, 10_000, keep_unsent=True) == ["old-sent"]
+    assert select_for_retention(rows, now, 30, 500, keep_unsent=True) == ["old-sent", "b-sent"]
+    assert select_for_retention(rows, now, 30, 500, keep_unsent=False) == ["old-unsent", "old-sent", "a-unsent",
+                                                                          "b-sent"]
+
+
+def test_uploads_configured_decides_who_may_drop_unsent_data() -> None:
+    from app.monitor.runner import uploads_configured
+
+    def settings(values: dict[str, Any]) -> Any:
+        return type("S", (), {"get": staticmethod(lambda key, default=None: values.get(key, default))})
+
+    assert uploads_configured(settings({"ingestion.api.base_url": "https://ingest.example.com"}))
+    assert not uploads_configured(settings({"ingestion.api.base_url": ""}))
+    assert uploads_configured(settings({"ingestion.mode": "postgres"}))
+    assert not uploads_configured(settings({"ingestion.enabled": False, "ingestion.api.base_url": "https://x"}))
+
+
 @pytest.mark.xvfb
 def test_capture_on_xvfb_writes_private_file_and_outbox_row(xvfb: str, profile: Any) -> None:
     store = MonitorStore(profile.db)

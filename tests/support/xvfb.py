@@ -5,37 +5,31 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-
-
-def _free_display() -> int:
-    for number in range(90, 200):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
-            return number
-    raise RuntimeError("no free X display number between :90 and :199")
 
 
 @contextmanager
 def xvfb_display(size: str = "1920x1080x24") -> Iterator[str]:
-    """Yield ``":N"`` of a fresh Xvfb server (with the XScreenSaver extension) and stop it after."""
+    """Yield ``":N"`` of a fresh Xvfb server (with the XScreenSaver extension) and stop it after.
+
+    Xvfb picks a free display number itself and reports it on ``-displayfd``, so two test runs
+    starting at the same moment never race for the same number.
+    """
     if shutil.which("Xvfb") is None:
         raise RuntimeError("Xvfb is not installed (apt-get install xvfb); .ci/run installs it")
-    number = _free_display()
+    read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", size, "-nolisten", "tcp", "+extension", "MIT-SCREEN-SAVER"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", size, "-nolisten", "tcp",
+         "+extension", "MIT-SCREEN-SAVER"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write_fd,),
     )
-    socket = Path(f"/tmp/.X11-unix/X{number}")
-    deadline = time.monotonic() + 10
-    while not socket.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"Xvfb :{number} did not start")
-        time.sleep(0.02)
+    os.close(write_fd)
     try:
+        with os.fdopen(read_fd, "r") as reader:
+            number = reader.readline().strip()  # written once the server accepts connections
+        if not number.isdigit():
+            raise RuntimeError(f"Xvfb did not start (exit code {proc.poll()})")
         yield f":{number}"
     finally:
         proc.terminate()
