@@ -43,6 +43,27 @@ def test_active_window_title_and_process_follow_xdotool_focus(desktop: tuple[str
         backend.close()
 
 
+def test_window_without_pid_is_named_by_its_wm_class(desktop: tuple[str, Any], qtbot: Any) -> None:
+    import subprocess
+
+    from tests.support.xvfb import env_with_display
+
+    display, _ = desktop
+    proc = subprocess.Popen(["xmessage", "-name", "notes", "Old toolkit window"], env=env_with_display(display),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    backend = X11WindowBackend(display)
+    try:
+        activate(display, "notes")  # waits for the window to appear, then focuses it
+        qtbot.waitUntil(lambda: (backend.active_window() or window.ActiveWindow(None, "")).title == "notes",
+                        timeout=5000)
+        found = backend.active_window()
+        assert found is not None and found.pid is None and found.process_name == "xmessage"
+    finally:
+        backend.close()
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
 def test_idle_grows_without_input_and_resets_on_xdotool_input(desktop: tuple[str, Any], qtbot: Any) -> None:
     display, _ = desktop
     backend = X11IdleBackend(display)

@@ -72,12 +72,28 @@ class X11WindowBackend:
         for _ in range(8):
             title = self._title(window, X)
             if title is not None:
-                return ActiveWindow(pid=self._pid(window, X), title=title)
+                return self._describe(window, title, X)
             parent = window.query_tree().parent
             if not parent or parent.id in (0, self._root.id):
                 break
             window = parent
-        return ActiveWindow(pid=self._pid(window, X), title="")
+        return self._describe(window, "", X)
+
+    def _describe(self, window: Any, title: str, X: Any) -> ActiveWindow:  # noqa: N803
+        """Windows of old toolkits (Xt, Motif) carry no ``_NET_WM_PID``: name the app by its WM_CLASS."""
+        pid = self._pid(window, X)
+        return ActiveWindow(pid=pid, title=title, process_name=None if pid else self._wm_class(window))
+
+    @staticmethod
+    def _wm_class(window: Any) -> str | None:
+        try:
+            found = window.get_wm_class()
+        except Exception:  # noqa: BLE001 - a window that vanished between the two calls
+            return None
+        if not found:
+            return None
+        _instance, klass = found
+        return str(klass).lower() or None
 
     def _title(self, window: Any, X: Any) -> str | None:  # noqa: N803
         from Xlib import Xatom
