@@ -20,12 +20,21 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def ensure_private_file(path: Path) -> None:
-    """Create ``path`` with mode 0600 if it does not exist (SQLite gives WAL/SHM the same mode)."""
+    """Create ``path`` with mode 0600 if it does not exist (SQLite gives WAL/SHM the same mode).
+
+    An existing database is never opened here: closing any descriptor of a file drops all of this
+    process's POSIX locks on it, SQLite's included, and another process could then take the WAL
+    away from our open connections ("disk I/O error"). Only ``chmod`` (by path) touches it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:  # created between the check and the open: nothing to do
+            pass
     try:
-        os.chmod(path, 0o600)
+        if path.stat().st_mode & 0o777 != 0o600:
+            os.chmod(path, 0o600)
     except OSError:  # pragma: no cover - e.g. a filesystem without permissions
         pass
 

@@ -74,3 +74,30 @@ def test_disk_full_is_a_clear_error_and_writes_nothing(profile: Profile, qapp: A
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     service.create_task(week, {"feedback": "after space returned"})
     assert service.count_week_tasks(week) == 1
+
+
+def test_other_process_closing_never_breaks_our_wal(tmp_path: Path) -> None:
+    """Opening a second connection in this process must not drop this process's POSIX locks on the file
+    (closing any descriptor of it would); else another process that closes its connection believes it is
+    the last one, deletes the -wal/-shm files, and our connections fail with 'disk I/O error'."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "shared.db"
+    factory = ConnectionFactory(path)
+    first = factory.get()
+    with write_transaction(first):
+        first.execute("CREATE TABLE t (n INTEGER)")
+        first.execute("INSERT INTO t VALUES (1)")
+    other_thread: list[Any] = []
+    thread = threading.Thread(target=lambda: other_thread.append(factory.get().execute("SELECT 1").fetchone()))
+    thread.start()
+    thread.join()
+    code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT COUNT(*) FROM t').fetchone();"
+            " c.close()")
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60)
+    assert path.with_name("shared.db-wal").exists(), "the other process must not have removed our WAL"
+    with write_transaction(first):
+        first.execute("INSERT INTO t VALUES (2)")
+    assert first.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 2
+    factory.close_all()
