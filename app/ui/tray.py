@@ -24,7 +24,7 @@ class TrayIcon(QObject):
         super().__init__(parent)
         self.icon = QSystemTrayIcon(self)
         self.menu = QMenu()
-        self.show_action = QAction("Show window", self.menu)
+        self.show_action = QAction("Open WFH Agent", self.menu)
         self.timer_action = QAction("Start timer", self.menu)
         self.quit_action = QAction("Quit", self.menu)
         self.menu.addAction(self.show_action)
@@ -68,7 +68,7 @@ class TrayIcon(QObject):
         self.menu.insertSeparator(self.quit_action)
 
     def set_window_visible(self, visible: bool) -> None:
-        self.show_action.setText("Hide window" if visible else "Show window")
+        self.show_action.setText("Hide WFH Agent" if visible else "Open WFH Agent")
 
     def set_timer_text(self, text: str, enabled: bool = True) -> None:
         self.timer_action.setText(text)

@@ -17,7 +17,7 @@ def test_close_hides_to_tray_and_says_so_once(qtbot, context, clock, answers):
     win.close()
     assert not win.isVisible()
     assert context.state.get("tray_hint_shown") is True
-    assert win.tray.show_action.text() == "Show window"
+    assert win.tray.show_action.text() == "Open WFH Agent"
     win.tray.showHideRequested.emit()
     assert win.isVisible()
     win.quit_cleanly()
