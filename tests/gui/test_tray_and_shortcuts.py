@@ -146,3 +146,13 @@ def test_tray_takes_extra_states_and_menu_entries(qapp):
     assert texts.index("Sync now") < texts.index("Quit")
     tray.set_state("offline", "WFH Agent — offline", icon=state_icon("offline"))
     assert tray.state == "offline" and tray.icon.toolTip() == "WFH Agent — offline"
+
+
+def test_tray_entry_names_what_it_will_do(qtbot, context, clock, answers):
+    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.tray.show_action.text() == "Hide WFH Agent"
+    win.hide()
+    assert win.tray.show_action.text() == "Open WFH Agent"
+    win.quit_cleanly()
