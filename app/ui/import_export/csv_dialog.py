@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,39 +23,22 @@ from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.background import BackgroundTask
 from app.ui.import_export.formats import CsvPreview, CsvRow, read_csv
+from app.ui.list_table_model import AnyIndex, ListTableModel
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 ERROR_BACKGROUND = QColor(224, 64, 64, 70)
 
 
-class CsvPreviewModel(QAbstractTableModel):
+class CsvPreviewModel(ListTableModel):
     HEADERS = ("Line", "Project", "Attempt", "Duration", "Score", "Problem")
     KEYS = ("", "project_name", "attempt_id", "duration", "score", "")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[CsvRow] = []
-
     def set_rows(self, rows: list[CsvRow]) -> None:
-        self.beginResetModel()
-        self.rows = sorted(rows, key=lambda r: (r.error is None, r.line))  # problems first
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_items(sorted(rows, key=lambda r: (r.error is None, r.line)))  # problems first
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
+        row = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
                 return str(row.line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -20,44 +20,30 @@ from app.errors import NotFoundError
 from app.services.data_service import DataService
 from app.services.models import ProjectTotal, WeekAnalytics
 from app.services.timeparse import format_duration
+from app.ui.list_table_model import AnyIndex, ListTableModel
 from app.ui.stats.chart import ProjectTimeChart
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 FIGURES = (
     ("total", "Total time"), ("tasks", "Tasks"), ("avg_duration", "Average duration"), ("avg_score", "Average score"),
     ("productivity", "Productivity score"), ("on_time", "Within time limit"), ("bonus", "Bonus"),
 )
 
 
-class ProjectTableModel(QAbstractTableModel):
+class ProjectTableModel(ListTableModel):
     HEADERS = ("Project", "Time", "Tasks", "Share")
 
     def __init__(self) -> None:
         super().__init__()
-        self._projects: tuple[ProjectTotal, ...] = ()
         self._total = 0
 
     def set_projects(self, projects: tuple[ProjectTotal, ...]) -> None:
-        self.beginResetModel()  # a handful of rows, replaced together with the chart
-        self._projects = projects
         self._total = sum(p.duration_seconds for p in projects)
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._projects)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_items(projects)  # a handful of rows, replaced together with the chart
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        project = self._projects[index.row()]
+        project = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             share = project.duration_seconds / self._total * 100 if self._total else 0.0
             return (project.project_name, format_duration(project.duration_seconds),
