@@ -8,6 +8,7 @@ Signals: settingsSaved(list changed_keys).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlparse
 
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -27,9 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import ENV_OVERRIDES, Settings
+from app.monitor.categorize import DEFAULT_RULES, rule_problems
 from app.paths import AppPaths
 from app.sync.keystore import KeyStore
-from app.ui.form_errors import FieldErrors
+from app.ui.activity.rules_editor import RulesEditor
+from app.ui.form_errors import ERROR_STYLE, FieldErrors
 from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES, SettingField
 from app.ui.sync.settings_page import SyncSettingsPage
 
@@ -69,6 +73,16 @@ class SettingsDialog(QDialog):
             self.forms[field.page].addRow(field.label, editor)
             self.forms[field.page].addRow("", self.errors.make_label(field.key, editor))
         self.forms["Sync"].insertRow(0, self.sync_page)
+        self._rules_before = list(settings.get("monitoring.rules") or DEFAULT_RULES)
+        self.rules_editor = RulesEditor(self._rules_before)
+        self.rules_error = QLabel()
+        self.rules_error.setStyleSheet(ERROR_STYLE)
+        self.rules_error.setWordWrap(True)
+        rules_page = QWidget()
+        rules_layout = QVBoxLayout(rules_page)
+        rules_layout.addWidget(self.rules_editor)
+        rules_layout.addWidget(self.rules_error)
+        self.rules_index = self.add_page(rules_page, "Rules")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         layout = QVBoxLayout(self)
@@ -76,7 +90,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._connect_signals()
 
-    def add_page(self, title: str, widget: QWidget) -> int:
+    def add_page(self, widget: QWidget, title: str) -> int:
         """Add a page of widgets that do more than one value each (e.g. the monitoring rules editor)."""
         return self.tabs.addTab(widget, title)
 
@@ -102,6 +116,10 @@ class SettingsDialog(QDialog):
             spin.setSuffix(field.suffix)
             spin.setValue(int(value or 0))
             return spin
+        if field.kind == "patterns":
+            patterns = QPlainTextEdit("\n".join(str(p) for p in (value or [])))
+            patterns.setFixedHeight(64)
+            return patterns
         if field.kind == "choice":
             combo = QComboBox()
             combo.addItems(list(field.choices))
@@ -121,9 +139,17 @@ class SettingsDialog(QDialog):
             return editor.currentText()
         if isinstance(editor, QLineEdit):
             return editor.text().strip()
+        if isinstance(editor, QPlainTextEdit):
+            return [line.strip() for line in editor.toPlainText().splitlines() if line.strip()]
         return None
 
     def _problem(self, field: SettingField, value: Any) -> str | None:
+        if field.kind == "patterns":
+            for number, pattern in enumerate(value, start=1):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    return f"line {number}: not a valid regular expression ({exc})"
         return self._url_problem(value) if field.kind == "url" else None
 
     @staticmethod
@@ -156,6 +182,15 @@ class SettingsDialog(QDialog):
                 return False
             if value != self._settings.get(field.key):
                 changes[field.key] = value
+        rules = self.rules_editor.rules()
+        broken = [f"rule {i + 1}: {'; '.join(problems)}"
+                  for i, rule in enumerate(rules) if (problems := rule_problems(rule))]
+        if broken:
+            self.rules_error.setText("Fix these rules first: " + " · ".join(broken))
+            self.tabs.setCurrentIndex(self.rules_index)
+            return False
+        if rules != self._rules_before:
+            changes["monitoring.rules"] = rules
         url_problem = self._url_problem(self.sync_page.url.text().strip())
         if url_problem:
             self.sync_page.result.setText(url_problem)

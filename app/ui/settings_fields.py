@@ -1,8 +1,9 @@
 """Every setting the settings dialog shows, one line each, grouped by page.
 
 To add a setting: append a ``SettingField`` here (its key is a dotted path of ``app.config``
-settings, with a default in ``DEFAULTS``). Kinds: bool, int, text, url, choice, readonly (shown, not
-editable). The server URL, API key, batch size and upload intervals live on the Sync page's
+settings, with a default in ``DEFAULTS``). Kinds: bool, int, text, url, choice, patterns (regular
+expressions, one per line), readonly (shown, not editable). The categorization rules have their own
+page (``RulesEditor``). The server URL, API key, batch size and upload intervals live on the Sync page's
 ``SyncSettingsPage`` (with Test connection); the API key never goes to config.json.
 """
 
@@ -46,6 +47,14 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("Sync", "ingestion.api.connect_timeout_seconds", "Connect timeout", "int", 1, 120, " s"),
     SettingField("Sync", "ingestion.api.read_timeout_seconds", "Read timeout", "int", 1, 600, " s"),
     SettingField("Privacy", "monitoring.screenshots_enabled", "Take screenshots", "bool"),
+    SettingField("Privacy", "monitoring.screenshot_format", "Screenshot format", "choice",
+                 choices=("auto", "png", "webp", "jpeg"), help="auto: PNG for text-heavy screens, else WebP"),
+    SettingField("Privacy", "monitoring.screenshot_quality", "WebP/JPEG quality", "int", 1, 100, ""),
+    SettingField("Privacy", "monitoring.screenshot_monitors", "Capture", "choice", choices=("primary", "all")),
+    SettingField("Privacy", "monitoring.exclusions.apps", "Never record these apps", "patterns",
+                 help="One regular expression per line, matched against the program name"),
+    SettingField("Privacy", "monitoring.exclusions.titles", "Never record windows titled", "patterns",
+                 help="One regular expression per line; such windows get no title and no screenshot"),
     SettingField("Privacy", "monitoring.screenshot_interval", "Screenshot every", "int", 60, 86_400, " s"),
     SettingField("Privacy", "monitoring.screenshot_blur", "Blur screenshots", "int", 0, 50, " px"),
     SettingField("Privacy", "retention.screenshots_days", "Keep screenshots", "int", 1, 3650, " days",

@@ -29,7 +29,7 @@ def _settings_dialog(context, parent=None):
 def test_every_page_has_fields_and_data_dir_is_read_only(context, qtbot):
     dialog = _settings_dialog(context)
     qtbot.addWidget(dialog)
-    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == list(PAGES)
+    assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == [*PAGES, "Rules"]
     assert {f.page for f in FIELDS} == set(PAGES)
     assert dialog.inputs[DATA_DIR_KEY].text() == str(context.profile.paths.data_dir)
     for field in FIELDS:
@@ -198,3 +198,25 @@ def test_log_level_setting_applies_at_once(window, qtbot):
         dialog.save_button.click()
     assert logging.getLogger().level == logging.DEBUG
     logging.getLogger().setLevel(logging.WARNING)
+
+
+def test_rules_and_exclusions_are_edited_in_settings(context, qtbot):
+    dialog = _settings_dialog(context)
+    qtbot.addWidget(dialog)
+    editor = dialog.rules_editor
+    editor.set_rules([{"app": "(unclosed", "category": "productive"}])
+    assert dialog.try_save() is False
+    assert "rule 1" in dialog.rules_error.text() and dialog.tabs.currentIndex() == dialog.rules_index
+    editor.set_rules([{"app": "^code$", "category": "productive", "name": "Coding"}])
+    editor.test_app.setText("code")
+    assert editor.update_test() == "Rule 1 (Coding) → productive"
+    dialog.inputs["monitoring.exclusions.titles"].setPlainText("(?i)bank\n[broken")
+    assert dialog.try_save() is False
+    assert "line 2" in dialog.errors.visible_errors()["monitoring.exclusions.titles"]
+    dialog.inputs["monitoring.exclusions.titles"].setPlainText("(?i)bank\n(?i)payroll")
+    with qtbot.waitSignal(dialog.settingsSaved) as saved:
+        assert dialog.try_save() is True
+    assert {"monitoring.rules", "monitoring.exclusions.titles"} <= set(saved.args[0])
+    config = json.loads(context.profile.paths.config_path.read_text())
+    assert config["monitoring"]["rules"] == [{"app": "^code$", "category": "productive", "name": "Coding"}]
+    assert config["monitoring"]["exclusions"]["titles"] == ["(?i)bank", "(?i)payroll"]
