@@ -11,6 +11,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThread, QTimer, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel
 
 from app.monitor.agent import MonitorAgent, start_in_thread
@@ -48,6 +49,7 @@ class BackgroundAgents(QObject):
         window.status_layout.addWidget(self.monitor_label)
         self._countdown = QTimer(self)
         self._countdown.setInterval(self.TOOLTIP_REFRESH_MS)
+        self._offline_actions: list[QAction] = []
         self.tray_actions: SyncTrayActions | None = None
         if window.tray is not None:
             self.tray_actions = SyncTrayActions(
@@ -60,19 +62,20 @@ class BackgroundAgents(QObject):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
+        # Both workers emit from their own threads: every receiver here is a bound method of a GUI-thread
+        # QObject, so Qt queues the call onto the GUI thread (a lambda would run in the worker's thread).
         worker = self.sync.worker
         worker.syncStateChanged.connect(self._on_sync_state)
-        worker.pendingChanged.connect(lambda _pending: self._refresh_sync_text())
+        worker.pendingChanged.connect(self._on_pending)
         if self.tray_actions is not None:
             worker.syncStateChanged.connect(self.tray_actions.set_state)
         self._countdown.timeout.connect(self._refresh_sync_text)
         self.monitor.stateChanged.connect(self._on_monitor_state)
         self.monitor.idleReturned.connect(self._on_idle_returned)
-        self.monitor.warning.connect(lambda text: self.window.statusBar().showMessage("⚠ " + text, 20_000))
-        self.monitor.error.connect(lambda text: self.window.statusBar().showMessage("⚠ " + text, 20_000))
-        self.monitor.screenshotTaken.connect(lambda _client_id: self.sync.screenshot_captured())
-        self.monitor.spansWritten.connect(lambda _count: self.window.activity.refresh())
-        self.monitor.screenshotTaken.connect(lambda _client_id: self.window.activity.refresh())
+        self.monitor.warning.connect(self.window.show_warning)
+        self.monitor.error.connect(self.window.show_warning)
+        self.monitor.screenshotTaken.connect(self._on_screenshot_taken)
+        self.monitor.spansWritten.connect(self._on_spans_written)
 
     # ---- lifetime ------------------------------------------------------------------------
     def start(self, *, ask_consent: bool = True) -> None:
@@ -108,14 +111,35 @@ class BackgroundAgents(QObject):
         if self.profile.settings.get("monitoring.enabled", True):
             self.start_monitoring()
 
-    # ---- slots ---------------------------------------------------------------------------
+    def track_offline_action(self, action: QAction) -> None:
+        """A checkable "Work offline" action elsewhere (menu bar) that must follow the worker's state."""
+        self._offline_actions.append(action)
+
+    # ---- slots (GUI thread) --------------------------------------------------------------
     @Slot(str, str)
     def _on_sync_state(self, state: str, _detail: str) -> None:
         if state == "unreachable":
             self._countdown.start()  # "retrying in N s" counts down
         else:
             self._countdown.stop()
+        for action in self._offline_actions:
+            action.blockSignals(True)
+            action.setChecked(state == "offline")
+            action.blockSignals(False)
         self._refresh_sync_text()
+
+    @Slot(dict)
+    def _on_pending(self, _pending: dict) -> None:
+        self._refresh_sync_text()
+
+    @Slot(str)
+    def _on_screenshot_taken(self, _client_id: str) -> None:
+        self.sync.screenshot_captured()
+        self.window.activity.refresh()
+
+    @Slot(int)
+    def _on_spans_written(self, _count: int) -> None:
+        self.window.activity.refresh()
 
     def _refresh_sync_text(self) -> None:
         state, _detail = self.sync.worker.state

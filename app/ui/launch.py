@@ -13,10 +13,11 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import crash
 from app.config import Settings
@@ -30,6 +31,9 @@ from app.storage.retention import retention_scheduler
 from app.ui.agents import BackgroundAgents
 from app.ui.context import AppContext
 from app.ui.theme import apply_theme, follow_system
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +159,13 @@ def run_gui(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def _start_daily_jobs(context: AppContext, window: QMainWindow) -> list[DailyJob]:
+def _start_daily_jobs(context: AppContext, window: MainWindow) -> list[DailyJob]:
     """The daily backup (keep N) and retention cleanup, each on its own thread and connection."""
     profile = context.profile
     backups = backup_scheduler(profile.paths.db_path, profile.paths.backups_dir,
                                keep=lambda: int(profile.settings.get("backups.keep", 7)), parent=window)
     cleanup = retention_scheduler(profile.db, profile.settings, profile.paths.data_dir, parent=window)
     for job in (backups, cleanup):
-        job.failed.connect(lambda message: window.statusBar().showMessage(message, 20_000))
+        job.failed.connect(window.show_warning)  # emitted on the job's thread: a slot, never a lambda
         job.start()
     return [backups, cleanup]

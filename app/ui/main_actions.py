@@ -74,13 +74,7 @@ class MainActions(QObject):
         offline.setCheckable(True)
         offline.setChecked(agents.offline)
         offline.toggled.connect(agents.sync.set_work_offline)
-
-        def follow_state(state: str, _detail: str) -> None:
-            offline.blockSignals(True)
-            offline.setChecked(state == "offline")
-            offline.blockSignals(False)
-
-        agents.sync.worker.syncStateChanged.connect(follow_state)
+        agents.track_offline_action(offline)
         help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
         if help_action is not None:  # Help stays last
             bar.insertMenu(help_action, menu)

@@ -197,6 +197,12 @@ class MainWindow(QMainWindow):
         if self.tray is not None:
             self.tray.notify("Time limit passed", message, warning=True)
 
+    @Slot(str)
+    def show_warning(self, message: str) -> None:
+        """An expected problem from a background part (disk full, a failed daily backup): say it for 20 s.
+        A slot on purpose: workers' signals connected here are queued onto the GUI thread."""
+        self.statusBar().showMessage("⚠ " + message, 20_000)
+
     # ---- window, tray, quit ----------------------------------------------------------------
     @Slot()
     def toggle_visible(self) -> None:

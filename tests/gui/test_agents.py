@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.monitor import consent
 from app.sync.engine import NOT_SET_UP
@@ -93,3 +94,31 @@ def test_idle_return_without_a_timer_asks_nothing(agents_window: Any, monkeypatc
     win, agents = agents_window
     monkeypatch.setattr(IdlePrompt, "ask", staticmethod(lambda *a, **k: pytest.fail("nothing to decide")))
     agents.monitor.idleReturned.emit("2026-11-26T09:05:00Z", "2026-11-26T09:10:00Z", 300.0)
+
+
+def test_worker_signals_are_handled_on_the_gui_thread(qtbot: Any, context: Any, clock: Any, answers: Any) -> None:
+    """Signals the workers emit on their own threads must reach the window on the GUI thread: a GUI call made
+    from a worker thread crashes Qt (seen in CI before every receiver became a GUI-thread slot)."""
+    import threading
+
+    from PySide6.QtCore import QThread, QTimer
+
+    win = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(win)
+    agents = BackgroundAgents(win)
+    seen: list[bool] = []
+    # A direct connection runs in whichever thread changes the status bar: that is what we check.
+    win.statusBar().messageChanged.connect(
+        lambda _text: seen.append(threading.current_thread() is threading.main_thread()),
+        Qt.ConnectionType.DirectConnection)
+    thread = QThread()
+    agents.monitor.moveToThread(thread)  # where the real agent lives while it runs
+    thread.start()
+    try:
+        QTimer.singleShot(0, agents.monitor, lambda: agents.monitor.warning.emit("disk is full"))
+        qtbot.waitUntil(lambda: "disk is full" in win.statusBar().currentMessage(), timeout=5000)
+    finally:
+        thread.quit()
+        thread.wait(5000)
+        agents.sync.stop()
+    assert seen and all(seen)

@@ -2,9 +2,8 @@
 
 The dialog only returns the choice — ``keep`` (count as idle), ``discard`` (remove the idle time
 from the running timer) or ``add_to_task`` (count it as work on the running task); the caller
-(timer / MainWindow) applies it. Embed::
-
-    agent.idleReturned.connect(lambda s, e, secs: timer.apply_idle(IdlePrompt.ask(s, e, secs, task, win)))
+(timer / MainWindow) applies it; ``app.ui.agents.BackgroundAgents`` does so from a slot (the agent emits
+from its own thread, so the receiver must be a GUI-thread QObject's slot, not a lambda).
 """
 
 from __future__ import annotations

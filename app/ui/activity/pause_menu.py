@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -52,6 +52,7 @@ class PauseMenu(QMenu):
         self.addAction(self.resume_action)
         self.set_state("stopped", "")
 
+    @Slot(str, str)
     def set_state(self, state: str, detail: str) -> None:
         self.setTitle(describe_state(state, detail))
         self.state = state

@@ -11,10 +11,8 @@ Settings → Sync page. Standalone widgets; the main window and tray embed them 
     sync.start()                               # at start-up (pass --offline through sync.set_work_offline(True))
     app.aboutToQuit.connect(sync.stop)         # returns within 2 s, abandons the in-flight request
 
-    def show(state, detail):                   # tray icon + tooltip (or status bar when no tray exists)
-        tray.icon.setIcon(sync_icon(state)); tray.icon.setToolTip(sync.status_text())
-    sync.worker.syncStateChanged.connect(show)
-    sync.worker.pendingChanged.connect(lambda _p: tray.icon.setToolTip(sync.status_text()))
+    # The worker emits from its own thread: connect its signals to slots (bound methods) of GUI-thread
+    # QObjects so the calls are queued; a lambda would run in the worker thread. See app.ui.agents.
     # "retrying in 40 s" counts down: refresh the tooltip from a 1 s QTimer while state == "unreachable"
 
     actions = SyncTrayActions(tray, sync_now=sync.sync_now, set_work_offline=sync.set_work_offline,

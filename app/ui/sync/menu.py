@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction
 
 
@@ -33,6 +33,7 @@ class SyncTrayActions(QObject):
         """In menu order; put a separator before ``open_window`` if you like."""
         return [self.sync_now, self.work_offline, self.pause_monitoring, self.open_window, self.quit]
 
+    @Slot(str, str)
     def set_state(self, state: str, detail: str = "") -> None:
         """Connect to ``SyncWorker.syncStateChanged``: keeps the toggle and "Sync now" consistent."""
         self.sync_now.setEnabled(state not in ("offline", "syncing"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -90,10 +90,11 @@ class SyncPanel(QWidget):
             self.syncNowRequested.connect(controller.sync_now)
             controller.worker.syncStateChanged.connect(self.on_state)
             controller.worker.pendingChanged.connect(self.on_pending)
-            controller.worker.syncFinished.connect(lambda _result: self.refresh())
+            controller.worker.syncFinished.connect(self._on_sync_finished)  # queued: the worker has its thread
         self.refresh()
 
     # ---- slots for the worker's signals ---------------------------------------------------------
+    @Slot(str, str)
     def on_state(self, name: str, detail: str) -> None:
         self.state, self.detail = name, detail
         self._show_state()
@@ -101,11 +102,16 @@ class SyncPanel(QWidget):
         self.offline_switch.setChecked(name == "offline")
         self.offline_switch.blockSignals(False)
 
+    @Slot(dict)
     def on_pending(self, pending: dict[str, int]) -> None:
         self._fill_pending(pending, outbox.quarantined_counts(self.db.get()))
         self._show_state(sum(pending.values()))
 
     # ---- drawing --------------------------------------------------------------------------------
+    @Slot(dict)
+    def _on_sync_finished(self, _result: dict) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
         conn = self.db.get()
         pending = outbox.pending_counts(conn, ALL_STREAMS)
