@@ -17,6 +17,15 @@ from tests.support.pg import SCHEMA, connect, free_port
 READY_LINE = "Application startup complete"
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the test process dies, even by a crash that skips every teardown."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @dataclass
 class ServerProcess:
     """A running ``wfh-ingest serve``; ``log_lines`` holds everything it wrote to stderr/stdout."""
@@ -71,6 +80,7 @@ def start_server(database_url: str, screenshot_dir: str | Path, *, workers: int 
          "--workers", str(workers)],
         env=server_env(database_url, screenshot_dir, **env_overrides),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
     )
     server = ServerProcess(process, f"http://127.0.0.1:{port}")
     ready = threading.Event()
