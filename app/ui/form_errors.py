@@ -14,6 +14,15 @@ def strip_field_prefix(message: str, field: str | None) -> str:
     return message
 
 
+def error_label() -> QLabel:
+    """A hidden, red, word-wrapping label for a form's messages."""
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
 class FieldErrors:
     """One hidden red label per field; ``show`` marks the field, ``clear`` hides everything."""
 
@@ -22,11 +31,8 @@ class FieldErrors:
         self.inputs: dict[str, QWidget] = {}
 
     def make_label(self, field: str, widget: QWidget) -> QLabel:
-        label = QLabel()
+        label = error_label()
         label.setObjectName(f"error_{field}")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        label.hide()
         self.labels[field] = label
         self.inputs[field] = widget
         return label

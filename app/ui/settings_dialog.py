@@ -33,7 +33,7 @@ from app.monitor.categorize import DEFAULT_RULES, rule_problems
 from app.paths import AppPaths
 from app.sync.keystore import KeyStore
 from app.ui.activity.rules_editor import RulesEditor
-from app.ui.form_errors import ERROR_STYLE, FieldErrors
+from app.ui.form_errors import FieldErrors, error_label
 from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES, SettingField
 from app.ui.sync.settings_page import SyncSettingsPage
 
@@ -75,13 +75,12 @@ class SettingsDialog(QDialog):
         self.forms["Sync"].insertRow(0, self.sync_page)
         self._rules_before = list(settings.get("monitoring.rules") or DEFAULT_RULES)
         self.rules_editor = RulesEditor(self._rules_before)
-        self.rules_error = QLabel()
-        self.rules_error.setStyleSheet(ERROR_STYLE)
-        self.rules_error.setWordWrap(True)
+        self.rules_error = error_label()
         rules_page = QWidget()
         rules_layout = QVBoxLayout(rules_page)
         rules_layout.addWidget(self.rules_editor)
         rules_layout.addWidget(self.rules_error)
+        self.rules_error.setHidden(False)  # empty until a save finds a broken rule
         self.rules_index = self.add_page(rules_page, "Rules")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)

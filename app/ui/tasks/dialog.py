@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -22,7 +21,7 @@ from app.errors import ValidationError, WfhError
 from app.services import validation
 from app.services.data_service import DataService
 from app.services.models import Task
-from app.ui.form_errors import ERROR_STYLE, FieldErrors
+from app.ui.form_errors import FieldErrors, error_label
 
 # (field, label, placeholder) of the one-line text inputs, in form order.
 LINE_FIELDS = (
@@ -63,10 +62,7 @@ class TaskDialog(QDialog):
         self.bonus_paid = QCheckBox("Bonus paid")
         self.feedback = QPlainTextEdit()
         self.feedback.setFixedHeight(80)
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self._build_layout()

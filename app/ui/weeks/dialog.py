@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
@@ -24,7 +23,7 @@ from app.errors import ValidationError, WfhError
 from app.services.data_service import DataService
 from app.services.models import Week
 from app.services.timeparse import format_duration
-from app.ui.form_errors import ERROR_STYLE, FieldErrors
+from app.ui.form_errors import FieldErrors, error_label
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -56,10 +55,7 @@ class WeekDialog(QDialog):
         self.bonus_threshold.setPlaceholderText("HH:MM:SS worked before the bonus applies")
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(70)
-        self.general_error = QLabel()
-        self.general_error.setStyleSheet(ERROR_STYLE)
-        self.general_error.setWordWrap(True)
-        self.general_error.hide()
+        self.general_error = error_label()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self._build_layout()
