@@ -4,7 +4,7 @@ Redaction happens on the handlers, not on a logger, so records from every librar
 propagate to the root logger pass through it, and it is applied twice: a filter rewrites the
 message (so other handlers added later see clean text too) and the formatter scrubs the final
 line including tracebacks, whose ``repr`` of locals or request headers could carry a key.
-API keys (contract §4.1: ``wfh_<8-char prefix>_<secret>``) keep their public prefix, as the
+API keys (INGESTION_API.md §4.1: ``wfh_<8-char prefix>_<secret>``) keep their public prefix, as the
 contract asks logs to show; ``Authorization`` / ``X-Api-Key`` values and bearer tokens go
 entirely.
 """

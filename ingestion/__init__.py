@@ -1,4 +1,4 @@
-"""WFH Agent ingestion server (contract: ../shared/design/INGESTION_API.md)."""
+"""WFH Agent ingestion server (contract: docs/INGESTION_API.md)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document plus the record and meta schemas under the names of contract §5.5."""
+    """FastAPI's document plus the record and meta schemas under the names of INGESTION_API.md §5.5."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(title="WFH Agent Ingestion API", version=__version__, routes=app.routes,

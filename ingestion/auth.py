@@ -1,4 +1,4 @@
-"""Per-request key verification (contract §4.3) and the identity it binds the request to."""
+"""Per-request key verification (INGESTION_API.md §4.3) and the identity it binds the request to."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``wfh-ingest``: migrate, serve, key management, log pruning (contract §4.5, §11).
+"""``wfh-ingest``: migrate, serve, key management, log pruning (INGESTION_API.md §4.5, §11).
 
 Exit codes: 0 success; 1 usage error or unknown prefix; 2 database unreachable, pending migrations
 (``serve``) or a changed migration file (``migrate``).

@@ -1,4 +1,4 @@
-"""Server settings from the environment (contract §11.1); read once per process."""
+"""Server settings from the environment (INGESTION_API.md §11.1); read once per process."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""All SQL of the ingest path (contract §7, §12.4).
+"""All SQL of the ingest path (INGESTION_API.md §7, §12.4).
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
 column and the batch's ``ingest_log`` row together, so the batch is a single atomic transaction in

@@ -1,4 +1,4 @@
-"""API key format, hashing and management (contract §4.1, §4.2, §4.5).
+"""API key format, hashing and management (INGESTION_API.md §4.1, §4.2, §4.5).
 
 Only the 8-character prefix and the SHA-256 of the whole key are stored; the key text exists only in
 the return value of :func:`create_key`. Used by the CLI and by the tests (same code path).

@@ -1,4 +1,4 @@
-"""Numbered SQL migrations in ``ingestion/migrations`` (contract §12.1).
+"""Numbered SQL migrations in ``ingestion/migrations`` (INGESTION_API.md §12.1).
 
 Each file runs in its own transaction with ``search_path`` set to the target schema and is recorded
 in ``schema_migrations`` with its SHA-256; an applied file whose checksum changed stops everything.

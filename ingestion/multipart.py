@@ -1,4 +1,4 @@
-"""Bounded ``multipart/form-data`` parsing for screenshot uploads (contract §5.4).
+"""Bounded ``multipart/form-data`` parsing for screenshot uploads (INGESTION_API.md §5.4).
 
 The whole body is already in memory (at most 10 MiB + 64 KiB). Parts are collected by their
 Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash.

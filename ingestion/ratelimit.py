@@ -1,4 +1,4 @@
-"""Token bucket per key and per process (contract §8.2)."""
+"""Token bucket per key and per process (INGESTION_API.md §8.2)."""
 
 from __future__ import annotations
 

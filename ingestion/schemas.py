@@ -1,4 +1,4 @@
-"""Pydantic models: request shapes for ``/openapi.json`` and response bodies (contract §5, §6).
+"""Pydantic models: request shapes for ``/openapi.json`` and response bodies (INGESTION_API.md §5, §6).
 
 Request records are validated by ``validation.py`` (exact §6.8 messages); these models document the
 same shapes, strict and with ``additionalProperties: false``, under the component names of §5.5.

@@ -1,4 +1,4 @@
-"""Content-addressed screenshot files (contract §5.4): ``<root>/ab/cd/<sha256>.<ext>``."""
+"""Content-addressed screenshot files (INGESTION_API.md §5.4): ``<root>/ab/cd/<sha256>.<ext>``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Per-record validation (contract §6) with the exact rejection order of §6.8.
+"""Per-record validation (INGESTION_API.md §6) with the exact rejection order of §6.8.
 
 Hand-written rather than pydantic: every failure must become one ``"<field>: <message>"`` string,
 found in table order (presence, type, value) before unknown fields and cross-field checks, and the

@@ -1,4 +1,4 @@
-"""String cleaning before anything is written to the outbox (contract §10.3).
+"""String cleaning before anything is written to the outbox (INGESTION_API.md §10.3).
 
 The server rejects U+0000 and unpaired surrogates and enforces length limits in code points, so
 every string is cleaned once on the way in and the outbox only ever holds sendable values.

@@ -59,7 +59,7 @@ class _Request:
 
 def uploads_configured(settings: Any) -> bool:
     """True when screenshots are meant to reach a server: then local retention must leave unsent ones to
-    the sync worker's queue caps (contract §10.9); a local-only profile keeps its own retention."""
+    the sync worker's queue caps (INGESTION_API.md §10.9); a local-only profile keeps its own retention."""
     if not settings.get("ingestion.enabled", True):
         return False
     if settings.get("ingestion.mode", "api") == "postgres":

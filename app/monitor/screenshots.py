@@ -54,7 +54,7 @@ def select_for_retention(
     """client_ids to delete: older than ``max_age_days``, then oldest first until under the cap.
 
     With ``keep_unsent`` (a server is configured) rows not yet uploaded (``synced_at`` NULL) are never
-    chosen: unsent data leaves only through the sync worker's counted queue caps (contract §10.9).
+    chosen: unsent data leaves only through the sync worker's counted queue caps (INGESTION_API.md §10.9).
     """
     ordered = sorted(rows, key=lambda r: r["captured_at"])
     cutoff = now_ms - int(max_age_days * 86_400_000) if max_age_days > 0 else None

@@ -1,6 +1,6 @@
 """Span merger: turns a stream of samples into closed, non-overlapping spans (pure code).
 
-Rules (contract §6.2, issue 5):
+Rules (INGESTION_API.md §6.2, issue 5):
 
 * consecutive equal samples (status, process, title, domain, url) extend the open span;
 * a change closes it where the changing sample was taken, so the next span starts exactly where

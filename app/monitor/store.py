@@ -1,6 +1,6 @@
 """Outbox writes of the monitoring agent: spans, timeline entries, aggregates, screenshot rows.
 
-Every string is cleaned per contract §10.3 on the way in, each row gets its lowercase UUID v4
+Every string is cleaned per INGESTION_API.md §10.3 on the way in, each row gets its lowercase UUID v4
 ``client_id`` in the inserting statement, and aggregate rows follow §7.3: a change sets
 ``updated_at = max(now, previous + 1 ms)`` and clears ``synced_at``. A full disk is an expected
 state: the write is skipped, ``agent_metrics.disk_full_<stream>`` is counted and the caller

@@ -2,7 +2,7 @@
 
 The policy is pure (``rules_from_settings``, ``cutoff_iso``, ``select_expired``) and is the gate
 for every deletion: a row of an uploaded stream is deleted only when ``synced_at`` is set, so
-retention never destroys data the server has not received (contract §10.10: synced rows follow
+retention never destroys data the server has not received (INGESTION_API.md §10.10: synced rows follow
 the local retention settings; unsynced ones belong to the queue). ``sync_log`` and
 ``agent_metric_samples`` are local diagnostics and expire by age alone. The SQL around the
 policy only fetches candidates in batches and deletes by id.

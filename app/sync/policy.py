@@ -1,4 +1,4 @@
-"""Pure decisions of the sync loop (contract §9, §10.7): what a response means and how long to wait.
+"""Pure decisions of the sync loop (INGESTION_API.md §9, §10.7): what a response means and how long to wait.
 
 No I/O and no clock of its own: callers pass ``now`` and a ``random.Random`` so tests can replay
 every vector deterministically.

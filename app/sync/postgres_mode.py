@@ -1,4 +1,4 @@
-"""Legacy direct-PostgreSQL mode (contract §13), kept only for rollback; off by default.
+"""Legacy direct-PostgreSQL mode (INGESTION_API.md §13), kept only for rollback; off by default.
 
 Writes the rows the server would write (same tables, same conflict rules of §7.2) straight into
 ``db.schema`` with psycopg, then answers the engine like a 200 ingest response so the outbox,

@@ -1,4 +1,4 @@
-"""Queue caps and shedding (contract §10.9): keep the unsent queue inside its disk budget.
+"""Queue caps and shedding (INGESTION_API.md §10.9): keep the unsent queue inside its disk budget.
 
 Checked every 600 s by the sync worker and before each screenshot is written (call ``check``).
 What is dropped, in order: unsent screenshots, unsent timeline rows, then heartbeats and

@@ -1,4 +1,4 @@
--- Initial schema of the ingestion server (contract §12.3). Runs with search_path set to the
+-- Initial schema of the ingestion server (INGESTION_API.md §12.3). Runs with search_path set to the
 -- target schema (employee_monitor by default), so object names are unqualified.
 
 CREATE TABLE employees (

@@ -1,4 +1,4 @@
-"""``GET /health``: liveness plus a cached database check (contract §5.1)."""
+"""``GET /health``: liveness plus a cached database check (INGESTION_API.md §5.1)."""
 
 from __future__ import annotations
 

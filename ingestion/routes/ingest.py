@@ -1,4 +1,4 @@
-"""``POST /api/v1/ingest/{stream}``, one route per stream (contract §5.3, checks in table order)."""
+"""``POST /api/v1/ingest/{stream}``, one route per stream (INGESTION_API.md §5.3, checks in table order)."""
 
 from __future__ import annotations
 

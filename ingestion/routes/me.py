@@ -1,4 +1,4 @@
-"""``GET /api/v1/me``: the identity behind the key (contract §5.2)."""
+"""``GET /api/v1/me``: the identity behind the key (INGESTION_API.md §5.2)."""
 
 from __future__ import annotations
 

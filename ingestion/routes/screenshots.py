@@ -1,4 +1,4 @@
-"""``POST /api/v1/screenshots``: one image plus its meta, idempotent by client_id (contract §5.4)."""
+"""``POST /api/v1/screenshots``: one image plus its meta, idempotent by client_id (INGESTION_API.md §5.4)."""
 
 from __future__ import annotations
 

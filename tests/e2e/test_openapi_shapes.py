@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from app.sync import outbox
 from tests.e2e.conftest import E2E
-from tests.sync.replay import STREAM_PATH, load, seed_screenshot, seed_vector_records, vector_screenshot
+from tests.sync.replay import CONTRACT_DIR, STREAM_PATH, load, seed_screenshot, seed_vector_records, vector_screenshot
 
 SCHEMAS = {"heartbeats": "HeartbeatRecord", "timeline": "TimelineRecord", "website_usage": "WebsiteUsageRecord",
            "productivity": "ProductivityRecord", "wellness": "WellnessRecord", "screenshots": "ScreenshotMeta"}
@@ -68,10 +67,10 @@ def problems(value: Any, schema: dict[str, Any], defs: dict[str, Any], where: st
 def test_serialized_records_match_server_schema(e2e: E2E, stream: str) -> None:
     defs = httpx.get(f"{e2e.server.url}/openapi.json", timeout=10).json()["components"]["schemas"]
     if stream == "screenshots":
-        meta, content = vector_screenshot(load(Path("/work/shared/design/contract/screenshots_new.json")))
+        meta, content = vector_screenshot(load(CONTRACT_DIR / "screenshots_new.json"))
         seed_screenshot(e2e.conn, e2e.profile.paths.data_dir, meta, content)
     else:
-        vector = load(Path(f"/work/shared/design/contract/{stream}_valid.json"))
+        vector = load(CONTRACT_DIR / f"{stream}_valid.json")
         assert STREAM_PATH.match(vector["request"]["path"]).group(1) == stream
         seed_vector_records(e2e.conn, stream, vector["request"]["body"]["records"])
     batch = outbox.fetch_batch(e2e.conn, stream, 50)

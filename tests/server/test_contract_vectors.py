@@ -1,4 +1,4 @@
-"""Every vector in ../shared/design/contract against the real app and a real PostgreSQL.
+"""Every vector in tests/contract against the real app and a real PostgreSQL.
 
 Per README "Server tests": fresh tables, key fixtures and rate-limit buckets per file; setup,
 request (or repeat), after; status, listed headers and body asserted, plus version header, JSON

@@ -1,4 +1,4 @@
-"""Loading and running the shared contract vectors (../shared/design/contract, README there)."""
+"""Loading and running the contract vectors (tests/contract, README there; contract: docs/INGESTION_API.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTRACT_DIR = REPO_ROOT.parent / "shared" / "design" / "contract"
+CONTRACT_DIR = REPO_ROOT / "tests" / "contract"
 
 PLACEHOLDER_KEYS = {
     "wfh_TESTPREF_placeholder-valid-key-000000000000000000": "TESTPREF",
@@ -29,7 +29,7 @@ def contract_dir() -> Path:
     """The vector folder; a missing folder is an error, never a silent skip."""
     if not CONTRACT_DIR.is_dir() or not any(CONTRACT_DIR.glob("*.json")):
         raise FileNotFoundError(
-            f"contract vectors not found at {CONTRACT_DIR}: clone the shared design folder next to the repo"
+            f"contract vectors not found at {CONTRACT_DIR}: the repository checkout is incomplete"
         )
     return CONTRACT_DIR
 

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-CONTRACT_DIR = Path("/work/shared/design/contract")
+CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 VALID_KEY = "wfh_TESTPREF_placeholder-valid-key-000000000000000000"
 STREAM_PATH = re.compile(r"^/api/v1/ingest/(\w+)$")
 TIME_FORM = re.compile(r"^\{\{(now|today)(?:([+-])(\d+)([smhd]))?\}\}$")

@@ -4,7 +4,6 @@ server answers with each vector's response and the client reacts as its ``client
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from app.sync import outbox
 from app.sync.client import ApiClient, check_connection
 from tests.sync.replay import (
+    CONTRACT_DIR,
     STREAM_PATH,
     VALID_KEY,
     Seen,
@@ -31,11 +31,11 @@ ALL = [p.stem for p in vector_files()]
 def test_every_vector_file_is_loaded() -> None:
     assert len(ALL) >= 50
     for name in ALL:
-        assert load(Path(f"/work/shared/design/contract/{name}.json"))["name"] == name
+        assert load(CONTRACT_DIR / f"{name}.json")["name"] == name
 
 
 def vec(name: str) -> dict[str, Any]:
-    return load(Path(f"/work/shared/design/contract/{name}.json"))
+    return load(CONTRACT_DIR / f"{name}.json")
 
 
 @pytest.mark.parametrize("name", VALID)
