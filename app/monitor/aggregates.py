@@ -183,6 +183,15 @@ class TimelineBuilder:
     def flush(self) -> list[TimelineEntry]:
         return [self._finish()] if self._open is not None else []
 
+    @property
+    def open_entry(self) -> TimelineEntry | None:
+        """The entry still growing (journaled each tick so a crash does not lose it)."""
+        return self._open
+
+    def restore(self, entry: TimelineEntry | None) -> None:
+        """Continue an entry read back from the journal after a restart."""
+        self._open = entry
+
     def _finish(self) -> TimelineEntry:
         entry = self._open
         assert entry is not None

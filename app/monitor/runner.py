@@ -22,6 +22,7 @@ from app.errors import WfhError
 from app.monitor import consent
 from app.monitor.aggregates import TimelineBuilder
 from app.monitor.categorize import DEFAULT_RULES, categorize, is_excluded
+from app.monitor.journal import Held, MonitorJournal
 from app.monitor.sampler import Sampler
 from app.monitor.screenshots import ScreenshotTaker, next_delay
 from app.monitor.spans import Sample, Span, SpanMerger
@@ -155,6 +156,8 @@ class MonitorRunner:
         self.store = MonitorStore(self.profile.db)
         if not consent.has_consent(self.store.conn):
             raise NoConsentError(CONSENT_HOWTO)
+        self.journal = MonitorJournal(self.store)
+        self._replay_journal()
         if self._window_backend is None:
             from app.monitor import window
 
@@ -175,13 +178,30 @@ class MonitorRunner:
         self._away_since_ms: int | None = None
         self._shot_failed_logged = False
         self._set_state("running", "")
+        self._restore_pause()
+
+    def _replay_journal(self) -> None:
+        """What a crash left in the journal becomes final: pending and open spans, the open timeline entry."""
+        held = self.journal.load()
+        if held.empty():
+            return
+        self.timeline.restore(held.timeline)
+        spans = held.spans()
+        log.info("replaying %d span(s) held before the agent stopped unexpectedly", len(spans))
+        self._commit(spans, flush_timeline=True, held=Held())
+        self._update_aggregates()
+
+    def _restore_pause(self) -> None:
+        """A pause survives quitting and restarting until it expires."""
+        paused, until_ms = self.journal.load_pause(int(self._wall() * 1000))
+        if paused:
+            self._pause(None if until_ms is None else max(0.0, until_ms / 1000 - self._wall()))
 
     def stop(self) -> None:
         if self.state == "stopped":
             return
         try:
-            self._commit(self.merger.flush())
-            self._commit_timeline(self.timeline.flush())
+            self._commit(self.merger.flush(), flush_timeline=True)
             self._update_aggregates()
         finally:
             if self._stop_watch is not None:
@@ -253,14 +273,12 @@ class MonitorRunner:
             elif request.kind == "resume":
                 self._resume()
             elif request.kind == "reload":
-                self._commit(self.merger.flush())
-                self._commit_timeline(self.timeline.flush())
+                self._commit(self.merger.flush(), flush_timeline=True)
                 self._load_settings(type(self.profile.settings)(self.profile.paths))
                 self.sampler.idle_threshold, self.sampler.tz = self.idle_threshold, self.tz
 
     def _pause(self, seconds: float | None) -> None:
-        self._commit(self.merger.flush())
-        self._commit_timeline(self.timeline.flush())
+        self._commit(self.merger.flush(), flush_timeline=True)
         self._away_since_ms = None
         if seconds is None:
             self._paused_until_mono, self.paused_until_ms = None, None
@@ -269,10 +287,12 @@ class MonitorRunner:
             self._paused_until_mono = self._mono() + seconds
             self.paused_until_ms = int((self._wall() + seconds) * 1000)
             detail = f"until {ms_to_iso(self.paused_until_ms)}"
+        self.journal.save_pause(self.paused_until_ms, paused=True)
         self._set_state("paused", detail)
 
     def _resume(self) -> None:
         self._paused_until_mono, self.paused_until_ms = None, None
+        self.journal.save_pause(None, paused=False)
         if self.state == "paused":
             self._set_state("running", "")
 
@@ -292,26 +312,23 @@ class MonitorRunner:
             if now_ms - start >= self.idle_threshold * 1000:
                 self.events.idle_returned(start, now_ms)
 
-    def _commit(self, spans: list[Span]) -> None:
-        if not spans:
-            return
+    def _commit(self, spans: list[Span], *, flush_timeline: bool = False, held: Held | None = None) -> None:
+        """Write the spans that became final and journal what is still held, in one transaction."""
+        entries = []
         for span in spans:
             if span.status == "active":
                 span.category, span.category_name = categorize(
                     self.rules, span.process_name, span.window_title, span.domain)
             self._dirty_days.update(days_touched(span.start_ms, span.end_ms, self.zone))
-        if self.store.write_spans(spans):
-            self.events.spans_written(len(spans))
-        else:
-            self.events.warning("The disk is full: activity is not being saved. Free some space.")
-        entries = []
-        for span in spans:
             entries.extend(self.timeline.push(span))
-        self._commit_timeline(entries)
-
-    def _commit_timeline(self, entries: list[Any]) -> None:
-        if entries:
-            self.store.write_timeline(entries)
+        if flush_timeline:
+            entries.extend(self.timeline.flush())
+        if held is None:
+            held = Held(self.merger.pending_spans, self.merger.open_span, self.timeline.open_entry)
+        if not self.journal.save(spans, entries, held):
+            self.events.warning("The disk is full: activity is not being saved. Free some space.")
+        elif spans:
+            self.events.spans_written(len(spans))
 
     def _update_aggregates(self) -> None:
         days, self._dirty_days = sorted(self._dirty_days), set()

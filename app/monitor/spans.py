@@ -155,6 +155,11 @@ class SpanMerger:
         return self._open.close(self._open.end_ms) if self._open else None
 
     @property
+    def pending_spans(self) -> list[Span]:
+        """The closed spans still held back for idle back-dating (not final), oldest first."""
+        return list(self._pending)
+
+    @property
     def cursor_ms(self) -> int | None:
         return self._cursor
 

@@ -23,6 +23,7 @@ from app.ui.activity import (
     PauseMenu,
     RulesEditor,
 )
+from app.ui.activity.idle_prompt import away_duration
 from tests.monitor.test_store import span
 
 BERLIN = "Europe/Berlin"
@@ -92,6 +93,14 @@ def test_idle_prompt_returns_the_choice(qtbot: Any) -> None:
     without_task = IdlePrompt("2026-11-26T09:00:00.000Z", "2026-11-26T09:12:00.000Z", 720)
     qtbot.addWidget(without_task)
     assert not without_task.add_button.isEnabled()
+
+
+def test_idle_prompt_shows_seconds_under_a_minute(qtbot: Any) -> None:
+    dialog = IdlePrompt("2026-11-26T09:00:00.000Z", "2026-11-26T09:00:55.000Z", 55)
+    qtbot.addWidget(dialog)
+    assert "idle for 55 s " in dialog.message.text() and "0 min" not in dialog.message.text()
+    assert [away_duration(s) for s in (0.4, 59.6, 60, 3599, 3600, 5400)] == [
+        "0 s", "1 min", "1 min", "59 min", "1 h 00 min", "1 h 30 min"]
 
 
 def test_rules_editor_live_tester_and_reordering(qtbot: Any) -> None:

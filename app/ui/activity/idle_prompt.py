@@ -15,6 +15,16 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 KEEP, DISCARD, ADD_TO_TASK = "keep", "discard", "add_to_task"
 
 
+def away_duration(seconds: float) -> str:
+    """Seconds under a minute ("55 s", never "0 min"), minutes under an hour, then hours and minutes."""
+    total = max(0, int(round(seconds)))
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min"
+    return f"{total // 3600} h {total % 3600 // 60:02d} min"
+
+
 def _local_hm(iso: str) -> str:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
 
@@ -25,9 +35,8 @@ class IdlePrompt(QDialog):
         super().__init__(parent)
         self.choice = KEEP
         self.setWindowTitle("You were away")
-        minutes = int(seconds // 60)
         self.message = QLabel(
-            f"You were idle for {minutes} min ({_local_hm(started_at)}–{_local_hm(ended_at)}). "
+            f"You were idle for {away_duration(seconds)} ({_local_hm(started_at)}–{_local_hm(ended_at)}). "
             "What should happen with this time?")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox()
