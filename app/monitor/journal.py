@@ -125,13 +125,14 @@ class MonitorJournal:
     # ---- persistent pause ------------------------------------------------------------------
     def save_pause(self, until_ms: int | None, *, paused: bool) -> None:
         """Remember a pause (``until_ms`` None: until resumed) or, with ``paused=False``, forget it."""
+        value = None if not paused else PAUSED_INDEFINITELY if until_ms is None else ms_to_iso(until_ms)
+
         def write(conn: sqlite3.Connection) -> None:
-            if not paused:
+            if value is None:
                 conn.execute("DELETE FROM monitor_state WHERE key = ?", (PAUSED_UNTIL,))
-                return
-            value = PAUSED_INDEFINITELY if until_ms is None else ms_to_iso(until_ms)
-            conn.execute("INSERT INTO monitor_state(key, value) VALUES (?, ?) "
-                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (PAUSED_UNTIL, value))
+            else:
+                conn.execute("INSERT INTO monitor_state(key, value) VALUES (?, ?) "
+                             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (PAUSED_UNTIL, value))
 
         self.store._guarded("monitor_state", 1, write)
 

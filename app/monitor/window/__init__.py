@@ -1,8 +1,9 @@
-"""Active window: one backend module per OS, chosen once at import (``create(display=None)``).
+"""Active window: one backend per OS; on Linux/BSD chosen when monitoring starts, from the session.
 
-``create()`` returns an object with ``active_window() -> ActiveWindow | None`` and ``close()``.
-On Linux the X11 backend is used when an X display is reachable; Wayland-only sessions and
-failures fall back to the ``unknown`` backend, which logs once and returns None.
+``create(display=None)`` returns an object with ``active_window() -> ActiveWindow | None`` and ``close()``
+(optionally ``watch_changes(on_change)``). On Linux ``app.monitor.session.detect`` picks sway's IPC on
+sway, X11 on an X session, and otherwise the ``unknown`` backend, whose ``reason`` says plainly why titles
+are missing and how to get them. An explicit ``display`` always means that X display.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ if sys.platform == "win32":
 elif sys.platform == "darwin":
     from app.monitor.window._macos import create
 elif sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
-    from app.monitor.window._x11 import create
+    from app.monitor.window._linux import create
 else:
     from app.monitor.window._unknown import create
 
