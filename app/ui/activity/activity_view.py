@@ -3,17 +3,20 @@ productivity and wellness figures, and the screenshot gallery (view / delete).
 
 Embed: ``view = ActivityView(profile)`` and add it as a page or tab. It loads today on first
 show; ``refresh()`` reloads (connect ``MonitorAgent.spansWritten``/``screenshotTaken`` to it if
-the view should follow live). Reading happens on the thread pool (``DayLoader``).
+the view should follow live). Reading happens on the thread pool (``DayLoader``). While today is shown,
+the spans still in progress (the monitor's journal) are re-read every ``IN_PROGRESS_MS`` and shown hatched
+with a line explaining why they are not final yet.
 Signals: ``dayLoaded(str iso_date)`` after the widgets show a newly read day.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
@@ -28,9 +31,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.errors import StorageError
+from app.monitor.aggregates import timeline_entries
 from app.ui.activity.data import ActivityDay, DayLoader
 from app.ui.activity.gallery import ScreenshotGallery
+from app.ui.activity.in_progress import InProgressPanel, hold_seconds, read_in_progress
 from app.ui.activity.timeline_bar import COLORS, TimelineBar
+
+IN_PROGRESS_MS = 5000
 
 
 def format_seconds(seconds: int) -> str:
@@ -74,6 +82,9 @@ class ActivityView(QWidget):
         self.summary.setWordWrap(True)
         self.status = QLabel("")
         self.timeline = TimelineBar()
+        self.in_progress = InProgressPanel()
+        self.in_progress_timer = QTimer(self)
+        self.in_progress_timer.setInterval(IN_PROGRESS_MS)
         self.apps = _totals_table(["Application", "Time", "Category"])
         self.domains = _totals_table(["Web site", "Time", "Tag"])
         self.gallery = ScreenshotGallery(profile)
@@ -94,6 +105,7 @@ class ActivityView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.timeline)
         layout.addWidget(self._legend())
+        layout.addWidget(self.in_progress)
         layout.addWidget(self.summary)
         layout.addWidget(self.tabs, 1)
         self._loaded_once = False
@@ -110,12 +122,33 @@ class ActivityView(QWidget):
         self.loader.loaded.connect(self._show)
         self.loader.failed.connect(self.status.setText)
         self.gallery.screenshotDeleted.connect(lambda _id: self.status.setText("Screenshot deleted."))
+        self.in_progress_timer.timeout.connect(self.refresh_in_progress)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
+        self.in_progress_timer.start()
         if not self._loaded_once:
             self._loaded_once = True
             self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        self.in_progress_timer.stop()
+        super().hideEvent(event)
+
+    def refresh_in_progress(self) -> None:
+        """Re-read the journal (a few rows) and show what is not final yet, for today only."""
+        spans = []
+        if self.selected_day() == date.today():
+            try:
+                spans = read_in_progress(self.profile)
+            except (sqlite3.Error, StorageError) as exc:
+                self.status.setText(f"Activity in progress could not be read: {exc}")
+        categories: dict[tuple[str, str], str] = {}
+        for span in spans:
+            key = ("web", span.domain) if span.domain else ("app", span.process_name or "Unknown")
+            categories.setdefault(key, span.category or "neutral")
+        self.timeline.set_in_progress(timeline_entries(spans), categories)
+        self.in_progress.show_spans(spans, hold_seconds(self.profile.settings))
 
     def selected_day(self) -> date:
         qdate = self.date_edit.date()
@@ -147,4 +180,5 @@ class ActivityView(QWidget):
             f"{format_seconds(w['longest_streak_seconds'])}, overtime {format_seconds(w['overtime_seconds'])} "
             f"({result.tz})")
         self.status.setText("")
+        self.refresh_in_progress()
         self.dayLoaded.emit(result.day.isoformat())

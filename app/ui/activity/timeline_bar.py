@@ -1,9 +1,10 @@
-"""A one-day strip: each timeline entry drawn at its time of day, coloured by category."""
+"""A one-day strip: each timeline entry drawn at its time of day, coloured by category; entries still in
+progress (held in the journal, not final) are hatched, so they read as such without relying on colour."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
 from app.monitor.aggregates import TimelineEntry
@@ -32,6 +33,7 @@ class TimelineBar(QWidget):
         self.setMouseTracking(True)
         self._start, self._end = 0, 1
         self._entries: list[tuple[TimelineEntry, str]] = []
+        self._in_progress: list[tuple[TimelineEntry, str]] = []
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(600, 40)
@@ -42,12 +44,16 @@ class TimelineBar(QWidget):
         self._entries = [(e, entry_category(e, categories)) for e in entries]
         self.update()
 
-    def segments(self) -> list[tuple[QRectF, str, TimelineEntry]]:
+    def set_in_progress(self, entries: list[TimelineEntry], categories: dict[tuple[str, str], str]) -> None:
+        self._in_progress = [(e, entry_category(e, categories)) for e in entries]
+        self.update()
+
+    def segments(self, in_progress: bool = False) -> list[tuple[QRectF, str, TimelineEntry]]:
         """Rectangles in widget coordinates (also used by tests and tooltips)."""
         width = float(self.width())
         scale = width / (self._end - self._start)
         out = []
-        for entry, category in self._entries:
+        for entry, category in self._in_progress if in_progress else self._entries:
             x0 = (max(entry.start_ms, self._start) - self._start) * scale
             x1 = (min(entry.end_ms, self._end) - self._start) * scale
             if x1 > x0:
@@ -59,6 +65,9 @@ class TimelineBar(QWidget):
         painter.fillRect(self.rect(), self.palette().base())
         for rect, category, _ in self.segments():
             painter.fillRect(rect, COLORS.get(category, COLORS["neutral"]))
+        for rect, category, _ in self.segments(in_progress=True):
+            painter.fillRect(rect, COLORS.get(category, COLORS["neutral"]).lighter(150))
+            painter.fillRect(rect, QBrush(self.palette().text().color(), Qt.BrushStyle.BDiagPattern))
         painter.setPen(self.palette().mid().color())
         for hour in range(1, 24):
             x = int(self.width() * hour / 24)
@@ -71,9 +80,10 @@ class TimelineBar(QWidget):
         from PySide6.QtWidgets import QToolTip
 
         if isinstance(event, QHelpEvent) and event.type() == QEvent.Type.ToolTip:
-            for rect, category, entry in self.segments():
+            marked = [(*seg, " — in progress") for seg in self.segments(in_progress=True)]
+            for rect, category, entry, note in [*marked, *((*seg, "") for seg in self.segments())]:
                 if rect.left() <= event.pos().x() <= rect.right():
-                    QToolTip.showText(event.globalPos(), f"{entry.label} ({category})\n"
+                    QToolTip.showText(event.globalPos(), f"{entry.label} ({category}){note}\n"
                                       f"{ms_to_iso(entry.start_ms)[11:19]}–{ms_to_iso(entry.end_ms)[11:19]} UTC",
                                       self)
                     return True
