@@ -32,7 +32,8 @@ def test_a_new_user_sees_the_current_and_held_spans_marked_in_progress(qtbot: An
     panel = view.in_progress
     assert panel.lines.isVisibleTo(view) and panel.lines.textFormat() == Qt.TextFormat.PlainText
     text = panel.lines.text()
-    assert text.count("in progress · ") == 2 and "code — <b>report</b> & notes  (40 s)" in text and "firefox — Docs" in text
+    assert text.count("in progress · ") == 2
+    assert "code — <b>report</b> & notes  (40 s)" in text and "firefox — Docs" in text
     assert "kept back for 3 min" in panel.heading.text() and "idle time" in panel.heading.text()
     marked = view.timeline.segments(in_progress=True)
     assert [entry.label for _, _, entry in marked] == ["code", "firefox"]
