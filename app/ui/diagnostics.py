@@ -16,6 +16,7 @@ from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from app.commands.db_info import collect
+from app.monitor import session
 from app.services.cache import CacheMetrics, CacheService
 from app.ui.background import BackgroundTask, JobControl
 from app.ui.context import AppContext
@@ -38,6 +39,12 @@ def cache_lines(cache: CacheService, metrics: CacheMetrics) -> list[str]:
         f"Cache hit rate:   {metrics.get_hit_rate() * 100:.1f} % ({metrics.hits:,} hits, {metrics.misses:,} misses)",
         f"Cache entries:    {sizes}",
     ]
+
+
+def monitor_lines(found: session.Session) -> list[str]:
+    """What the monitor can read on this desktop and which methods it uses (issue 14)."""
+    return [f"Desktop session:  {found.kind}{' / ' + found.desktop if found.desktop else ''}",
+            f"Monitoring:       {found.window_note}", f"                  {found.idle_note}"]
 
 
 class DiagnosticsDialog(QDialog):
@@ -86,6 +93,7 @@ class DiagnosticsDialog(QDialog):
             f"Database:         {ctx.profile.paths.db_path}",
             f"Schema version:   {ctx.profile.schema_version}",
             *cache_lines(ctx.cache, ctx.metrics),
+            *monitor_lines(session.detect()),
         ]
         if error:
             lines.append(f"Database figures could not be read: {error}")

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from app.monitor import consent
+from app.monitor import consent, session
 
 
 class ConsentDialog(QDialog):
@@ -27,6 +28,13 @@ class ConsentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Please read what monitoring records before it starts:"))
         layout.addWidget(self.text)
+        # What this desktop actually lets us record, before the user agrees to it.
+        found = session.detect()
+        self.session_note = QLabel("" if found.titles_available else f"⚠ {found.window_note}\n{found.idle_note}")
+        self.session_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.session_note.setWordWrap(True)
+        self.session_note.setVisible(not found.titles_available)
+        layout.addWidget(self.session_note)
         layout.addWidget(self.buttons)
         self.resize(720, 520)
         self._connect_signals()

@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.monitor import session
-from app.ui.activity import ActivityView
+from app.ui.activity import ActivityView, ConsentDialog
 from app.ui.activity.in_progress import InProgressPanel
+from app.ui.diagnostics import monitor_lines
 from tests.monitor.conftest import FakeClock
 from tests.monitor.test_runner import make, rows, ticks
 
@@ -56,11 +57,15 @@ def test_the_view_follows_the_journal_while_shown(qtbot: Any, consented: Any, mo
     runner.stop()
 
 
-def test_unreadable_desktop_is_stated_in_the_activity_view(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def gnome_wayland(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in {"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-0",
                        "XDG_CURRENT_DESKTOP": "GNOME"}.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("SWAYSOCK", raising=False)
+
+
+def test_unreadable_desktop_is_stated_in_the_activity_view(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    gnome_wayland(monkeypatch)
     panel = InProgressPanel()
     qtbot.addWidget(panel)
     note = session.statement()
@@ -71,3 +76,25 @@ def test_unreadable_desktop_is_stated_in_the_activity_view(qtbot: Any, monkeypat
     readable = InProgressPanel()
     qtbot.addWidget(readable)
     assert readable.notice.isHidden()
+
+
+def test_consent_screen_and_diagnostics_say_what_this_desktop_allows(
+        qtbot: Any, profile: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    gnome_wayland(monkeypatch)
+    dialog = ConsentDialog(profile)
+    qtbot.addWidget(dialog)
+    assert not dialog.session_note.isHidden()
+    assert "Window titles are not available on this desktop (GNOME on Wayland)" in dialog.session_note.text()
+    assert "Idle time is not detected" in dialog.session_note.text()
+    lines = monitor_lines(session.detect())
+    assert lines[0].endswith("wayland / gnome") and "GNOME on Xorg" in lines[1] and "Idle time" in lines[2]
+    monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.sock")
+    lines = monitor_lines(session.detect())
+    assert "sway’s IPC" in lines[1]
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    monkeypatch.delenv("SWAYSOCK")
+    monkeypatch.setenv("DISPLAY", ":0")
+    x11 = ConsentDialog(profile)
+    qtbot.addWidget(x11)
+    assert x11.session_note.isHidden()
