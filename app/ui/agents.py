@@ -71,6 +71,8 @@ class BackgroundAgents(QObject):
             worker.syncStateChanged.connect(self.tray_actions.set_state)
         self._countdown.timeout.connect(self._refresh_sync_text)
         self.monitor.stateChanged.connect(self._on_monitor_state)
+        if self.window.tray is not None:
+            self.monitor.stateChanged.connect(self.window.tray.show_monitor_state)
         self.monitor.idleReturned.connect(self._on_idle_returned)
         self.monitor.warning.connect(self.window.show_warning)
         self.monitor.error.connect(self.window.show_warning)

@@ -44,3 +44,54 @@ def clock_icon(colour: QColor, running: bool = False) -> QIcon:
 
 def state_icon(state: str) -> QIcon:
     return clock_icon(STATE_COLOURS.get(state, STATE_COLOURS["idle"]), running=state == "running")
+
+
+BADGE_SIZES = (16, 22, 32, 48, 64)
+
+
+def _badge(painter: QPainter, size: int, corner: str, glyph: str) -> None:
+    """A dark disc with a white outline and a white glyph: readable on any tray colour and at 16 px,
+    and told apart by shape (▶ triangle, ❚❚ bars), not by colour."""
+    diameter = max(10.0, size * 0.6)
+    x = size - diameter if corner == "right" else 0.0
+    disc = QRectF(x + 0.5, size - diameter + 0.5, diameter - 1, diameter - 1)
+    # The white ring sets the badge off at large sizes; at 16/22 px it would blur into the glyph.
+    painter.setPen(QPen(QColor(255, 255, 255), size / 28) if size >= 32 else Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(25, 25, 25))
+    painter.drawEllipse(disc)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(255, 255, 255))
+    c, r = disc.center(), disc.width() * 0.3
+    if glyph == "play":
+        painter.drawPolygon([QPointF(c.x() - r * 0.75, c.y() - r), QPointF(c.x() - r * 0.75, c.y() + r),
+                             QPointF(c.x() + r * 1.05, c.y())])
+    else:
+        bar = r * 0.72
+        painter.drawRect(QRectF(c.x() - r * 1.05, c.y() - r, bar, 2 * r))
+        painter.drawRect(QRectF(c.x() + r * 1.05 - bar, c.y() - r, bar, 2 * r))
+
+
+def badged_icon(base: QIcon, *, timer_running: bool = False, monitoring_paused: bool = False) -> QIcon:
+    """``base`` with a ▶ badge (timer running, bottom right) and/or ❚❚ badge (monitoring paused, bottom left)."""
+    if not timer_running and not monitoring_paused:
+        return base
+    icon = QIcon()
+    for size in BADGE_SIZES:
+        pixmap = base.pixmap(size, size)
+        if pixmap.isNull() or pixmap.width() != size:
+            canvas = QPixmap(size, size)
+            canvas.fill(Qt.GlobalColor.transparent)
+            if not pixmap.isNull():
+                p = QPainter(canvas)
+                p.drawPixmap(QRectF(0, 0, size, size), pixmap, QRectF(pixmap.rect()))
+                p.end()
+            pixmap = canvas
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if timer_running:
+            _badge(painter, size, "right", "play")
+        if monitoring_paused:
+            _badge(painter, size, "left", "pause")
+        painter.end()
+        icon.addPixmap(pixmap)
+    return icon

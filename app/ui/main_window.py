@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         self._on_timer_ticked(task_id, self.timer.elapsed())
         if self.tray is not None:
             self.tray.set_timer_text("Stop timer")
+            self.tray.show_timer_running(True)
 
     @Slot(int, int)
     def _on_timer_ticked(self, task_id: int, elapsed: int) -> None:
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.status.set_timer("")
         if self.tray is not None:
             self.tray.set_timer_text("Start timer")
+            self.tray.show_timer_running(False)
 
     @Slot(int, str)
     def _on_time_limit_exceeded(self, task_id: int, limit: str) -> None:

@@ -3,16 +3,19 @@
 ``set_state(name, tooltip, icon=None)`` changes icon and tooltip; the timer uses ``idle``/
 ``running``/``warning`` (clock icons from ``icons.py``); other parts pass their own icon (e.g. the
 sync states' PNGs). ``add_actions(actions)`` puts more entries above Quit (sync menu, pause menu).
+``show_timer_running(bool)`` and ``show_monitor_state(state, detail)`` add badges on whatever icon is set
+(▶ timer running, ❚❚ monitoring paused: shapes, readable at 16 px) and a line each in the tooltip.
 Signals: showHideRequested(), timerToggleRequested(), quitRequested().
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from app.ui.icons import state_icon
+from app.ui.activity.pause_menu import describe_state
+from app.ui.icons import badged_icon, state_icon
 
 
 class TrayIcon(QObject):
@@ -33,6 +36,10 @@ class TrayIcon(QObject):
         self.menu.addAction(self.quit_action)
         self.icon.setContextMenu(self.menu)
         self.state = ""
+        self.base_icon = QIcon()
+        self.base_tooltip = ""
+        self.timer_running = False
+        self.monitoring_paused = ""   # the pause's description ("Monitoring: paused until 19:40"), "" when not
         self.set_state("idle", "WFH Agent")
         self._connect_signals()
 
@@ -58,9 +65,39 @@ class TrayIcon(QObject):
 
     def set_state(self, state: str, tooltip: str, icon: QIcon | None = None) -> None:
         if state != self.state or icon is not None:
-            self.icon.setIcon(icon if icon is not None else state_icon(state))
+            self.base_icon = icon if icon is not None else state_icon(state)
             self.state = state
-        self.icon.setToolTip(tooltip)
+            self._render_icon()
+        self.base_tooltip = tooltip
+        self._render_tooltip()
+
+    @Slot(bool)
+    def show_timer_running(self, running: bool) -> None:
+        if running != self.timer_running:
+            self.timer_running = running
+            self._render_icon()
+        self._render_tooltip()
+
+    @Slot(str, str)
+    def show_monitor_state(self, state: str, detail: str) -> None:
+        paused = describe_state(state, detail) if state == "paused" else ""
+        changed = bool(paused) != bool(self.monitoring_paused)
+        self.monitoring_paused = paused
+        if changed:
+            self._render_icon()
+        self._render_tooltip()
+
+    def _render_icon(self) -> None:
+        self.icon.setIcon(badged_icon(self.base_icon, timer_running=self.timer_running,
+                                      monitoring_paused=bool(self.monitoring_paused)))
+
+    def _render_tooltip(self) -> None:
+        lines = [self.base_tooltip]
+        if self.timer_running and "timing" not in self.base_tooltip:
+            lines.append("▶ Timer running")
+        if self.monitoring_paused:
+            lines.append(f"❚❚ {self.monitoring_paused}")
+        self.icon.setToolTip("\n".join(line for line in lines if line))
 
     def add_actions(self, actions: list[QAction]) -> None:
         """Insert entries (and a separator) just above Quit."""
