@@ -62,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
         "screenshot_max_disk_mb": 1024,
         "aggregate_interval": 60,          # seconds between aggregate recomputations
         "workday_hours": 8,
+        "passive_media": True,             # no input while media plays (MPRIS): active, marked passive
         "exclusions": {
             "apps": [r"^(keepassxc|keepass|1password|bitwarden|enpass)(\.exe)?$"],
             "titles": [r"(?i)private browsing|incognito|inprivate"],

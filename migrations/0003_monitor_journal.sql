@@ -19,8 +19,13 @@ CREATE TABLE monitor_journal (
     battery_level REAL,
     battery_plugged INTEGER,
     label TEXT NOT NULL DEFAULT '',
-    written_at TEXT NOT NULL
+    written_at TEXT NOT NULL,
+    passive INTEGER NOT NULL DEFAULT 0
 );
+
+-- Passive time (issue 14): no input, but media was playing (MPRIS). Counted as active; local only
+-- (the outbox sends an explicit column list, which does not include it).
+ALTER TABLE heartbeats ADD COLUMN passive INTEGER NOT NULL DEFAULT 0;
 
 -- Small persistent monitoring state, e.g. 'paused_until' (RFC 3339 UTC or 'resumed-manually'),
 -- so a pause survives quitting and restarting until it expires.

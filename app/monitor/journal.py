@@ -24,7 +24,7 @@ from app.monitor.timeutil import iso_to_ms, ms_to_iso
 
 JOURNAL_COLUMNS = (
     "kind", "started_at", "ended_at", "tz", "status", "cpu_percent", "memory_percent", "process_name",
-    "window_title", "domain", "url", "battery_level", "battery_plugged", "label", "written_at",
+    "window_title", "domain", "url", "battery_level", "battery_plugged", "label", "written_at", "passive",
 )
 PAUSED_UNTIL = "paused_until"
 PAUSED_INDEFINITELY = "until-resumed"
@@ -59,12 +59,12 @@ def _span_row(kind: str, span: Span, written: str) -> tuple[Any, ...]:
             span.cpu_percent, span.memory_percent, clean_text(span.process_name, MAX_PROCESS_NAME),
             clean_text(span.window_title, MAX_WINDOW_TITLE), clean_domain(span.domain), clean_url(span.url),
             span.battery_level, None if span.battery_plugged is None else int(bool(span.battery_plugged)),
-            "", written)
+            "", written, int(span.passive))
 
 
 def _entry_row(entry: TimelineEntry, written: str) -> tuple[Any, ...]:
     return ("timeline", ms_to_iso(entry.start_ms), ms_to_iso(entry.end_ms), entry.tz, entry.kind, 0.0, 0.0,
-            "", "", None, None, None, None, clean_text(entry.label, MAX_LABEL), written)
+            "", "", None, None, None, None, clean_text(entry.label, MAX_LABEL), written, 0)
 
 
 def _row_span(row: sqlite3.Row) -> Span:
@@ -72,7 +72,8 @@ def _row_span(row: sqlite3.Row) -> Span:
                 status=row["status"], process_name=row["process_name"], window_title=row["window_title"],
                 domain=row["domain"], url=row["url"], cpu_percent=row["cpu_percent"],
                 memory_percent=row["memory_percent"], battery_level=row["battery_level"],
-                battery_plugged=None if row["battery_plugged"] is None else bool(row["battery_plugged"]))
+                battery_plugged=None if row["battery_plugged"] is None else bool(row["battery_plugged"]),
+                passive=bool(row["passive"]))
 
 
 class MonitorJournal:

@@ -10,6 +10,7 @@ span, writes it and recomputes the touched days' aggregates.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -80,6 +81,7 @@ class MonitorRunner:
         window_backend: Any = None,
         idle_backend: Any = None,
         screenshot_taker: ScreenshotTaker | None = None,
+        media: Any = None,
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -89,6 +91,7 @@ class MonitorRunner:
         self._window_backend = window_backend
         self._idle_backend = idle_backend
         self._screens = screenshot_taker
+        self._media = media
         self._wall, self._mono = wall, mono
         self._requests: list[_Request] = []
         self._window_changed = threading.Event()
@@ -169,8 +172,14 @@ class MonitorRunner:
         watch = getattr(self._window_backend, "watch_changes", None)
         if callable(watch):
             self._stop_watch = watch(self._on_window_change)
+        if self._media is None and sys.platform.startswith("linux"):
+            from app.monitor.idle._media import MediaWatcher
+
+            self._media = MediaWatcher()   # connects to the session bus only when first asked
         self.sampler = Sampler(self._window_backend, self._idle_backend, idle_threshold=self.idle_threshold,
-                               tz=self.tz, wall=self._wall, mono=self._mono)
+                               tz=self.tz, wall=self._wall, mono=self._mono,
+                               media=self._media if self.passive_media else None)
+        self._passive_at_ms: int | None = None
         if self._screens is None:
             self._screens = ScreenshotTaker(self.profile.paths.data_dir, self.store, display=self.display)
         self._next_shot = self._mono() + next_delay(self.shot_interval, self.jitter)
@@ -207,7 +216,7 @@ class MonitorRunner:
             if self._stop_watch is not None:
                 self._stop_watch()
                 self._stop_watch = None
-            for backend in (self._window_backend, self._idle_backend, self._screens):
+            for backend in (self._window_backend, self._idle_backend, self._screens, self._media):
                 if backend is not None:
                     backend.close()
             self._set_state("stopped", "")
@@ -256,6 +265,7 @@ class MonitorRunner:
         self.screenshots_enabled = bool(mon.get("screenshots_enabled", True))
         self.aggregate_interval = max(1.0, float(mon.get("aggregate_interval", 60)))
         self.workday_hours = float(mon.get("workday_hours", 8))
+        self.passive_media = bool(mon.get("passive_media", True))   # media playing: active, marked passive
         self.rules = mon.get("rules") or DEFAULT_RULES
         self.exclusions = mon.get("exclusions") or {}
         self.tz = local_zone_name()
@@ -276,6 +286,7 @@ class MonitorRunner:
                 self._commit(self.merger.flush(), flush_timeline=True)
                 self._load_settings(type(self.profile.settings)(self.profile.paths))
                 self.sampler.idle_threshold, self.sampler.tz = self.idle_threshold, self.tz
+                self.sampler.media = self._media if self.passive_media else None
 
     def _pause(self, seconds: float | None) -> None:
         self._commit(self.merger.flush(), flush_timeline=True)
@@ -302,9 +313,11 @@ class MonitorRunner:
 
     def _track_away(self, sample: Sample) -> None:
         now_ms = int(sample.wall * 1000)
+        if sample.passive:
+            self._passive_at_ms = now_ms   # time up to here was media, not absence
         if sample.status in ("idle", "locked"):
             if self._away_since_ms is None:
-                self._away_since_ms = now_ms - int(sample.idle_seconds * 1000)
+                self._away_since_ms = max(now_ms - int(sample.idle_seconds * 1000), self._passive_at_ms or 0)
                 if sample.status == "idle":
                     self.events.idle_detected(self._away_since_ms, now_ms)
         elif self._away_since_ms is not None:

@@ -35,6 +35,7 @@ class Sampler:
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
         process_name: Callable[[int], str] | None = None,
+        media: Any = None,
     ) -> None:
         self.window_backend = window_backend
         self.idle_backend = idle_backend
@@ -43,6 +44,7 @@ class Sampler:
         self._wall = wall
         self._mono = mono
         self._process_name = process_name or _process_name
+        self.media = media   # ``playing() -> list[str]``; None: media time counts as idle
         self._names: dict[int, tuple[float, str]] = {}
         self._battery: tuple[float, float | None, bool | None] = (-1e9, None, None)
         psutil.cpu_percent(interval=None)  # prime: the first call always returns 0.0
@@ -63,9 +65,10 @@ class Sampler:
         sample.idle_seconds = float(idle or 0.0)
         if locked:
             sample.status = "locked"
-        elif idle is not None and idle >= self.idle_threshold:
+        elif idle is not None and idle >= self.idle_threshold and not self._media_playing():
             sample.status = "idle"
         else:
+            sample.passive = idle is not None and idle >= self.idle_threshold
             window = _safe(self.window_backend.active_window)
             if window is not None:
                 sample.window_title = window.title or ""
@@ -75,6 +78,10 @@ class Sampler:
                 sample.process_name = name or ""
                 sample.domain, sample.url = parse_title(sample.process_name, sample.window_title)
         return sample
+
+    def _media_playing(self) -> bool:
+        """Asked only past the idle threshold, so a busy user costs no D-Bus round trip."""
+        return self.media is not None and bool(_safe(self.media.playing))
 
     def _name_for(self, pid: int, mono: float) -> str:
         cached = self._names.get(pid)

@@ -45,9 +45,10 @@ class Sample:
     battery_plugged: bool | None = None
     idle_seconds: float = 0.0
     tz: str = "UTC"
+    passive: bool = False   # no input, but media playing: active time the user did not type in
 
-    def key(self) -> tuple[str, str, str, str | None, str | None]:
-        return (self.status, self.process_name, self.window_title, self.domain, self.url)
+    def key(self) -> tuple[str, str, str, str | None, str | None, bool]:
+        return (self.status, self.process_name, self.window_title, self.domain, self.url, self.passive)
 
 
 @dataclass(slots=True)
@@ -69,13 +70,14 @@ class Span:
     client_id: str = ""
     category: str | None = None
     category_name: str | None = None
+    passive: bool = False
 
     @property
     def duration_ms(self) -> int:
         return self.end_ms - self.start_ms
 
-    def key(self) -> tuple[str, str, str, str | None, str | None]:
-        return (self.status, self.process_name, self.window_title, self.domain, self.url)
+    def key(self) -> tuple[str, str, str, str | None, str | None, bool]:
+        return (self.status, self.process_name, self.window_title, self.domain, self.url, self.passive)
 
 
 @dataclass(slots=True)
@@ -102,7 +104,7 @@ class _Open:
             start_ms=self.start_ms, end_ms=end_ms, tz=s.tz, status=s.status,
             process_name=s.process_name, window_title=s.window_title, domain=s.domain, url=s.url,
             cpu_percent=_pct(self.cpu_sum / count), memory_percent=_pct(self.mem_sum / count),
-            battery_level=s.battery_level, battery_plugged=s.battery_plugged,
+            battery_level=s.battery_level, battery_plugged=s.battery_plugged, passive=s.passive,
         )
 
 
@@ -116,7 +118,7 @@ def _with_battery(base: Sample, latest: Sample) -> Sample:
     return Sample(
         wall=base.wall, mono=base.mono, status=base.status, process_name=base.process_name,
         window_title=base.window_title, domain=base.domain, url=base.url, tz=base.tz,
-        battery_level=latest.battery_level, battery_plugged=latest.battery_plugged,
+        battery_level=latest.battery_level, battery_plugged=latest.battery_plugged, passive=base.passive,
     )
 
 
@@ -239,11 +241,11 @@ class SpanMerger:
     def _backdate_idle(self, idle_start: int, sample: Sample, t: int) -> None:
         """Re-attribute ``[idle_start, t]`` from ``active`` to ``idle`` (held-back spans only)."""
         current = self._open
-        if current is None or current.sample.status != "active":
+        if current is None or current.sample.status != "active" or current.sample.passive:
             return
         floor = self._released_to if self._released_to is not None else idle_start
         for span in self._pending:
-            if span.status != "active":
+            if span.status != "active" or span.passive:   # media time stays active: never back-dated
                 floor = max(floor, span.end_ms)
         idle_start = max(idle_start, floor)
         if idle_start >= t:

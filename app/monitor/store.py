@@ -39,7 +39,7 @@ SYNCED = "(synced_at IS NOT NULL AND synced_at != 'quarantined') AS synced"
 HEARTBEAT_COLUMNS = (
     "client_id", "started_at", "ended_at", "tz", "status", "cpu_percent", "memory_percent",
     "process_name", "window_title", "domain", "url", "battery_level", "battery_plugged",
-    "category", "category_name",
+    "category", "category_name", "passive",
 )
 
 
@@ -64,7 +64,7 @@ def heartbeat_row(span: Span) -> tuple[Any, ...]:
         clean_domain(span.domain), url,
         None if span.battery_level is None else min(100.0, max(0.0, span.battery_level)),
         None if span.battery_plugged is None else int(bool(span.battery_plugged)),
-        span.category, clean_text(span.category_name, 128) or None,
+        span.category, clean_text(span.category_name, 128) or None, int(span.passive),
     )
 
 
@@ -76,6 +76,7 @@ def span_from_row(row: sqlite3.Row) -> Span:
         memory_percent=row["memory_percent"], battery_level=row["battery_level"],
         battery_plugged=None if row["battery_plugged"] is None else bool(row["battery_plugged"]),
         client_id=row["client_id"], category=row["category"], category_name=row["category_name"],
+        passive=bool(row["passive"]),
     )
 
 

@@ -42,6 +42,8 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("Monitoring", "monitoring.idle_threshold", "Idle after", "int", 30, 3600, " s"),
     SettingField("Monitoring", "monitoring.aggregate_interval", "Recompute aggregates every", "int", 10, 3600, " s"),
     SettingField("Monitoring", "monitoring.workday_hours", "Workday", "int", 1, 24, " h"),
+    SettingField("Monitoring", "monitoring.passive_media", "Count media playing as active (passive)", "bool",
+                 help="Watching a video or listening to a talk without typing is recorded as passive, not idle"),
     SettingField("Sync", "ingestion.enabled", "Upload to the server", "bool"),
     SettingField("Sync", "ingestion.api.verify_tls", "Verify TLS certificates", "bool"),
     SettingField("Sync", "ingestion.api.connect_timeout_seconds", "Connect timeout", "int", 1, 120, " s"),

@@ -40,6 +40,7 @@ class ActivityDay:
     wellness: dict[str, Any] = field(default_factory=dict)
     screenshots: list[dict[str, Any]] = field(default_factory=list)        # rows + "thumbnail": QImage
     categories: dict[tuple[str, str], str] = field(default_factory=dict)   # (kind, label) -> category
+    passive_seconds: int = 0   # active without input while media played (included in the active time)
 
 
 def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool = True) -> ActivityDay:
@@ -56,6 +57,8 @@ def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool
         piece = min(span.end_ms, hi) - max(span.start_ms, lo)
         if piece <= 0:
             continue
+        if span.passive:
+            result.passive_seconds += piece // 1000
         bucket = per_app.setdefault(span.process_name or "Unknown", {})
         category = span.category or "neutral"
         bucket[category] = bucket.get(category, 0) + piece
