@@ -26,7 +26,7 @@ class Session:
     desktop: str           # e.g. "sway", "gnome", "kde" ("" when not known)
     window: str            # X11, SWAY or UNREADABLE
     window_note: str
-    idle: str              # "x11", "swayidle" or "none"
+    idle: str              # "x11", "swayidle", "dbus" (GNOME / KDE services) or "none"
     idle_note: str
     swaysock: str | None = None
     display: str | None = None
@@ -78,6 +78,9 @@ def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None =
         howto = _HOWTO.get(desktop, "To record them, use an X11 session or sway (wlroots compositors "
                                     "with SWAYSOCK set are supported).")
         note = f"Window titles are not available on this desktop ({name} on Wayland): {howto}"
+        if desktop in ("gnome", "kde"):
+            return Session("wayland", desktop, UNREADABLE, note, "dbus",
+                           f"Idle time: from {name} over D-Bus (idle monitor and screen lock).", display=display)
         return Session("wayland", desktop, UNREADABLE, note, "none",
                        "Idle time is not detected on this desktop: all time counts as active.", display=display)
     if display:

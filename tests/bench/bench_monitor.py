@@ -3,6 +3,7 @@
     python tests/bench/bench_monitor.py                 # everything except the 5-minute CPU run
     python tests/bench/bench_monitor.py --only cpu      # agent CPU over 5 minutes at 5 s sampling
     python tests/bench/bench_monitor.py --only tick,capture,rss,accuracy
+    python tests/bench/bench_monitor.py --only journal   # CPU with/without the crash journal, X11 and sway
 
 Targets (issue 5): sampler tick ≤ 2 ms median; 1920×1080 capture + encode ≤ 150 ms; RSS flat over
 1,000,000 samples through the span merger; agent CPU ≤ 0.5 % of one core over 5 min; recorded
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -267,6 +269,100 @@ def bench_cpu(display: str, seconds: float = 300.0, shot_interval: float = 600.0
           f"{shots} screenshot(s) taken; RSS {rss:.0f} MiB)")
 
 
+# The same agent with the journal switched off (only final spans written, nothing when none is final),
+# i.e. the behaviour before issue 14: the same-run baseline for the journal's cost.
+NO_JOURNAL = """
+import sys
+from app.monitor import journal
+from app.cli import main
+original = journal.MonitorJournal.save
+def save(self, final, entries, held):
+    return True if not final and not entries else original(self, final, entries, journal.Held())
+journal.MonitorJournal.save = save
+sys.argv[0] = "wfh-agent"
+sys.exit(main())
+"""
+
+
+def _start_agents(env: dict[str, str], seconds: float, tmp: str) -> dict[str, subprocess.Popen[str]]:
+    agents = {}
+    for label, prefix in (("with journal", ["-m", "app.cli"]), ("without journal", ["-c", NO_JOURNAL])):
+        data = Path(tmp, label.replace(" ", "_"))
+        cmd = [sys.executable, *prefix, "--data-dir", str(data)]
+        subprocess.run([*cmd, "consent", "--accept"], env=env, check=True, capture_output=True, cwd=ROOT)
+        Path(data, "config.json").write_text(json.dumps({"monitoring": {"sample_interval": 5}}))
+        proc = subprocess.Popen([*cmd, "monitor", "--for", str(seconds + 30)], env=env, cwd=ROOT,
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "monitor: running" in line:
+                break
+        agents[label] = proc
+    return agents
+
+
+def _measure(agents: dict[str, subprocess.Popen[str]], seconds: float, touch: Any, what: str) -> None:
+    watched = {label: psutil.Process(proc.pid) for label, proc in agents.items()}
+    stop = threading.Event()
+
+    def user() -> None:   # switch focus and move the pointer every 20 s: an active user
+        while not stop.wait(20):
+            touch()
+
+    mover = threading.Thread(target=user)
+    mover.start()
+    threading.Event().wait(5)
+    before = {label: p.cpu_times() for label, p in watched.items()}
+    start = time.monotonic()
+    threading.Event().wait(seconds)
+    after = {label: p.cpu_times() for label, p in watched.items()}
+    elapsed = time.monotonic() - start
+    stop.set()
+    mover.join()
+    for proc in agents.values():
+        proc.terminate()
+        proc.wait(30)
+    used = {label: (after[label].user - before[label].user) + (after[label].system - before[label].system)
+            for label in agents}
+    with_j, without = (100 * used[label] / elapsed for label in ("with journal", "without journal"))
+    print(f"agent CPU on {what}, {elapsed:.0f} s at 5 s sampling, both agents in the same run: "
+          f"with journal {with_j:.3f} % of one core, without {without:.3f} % (ratio {with_j / max(without, 1e-9):.2f})")
+
+
+def bench_journal_cpu(display: str, seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp, window_manager(display), \
+            qt_windows(display, "Journal bench — a", "Journal bench — b"):
+        env = env_with_display(display)
+        env["PYTHONPATH"] = str(ROOT)
+        flip = [0]
+
+        def touch() -> None:
+            flip[0] ^= 1
+            activate(display, ("Journal bench — a", "Journal bench — b")[flip[0]])
+            xdotool(display, "mousemove_relative", "--", "3", "0")
+
+        _measure(_start_agents(env, seconds, tmp), seconds, touch, "X11 (Xvfb + openbox)")
+    from tests.monitor.sway_support import missing_tools, sway_session
+
+    if missing_tools():
+        print(f"sway CPU not measured: {', '.join(missing_tools())} not installed")
+        return
+    with tempfile.TemporaryDirectory() as tmp, sway_session() as sway:
+        for title in ("Journal bench — a", "Journal bench — b"):
+            sway.open_terminal(title)
+        env = sway.env()
+        env["PYTHONPATH"] = str(ROOT)
+        flip = [0]
+
+        def touch_sway() -> None:
+            flip[0] ^= 1
+            sway.focus(("Journal bench — a", "Journal bench — b")[flip[0]])
+            sway.touch()
+
+        _measure(_start_agents(env, seconds, tmp), seconds, touch_sway,
+                 "sway (headless, pixman; IPC window events + swayidle)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cpu-shot-interval", type=float, default=600.0,
@@ -275,7 +371,8 @@ def main() -> int:
     parser.add_argument("--accuracy-segment", type=float, default=10.0, help="seconds between focus switches")
     parser.add_argument("--idle-threshold", type=float, default=10.0, help="idle_threshold for the idle check")
     parser.add_argument("--only", default="tick,capture,rss,accuracy",
-                        help="comma list of tick, capture, rss, accuracy, cpu")
+                        help="comma list of tick, capture, rss, accuracy, cpu, journal")
+    parser.add_argument("--journal-seconds", type=float, default=180.0, help="length of each journal CPU run")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     print(f"conditions: {conditions()}")
@@ -288,6 +385,8 @@ def main() -> int:
             bench_accuracy(display, args.accuracy_interval, args.accuracy_segment, args.idle_threshold)
         if "cpu" in wanted:
             bench_cpu(display, shot_interval=args.cpu_shot_interval)
+        if "journal" in wanted:
+            bench_journal_cpu(display, args.journal_seconds)
     if "rss" in wanted:
         bench_rss()
     print(f"conditions after: {conditions()}")

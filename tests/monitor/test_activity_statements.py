@@ -85,7 +85,7 @@ def test_consent_screen_and_diagnostics_say_what_this_desktop_allows(
     qtbot.addWidget(dialog)
     assert not dialog.session_note.isHidden()
     assert "Window titles are not available on this desktop (GNOME on Wayland)" in dialog.session_note.text()
-    assert "Idle time is not detected" in dialog.session_note.text()
+    assert "Idle time: from GNOME over D-Bus" in dialog.session_note.text()
     lines = monitor_lines(session.detect())
     assert lines[0].endswith("wayland / gnome") and "GNOME on Xorg" in lines[1] and "Idle time" in lines[2]
     monkeypatch.setenv("SWAYSOCK", "/run/user/1000/sway-ipc.sock")

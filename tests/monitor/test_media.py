@@ -126,3 +126,55 @@ def test_activity_view_shows_passive_time_as_such(qtbot: Any, consented: Any) ->
     assert "passive (media playing, no input) 0:45:00" in view.summary.text()
     held = MonitorStore(consented.db).spans_between(0, 4_102_444_800_000)[1]
     assert held.passive and describe(held).endswith("(45 min 00 s, passive: media playing)")
+
+
+def dbus_service(name: str, answers: dict[str, list[Any]]) -> subprocess.Popen[str]:
+    import json
+
+    proc = subprocess.Popen([sys.executable, str(PLAYER.with_name("fake_dbus_service.py")), name, json.dumps(answers)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_gnome_wayland_idle_comes_from_mutter_idle_monitor(session_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.monitor import idle
+
+    for key, value in {"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-0",
+                       "XDG_CURRENT_DESKTOP": "GNOME"}.items():
+        monkeypatch.setenv(key, value)
+    monitor = dbus_service("org.gnome.Mutter.IdleMonitor", {"GetIdletime": ["t", 72_500]})
+    lock = dbus_service("org.gnome.ScreenSaver", {"GetActive": ["b", False]})
+    backend = idle.create()
+    try:
+        assert backend.name == "dbus" and "Mutter" in backend.description
+        assert backend.idle_seconds() == 72.5 and backend.is_locked() is False
+        assert lock.stdin is not None and lock.stdout is not None
+        lock.stdin.write("GetActive true\n")
+        lock.stdin.flush()
+        assert lock.stdout.readline().strip() == "set GetActive"
+        assert backend.is_locked() is True
+        monitor.terminate()
+        monitor.wait(5)
+        assert backend.idle_seconds() is None      # the service went away: "not known", never 0
+    finally:
+        backend.close()
+        for proc in (monitor, lock):
+            proc.terminate()
+            proc.wait(5)
+
+
+def test_kde_idle_from_freedesktop_screensaver_and_no_service_falls_back(
+        session_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.monitor.idle._dbus import DbusIdleBackend
+
+    with pytest.raises(OSError, match="neither"):
+        DbusIdleBackend()
+    service = dbus_service("org.freedesktop.ScreenSaver", {"GetSessionIdleTime": ["u", 31], "GetActive": ["b", False]})
+    try:
+        backend = DbusIdleBackend()
+        assert "freedesktop" in backend.description and backend.idle_seconds() == 31.0
+        backend.close()
+    finally:
+        service.terminate()
+        service.wait(5)

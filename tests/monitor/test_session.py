@@ -26,15 +26,18 @@ def test_sway_uses_its_ipc_and_swayidle_or_says_what_to_install() -> None:
     assert without.idle == "none" and "install swayidle" in without.idle_note
 
 
-@pytest.mark.parametrize(("desktop", "words"), [
-    ("ubuntu:GNOME", "GNOME on Xorg"), ("KDE", "Plasma (X11)"), ("Hyprland", "X11 session or sway")])
-def test_other_wayland_desktops_are_said_to_be_unreadable_with_the_way_out(desktop: str, words: str) -> None:
+@pytest.mark.parametrize(("desktop", "words", "idle", "idle_words"), [
+    ("ubuntu:GNOME", "GNOME on Xorg", "dbus", "from GNOME over D-Bus"),
+    ("KDE", "Plasma (X11)", "dbus", "from KDE Plasma over D-Bus"),
+    ("Hyprland", "X11 session or sway", "none", "all time counts as active")])
+def test_other_wayland_desktops_are_said_to_be_unreadable_with_the_way_out(
+        desktop: str, words: str, idle: str, idle_words: str) -> None:
     found = session.detect({"XDG_SESSION_TYPE": "wayland", "WAYLAND_DISPLAY": "wayland-0", "DISPLAY": ":0",
                             "XDG_CURRENT_DESKTOP": desktop})
     note = session.statement(found)
     assert found.window == session.UNREADABLE and note is not None
     assert note.startswith("Window titles are not available on this desktop") and words in note
-    assert "all time counts as active" in found.idle_note
+    assert found.idle == idle and idle_words in found.idle_note
 
 
 def test_no_graphical_session_is_said_plainly() -> None:

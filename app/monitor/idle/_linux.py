@@ -20,6 +20,14 @@ def create(display: str | None = None) -> Any:
             return SwayIdleBackend()
         except OSError as exc:
             return UnknownIdleBackend(f"swayidle could not be started: {exc}")
+    if found.idle == "dbus":
+        from app.monitor.idle._dbus import DbusIdleBackend
+
+        try:
+            return DbusIdleBackend()
+        except (OSError, ImportError, ValueError, KeyError) as exc:   # KeyError: no session bus address
+            return UnknownIdleBackend(f"Idle time is not detected (no D-Bus idle service: {exc!s}); "
+                                      "all time counts as active.")
     if found.idle == "x11":
         return _x11.create(found.display)
     return UnknownIdleBackend(found.idle_note)

@@ -1,0 +1,45 @@
+"""A fake D-Bus service for tests: ``python fake_dbus_service.py BUS_NAME JSON``.
+
+JSON maps method names to ``[signature, value]`` answers (e.g. ``{"GetIdletime": ["t", 5000]}``); a stdin
+line ``METHOD JSON_VALUE`` changes an answer. Other calls get UnknownMethod. Prints "ready" when the name
+is owned, "set METHOD" after each change.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from jeepney import HeaderFields, MessageType, message_bus, new_error, new_method_return
+from jeepney.io.blocking import open_dbus_connection
+
+
+def main() -> int:
+    name, answers = sys.argv[1], {k: tuple(v) for k, v in json.loads(sys.argv[2]).items()}
+    conn = open_dbus_connection(bus="SESSION")
+    if conn.send_and_get_reply(message_bus.RequestName(name)).body[0] != 1:
+        return 1
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            method, value = line.split(" ", 1)
+            answers[method] = (answers[method][0], json.loads(value))
+            print(f"set {method}", flush=True)
+
+    threading.Thread(target=read_stdin, daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        msg = conn.receive()
+        if msg.header.message_type != MessageType.method_call:
+            continue
+        member = msg.header.fields.get(HeaderFields.member)
+        if member in answers:
+            signature, value = answers[member]
+            conn.send(new_method_return(msg, signature, (value,)))
+        else:
+            conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"no {member}",)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
