@@ -1,6 +1,7 @@
 """A fake D-Bus service for tests: ``python fake_dbus_service.py BUS_NAME JSON``.
 
-JSON maps method names to ``[signature, value]`` answers (e.g. ``{"GetIdletime": ["t", 5000]}``); a stdin
+JSON maps method names to ``[signature, value]`` answers (e.g. ``{"GetIdletime": ["t", 5000]}``), or
+``METHOD:LAST_ARG`` for a call whose last string argument must match (``Get:PlaybackStatus``); a stdin
 line ``METHOD JSON_VALUE`` changes an answer. Other calls get UnknownMethod. Prints "ready" when the name
 is owned, "set METHOD" after each change.
 """
@@ -34,6 +35,8 @@ def main() -> int:
         if msg.header.message_type != MessageType.method_call:
             continue
         member = msg.header.fields.get(HeaderFields.member)
+        if msg.body and isinstance(msg.body[-1], str) and f"{member}:{msg.body[-1]}" in answers:
+            member = f"{member}:{msg.body[-1]}"
         if member in answers:
             signature, value = answers[member]
             conn.send(new_method_return(msg, signature, (value,)))

@@ -15,13 +15,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from app.monitor.window._sway import _nodes
+from tests.monitor.x11_support import _wait
 
 SWAY_USER = "wfh-sway-test"
 HEADLESS = {"WLR_BACKENDS": "headless", "WLR_LIBINPUT_NO_DEVICES": "1", "WLR_RENDERER": "pixman"}
@@ -42,15 +41,6 @@ def _session_user() -> pwd.struct_passwd:
     subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SWAY_USER],
                    check=True, capture_output=True)
     return pwd.getpwnam(SWAY_USER)
-
-
-def _wait(predicate: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        pause.wait(0.05)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +17,15 @@ from app.monitor.store import MonitorStore
 from tests.monitor.conftest import FakeClock
 from tests.monitor.test_runner import make, rows, ticks
 
-PLAYER = Path(__file__).with_name("fake_mpris.py")
+SERVICE = Path(__file__).with_name("fake_dbus_service.py")
+
+
+def dbus_service(name: str, answers: dict[str, list[Any]]) -> subprocess.Popen[str]:
+    """tests/monitor/fake_dbus_service.py owning ``name`` on the session bus of DBUS_SESSION_BUS_ADDRESS."""
+    proc = subprocess.Popen([sys.executable, str(SERVICE), name, json.dumps(answers)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, env=dict(os.environ))
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
 
 
 @pytest.fixture
@@ -36,16 +45,16 @@ def session_bus(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 class Player:
+    """A fake MPRIS player: owns org.mpris.MediaPlayer2.NAME and answers Properties.Get(PlaybackStatus)."""
+
     def __init__(self, name: str, status: str) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(PLAYER), name, status], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=dict(os.environ))
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+        self.proc = dbus_service(f"org.mpris.MediaPlayer2.{name}", {"Get:PlaybackStatus": ["v", ["s", status]]})
 
     def set(self, status: str) -> None:
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(status + "\n")
+        self.proc.stdin.write(f"Get:PlaybackStatus {json.dumps(['s', status])}\n")
         self.proc.stdin.flush()
-        assert self.proc.stdout.readline().strip() == f"status {status}"
+        assert self.proc.stdout.readline().strip() == "set Get:PlaybackStatus"
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -126,15 +135,6 @@ def test_activity_view_shows_passive_time_as_such(qtbot: Any, consented: Any) ->
     assert "passive (media playing, no input) 0:45:00" in view.summary.text()
     held = MonitorStore(consented.db).spans_between(0, 4_102_444_800_000)[1]
     assert held.passive and describe(held).endswith("(45 min 00 s, passive: media playing)")
-
-
-def dbus_service(name: str, answers: dict[str, list[Any]]) -> subprocess.Popen[str]:
-    import json
-
-    proc = subprocess.Popen([sys.executable, str(PLAYER.with_name("fake_dbus_service.py")), name, json.dumps(answers)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    return proc
 
 
 def test_gnome_wayland_idle_comes_from_mutter_idle_monitor(session_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from app.monitor.idle._media import close_connection
+
 log = logging.getLogger(__name__)
 
 CALL_TIMEOUT = 0.5
@@ -67,9 +69,5 @@ class DbusIdleBackend:
         return None if value is None else bool(value)
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except OSError:
-                pass
-            self._conn = None
+        close_connection(self._conn)
+        self._conn = None

@@ -67,12 +67,17 @@ class MediaWatcher:
         return found
 
     def close(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except OSError:
-                pass
-            self._conn = None
+        close_connection(self._conn)
+        self._conn = None
+
+
+def close_connection(conn: Any) -> None:
+    """Close a jeepney connection that may already be broken."""
+    if conn is not None:
+        try:
+            conn.close()
+        except OSError:
+            pass
 
 
 def _open_session_bus() -> Any:

@@ -86,18 +86,12 @@ def focused_window(tree: dict[str, Any]) -> ActiveWindow | None:
     return None
 
 
-def inhibits_idle(tree: dict[str, Any]) -> bool:
-    """True when a view holds an idle inhibitor (a video player, a presentation)."""
-    return any(node.get("inhibit_idle") for node in _nodes(tree))
-
-
 class SwayWindowBackend:
     name = "sway"
 
     def __init__(self, socket_path: str) -> None:
         self.socket_path = socket_path
         self._ipc: SwayIpc | None = SwayIpc(socket_path)
-        self.idle_inhibited = False
 
     def active_window(self) -> ActiveWindow | None:
         try:
@@ -110,7 +104,6 @@ class SwayWindowBackend:
                 self._ipc.close()
             self._ipc = None   # reconnect at the next sample (sway restarted, socket moved)
             return None
-        self.idle_inhibited = inhibits_idle(tree)
         return focused_window(tree)
 
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
