@@ -301,6 +301,18 @@ def _start_agents(env: dict[str, str], seconds: float, tmp: str) -> dict[str, su
     return agents
 
 
+def _tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds of the agent and its helpers (swayidle runs as a child process)."""
+    total = 0.0
+    for p in (proc, *proc.children(recursive=True)):
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def _measure(agents: dict[str, subprocess.Popen[str]], seconds: float, touch: Any, what: str) -> None:
     watched = {label: psutil.Process(proc.pid) for label, proc in agents.items()}
     stop = threading.Event()
@@ -312,21 +324,21 @@ def _measure(agents: dict[str, subprocess.Popen[str]], seconds: float, touch: An
     mover = threading.Thread(target=user)
     mover.start()
     threading.Event().wait(5)
-    before = {label: p.cpu_times() for label, p in watched.items()}
+    before = {label: _tree_cpu(p) for label, p in watched.items()}
     start = time.monotonic()
     threading.Event().wait(seconds)
-    after = {label: p.cpu_times() for label, p in watched.items()}
+    after = {label: _tree_cpu(p) for label, p in watched.items()}
     elapsed = time.monotonic() - start
     stop.set()
     mover.join()
     for proc in agents.values():
         proc.terminate()
         proc.wait(30)
-    used = {label: (after[label].user - before[label].user) + (after[label].system - before[label].system)
-            for label in agents}
+    used = {label: after[label] - before[label] for label in agents}
     with_j, without = (100 * used[label] / elapsed for label in ("with journal", "without journal"))
     print(f"agent CPU on {what}, {elapsed:.0f} s at 5 s sampling, both agents in the same run: "
-          f"with journal {with_j:.3f} % of one core, without {without:.3f} % (ratio {with_j / max(without, 1e-9):.2f})")
+          f"with journal {with_j:.3f} % of one core, without {without:.3f} % (ratio {with_j / max(without, 1e-9):.2f}; "
+          "agent process and its children, e.g. swayidle)")
 
 
 def bench_journal_cpu(display: str, seconds: float) -> None:
