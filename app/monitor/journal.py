@@ -27,6 +27,7 @@ JOURNAL_COLUMNS = (
     "window_title", "domain", "url", "battery_level", "battery_plugged", "label", "written_at", "passive",
 )
 PAUSED_UNTIL = "paused_until"
+METHODS_IN_USE = "methods_in_use"   # what the last started monitor actually uses (Diagnostics)
 PAUSED_INDEFINITELY = "until-resumed"
 
 _INSERT_HEARTBEATS = (f"INSERT OR IGNORE INTO heartbeats ({', '.join(HEARTBEAT_COLUMNS)}) "
@@ -137,6 +138,13 @@ class MonitorJournal:
 
         self.store._guarded("monitor_state", 1, write)
 
+    def save_methods(self, window: Any, idle: Any) -> None:
+        """Record the backends this run really uses (after any fallback) for Diagnostics."""
+        text = f"window titles via {describe_backend(window)}; idle via {describe_backend(idle)}"
+        self.store._guarded("monitor_state", 1, lambda conn: conn.execute(
+            "INSERT INTO monitor_state(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+            "excluded.value", (METHODS_IN_USE, text)))
+
     def load_pause(self, now_ms: int) -> tuple[bool, int | None]:
         """``(paused, until_ms)`` of a pause saved before a restart; an expired pause is forgotten."""
         row = self.store.conn.execute("SELECT value FROM monitor_state WHERE key = ?", (PAUSED_UNTIL,)).fetchone()
@@ -152,6 +160,16 @@ class MonitorJournal:
             self.save_pause(None, paused=False)
             return False, None
         return True, until
+
+
+def describe_backend(backend: Any) -> str:
+    """A backend in words: why it cannot read (unknown backends), what it reads through, or its name."""
+    return str(getattr(backend, "reason", None) or getattr(backend, "description", None) or backend.name)
+
+
+def read_state(store: MonitorStore, key: str) -> str | None:
+    row = store.conn.execute("SELECT value FROM monitor_state WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 def read_held(store: MonitorStore) -> Held:

@@ -169,6 +169,7 @@ class MonitorRunner:
             from app.monitor import idle
 
             self._idle_backend = idle.create(self.display)
+        self.journal.save_methods(self._window_backend, self._idle_backend)
         watch = getattr(self._window_backend, "watch_changes", None)
         if callable(watch):
             self._stop_watch = watch(self._on_window_change)

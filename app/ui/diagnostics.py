@@ -17,6 +17,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QPlainTextEdit, QPushBu
 
 from app.commands.db_info import collect
 from app.monitor import session
+from app.monitor.journal import METHODS_IN_USE, read_state
+from app.monitor.store import MonitorStore
 from app.services.cache import CacheMetrics, CacheService
 from app.ui.background import BackgroundTask, JobControl
 from app.ui.context import AppContext
@@ -28,6 +30,7 @@ def _collect_in_thread(context: AppContext, _control: JobControl) -> dict[str, A
         info = collect(context.profile)
         wal = Path(str(context.profile.paths.db_path) + "-wal")
         info["wal_size"] = wal.stat().st_size if wal.exists() else 0
+        info["monitor_methods"] = read_state(MonitorStore(context.profile.db), METHODS_IN_USE)
         return info
     finally:
         context.profile.db.close_thread()
@@ -105,6 +108,7 @@ class DiagnosticsDialog(QDialog):
             lines += [
                 f"Database size:    {self.info['file_size'] / 1e6:,.2f} MB (+ {wal / 1e6:,.2f} MB write-ahead log)",
                 f"Integrity:        {integrity if integrity == 'ok' else '; '.join(integrity)}",
+                f"Monitor in use:   {self.info.get('monitor_methods') or 'not started yet'}",
                 "Rows:",
                 *(f"  {name:<26}{count:>12,}" for name, count in self.info["tables"].items()),
             ]

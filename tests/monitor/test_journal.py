@@ -118,7 +118,7 @@ def test_a_pause_survives_a_restart_until_it_expires(consented: Any, clock: Fake
     clock.advance(3600)
     third = restart(consented, clock)
     assert third.state == "running"
-    assert rows(consented, "SELECT COUNT(*) FROM monitor_state")[0][0] == 0
+    assert rows(consented, "SELECT COUNT(*) FROM monitor_state WHERE key = 'paused_until'")[0][0] == 0
 
 
 def test_pause_until_resumed_survives_a_restart_and_resume_forgets_it(consented: Any, clock: FakeClock) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from app.monitor import session
+from app.monitor.journal import METHODS_IN_USE, read_state
 from app.monitor.runner import MonitorRunner
+from app.monitor.store import MonitorStore
 from tests.monitor.conftest import FakeClock, FakeShots
 
 
@@ -60,5 +62,7 @@ def test_unreadable_session_records_empty_titles_never_the_word_unknown(
         runner.tick()
         clock.advance(5)
     runner.stop()
+    in_use = read_state(MonitorStore(consented.db), METHODS_IN_USE)
+    assert in_use is not None and in_use.startswith(f"window titles via {session.statement()}; idle via ")
     titles = consented.db.get().execute("SELECT process_name, window_title FROM heartbeats").fetchall()
     assert titles and all(tuple(t) == ("", "") for t in titles)

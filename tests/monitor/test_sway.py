@@ -12,7 +12,9 @@ import pytest
 
 from app.monitor import idle, session, window
 from app.monitor.idle._swayidle import SwayIdleBackend
+from app.monitor.journal import METHODS_IN_USE, read_state
 from app.monitor.runner import MonitorRunner
+from app.monitor.store import MonitorStore
 from app.monitor.timeutil import iso_to_ms
 from app.monitor.window._sway import SwayWindowBackend
 from tests.monitor.conftest import FakeShots
@@ -115,6 +117,8 @@ def test_titles_match_a_focus_schedule_at_5_s_sampling(sway_env: SwaySession, co
         runner.request_stop()
         worker.join(30)
     assert runner._window_backend.name == "sway"
+    assert read_state(MonitorStore(consented.db), METHODS_IN_USE) == (
+        "window titles via sway's IPC (window events); idle via swayidle (the compositor's idle-notify protocol)")
     end = time.time()
     rows = consented.db.get().execute(
         "SELECT started_at, ended_at, status, process_name, window_title FROM heartbeats ORDER BY started_at"

@@ -24,6 +24,7 @@ NOTIFY_AFTER = 5  # seconds without input before swayidle reports idle
 
 class SwayIdleBackend:
     name = "swayidle"
+    description = "swayidle (the compositor's idle-notify protocol)"
 
     def __init__(self, env: dict[str, str] | None = None, *, notify_after: int = NOTIFY_AFTER,
                  mono: Callable[[], float] = time.monotonic) -> None:

@@ -51,6 +51,7 @@ def _load(name: str) -> Any:
 
 class X11IdleBackend:
     name = "x11"
+    description = "the X server (XScreenSaver extension)"
 
     def __init__(self, display_name: str) -> None:
         self._x11 = _load("X11")

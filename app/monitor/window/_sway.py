@@ -88,6 +88,7 @@ def focused_window(tree: dict[str, Any]) -> ActiveWindow | None:
 
 class SwayWindowBackend:
     name = "sway"
+    description = "sway's IPC (window events)"
 
     def __init__(self, socket_path: str) -> None:
         self.socket_path = socket_path

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 class X11WindowBackend:
     name = "x11"
+    description = "the X server (_NET_ACTIVE_WINDOW, change events)"
 
     def __init__(self, display_name: str | None = None) -> None:
         from Xlib import display as xdisplay
