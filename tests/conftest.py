@@ -30,7 +30,19 @@ def profile(data_dir: Path) -> Iterator[object]:
 
     opened = Profile.open(data_dir)
     yield opened
+    wait_for_pool_jobs()
     opened.close()
+
+
+def wait_for_pool_jobs() -> None:
+    """A view's background read (QThreadPool) must end before its profile's connections are closed:
+    closing a connection a pool thread is using crashes the process (seen as a segfault in the suite)."""
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QThreadPool
+
+        QThreadPool.globalInstance().waitForDone(10_000)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,10 @@
 it on the main thread, the GUI's ``MonitorAgent`` on a worker thread. Requests from other
 threads (pause, resume, stop, reload) are queued and applied by the loop itself, because the
 database connection and the mss handle belong to the loop's thread. Stopping closes the open
-span, writes it and recomputes the touched days' aggregates.
+span, writes it and recomputes the touched days' aggregates. Every tick also journals what is still
+held in memory (``app.monitor.journal``), so a crash loses at most one interval; ``start`` replays it,
+and restores a pause that has not expired. Window and idle backends are chosen from the session here,
+at start (``app.monitor.session``), not at import.
 """
 
 from __future__ import annotations

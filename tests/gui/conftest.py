@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.ui.context import AppContext
+from tests.conftest import wait_for_pool_jobs
 
 
 class FakeClock:
@@ -46,6 +47,7 @@ def context(qapp: object, data_dir: Path) -> Iterator[AppContext]:
     ctx = AppContext.open(data_dir)
     yield ctx
     ctx.cache.cleanup_timer.stop()
+    wait_for_pool_jobs()
     ctx.profile.close()
 
 

@@ -44,14 +44,14 @@ def test_a_new_user_sees_the_current_and_held_spans_marked_in_progress(qtbot: An
     assert not panel.lines.isVisibleTo(view) and view.timeline.segments(in_progress=True) == []
 
 
-def test_the_view_follows_the_journal_while_shown(qtbot: Any, consented: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("app.ui.activity.activity_view.IN_PROGRESS_MS", 50)
+def test_the_view_follows_the_journal_while_shown(qtbot: Any, consented: Any) -> None:
     clock = FakeClock(wall=time.time() - 60)
     runner, _, _, _, _ = make(consented, clock)
     view = ActivityView(consented)
     qtbot.addWidget(view)
     view.in_progress_timer.setInterval(50)
-    view.show()
+    with qtbot.waitSignal(view.dayLoaded, timeout=5000):
+        view.show()
     ticks(runner, clock, 3)
     qtbot.waitUntil(lambda: "code — main.py" in view.in_progress.lines.text(), timeout=5000)
     runner.stop()
