@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.storage import kv
 from app.storage.db import ConnectionFactory, write_transaction
 
 log = logging.getLogger(__name__)
@@ -143,23 +144,18 @@ def run_cleanup(conn: sqlite3.Connection, settings: Any, data_dir: Path, now: da
     counts: dict[str, int] = {}
     for rule, cutoff in rules_from_settings(settings, now):
         counts[rule.table] = apply_rule(conn, rule, cutoff, data_dir)
-    with write_transaction(conn):
-        conn.execute(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (LAST_RUN_KEY, now.astimezone(UTC).isoformat(timespec="seconds")),
-        )
+    kv.put(conn, {LAST_RUN_KEY: now.astimezone(UTC).isoformat(timespec="seconds")})
     if any(counts.values()):
         log.info("retention cleanup: %s", counts)
     return counts
 
 
 def last_run(conn: sqlite3.Connection) -> datetime | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (LAST_RUN_KEY,)).fetchone()
-    if not row or not row[0]:
+    value = kv.get(conn, LAST_RUN_KEY)
+    if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(str(row[0]))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -19,7 +19,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.ui.timer_store import RunningTimer, TimerStore
+from app.storage.timer_store import RunningTimer, TimerStore
 
 
 class Clock(Protocol):

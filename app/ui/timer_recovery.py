@@ -11,7 +11,7 @@ from app.errors import NotFoundError
 from app.services.data_service import DataService
 from app.services.timeparse import format_duration
 from app.ui.timer import TimerController
-from app.ui.timer_store import RunningTimer
+from app.storage.timer_store import RunningTimer
 
 
 def _local_time(iso: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.ui.main_window import MainWindow
 from app.ui.tasks.columns import COLUMN_INDEX
 from app.ui.tasks.model import OVER_LIMIT_COLOUR
-from app.ui.timer_store import RunningTimer, TimerStore
+from app.storage.timer_store import RunningTimer, TimerStore
 from tests.gui.conftest import make_week
 
 
