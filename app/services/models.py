@@ -43,6 +43,11 @@ class Task:
     created_at: str
     updated_at: str
 
+    @property
+    def display_name(self) -> str:
+        """How the task is named in messages: project, else attempt id, else its number."""
+        return self.project_name or self.attempt_id or f"task {self.id}"
+
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 from app.errors import NotFoundError
 from app.services.data_service import DataService
 from app.services.timeparse import format_duration
-from app.ui.timer import TimerController
 from app.storage.timer_store import RunningTimer
+from app.ui.timer import TimerController
 
 
 def _local_time(iso: str) -> str:
@@ -34,7 +34,7 @@ class TimerRecoveryDialog(QDialog):
         self.setWindowTitle("Timer still running")
         try:
             task = data_service.get_task(saved.task_id)
-            name = task.project_name or task.attempt_id or f"task {task.id}"
+            name = task.display_name
         except NotFoundError:
             name = f"task {saved.task_id} (deleted)"
         until_now = controller.seconds_until_now(saved)

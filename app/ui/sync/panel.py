@@ -96,8 +96,11 @@ class SyncPanel(QWidget):
     def on_pending(self, pending: dict[str, int]) -> None:
         self._fill_pending(pending, outbox.quarantined_counts(self.db.get()))
 
+    @Slot(dict)
+    def on_sync_finished(self, _result: dict) -> None:
+        self.refresh()
+
     # ---- drawing --------------------------------------------------------------------------------
-    @Slot()
     def refresh(self) -> None:
         conn = self.db.get()
         pending = outbox.pending_counts(conn, ALL_STREAMS)
