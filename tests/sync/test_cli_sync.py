@@ -25,7 +25,7 @@ def test_sync_once_ok_and_status(sync_env: Any, capsys: Any) -> None:
     assert out["synced"] == {"heartbeats": 250} and out["state"] == "synced"
     assert main(["--data-dir", data_dir, "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert set(status) == {"state", "detail", "pending", "quarantined", "last_success"}
+    assert set(status) == {"state", "reason", "detail", "pending", "quarantined", "last_success"}
     assert status["state"] == "synced" and status["pending"]["heartbeats"] == 0 and status["last_success"]
 
 
