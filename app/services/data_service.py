@@ -20,12 +20,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.domain import validation
+from app.domain.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
+from app.domain.stats import bonus
+from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.errors import NotFoundError, ValidationError
-from app.services import validation
 from app.services.cache import CacheService, cached
-from app.services.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
-from app.services.stats import bonus
-from app.services.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.storage import repositories as repo
 from app.storage.db import ConnectionFactory, write_transaction
 

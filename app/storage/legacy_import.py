@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 from app.errors import StorageError, WfhError
-from app.services.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.storage import kv
-from app.storage.db import ConnectionFactory, write_transaction
+from app.storage.db import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -159,22 +159,3 @@ def last_run(conn: sqlite3.Connection) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def retention_scheduler(db: ConnectionFactory, settings: Any, data_dir: Path, parent: Any = None) -> Any:
-    """A ``DailyJob`` running ``run_cleanup`` once a day on its own thread and connection.
-
-    ``finished(str)`` carries the per-table counts.
-    """
-    from app.storage.backup import DailyJob
-
-    def due() -> bool:
-        return is_cleanup_due(last_run(db.get()), datetime.now(UTC))
-
-    def job() -> dict[str, int]:
-        try:
-            return run_cleanup(db.get(), settings, data_dir)
-        finally:
-            db.close_thread()
-
-    return DailyJob("retention cleanup", job, due, parent=parent)

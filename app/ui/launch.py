@@ -26,9 +26,8 @@ from app.logging_setup import setup_logging
 from app.paths import resolve_paths
 from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
-from app.storage.backup import DailyJob, backup_scheduler
-from app.storage.retention import retention_scheduler
 from app.ui.context import AppContext
+from app.ui.daily_jobs import DailyJob, backup_scheduler, retention_scheduler
 from app.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:

@@ -14,8 +14,8 @@ from PySide6.QtCore import QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel
 
+from app.domain.timeparse import format_duration
 from app.errors import WfhError
-from app.services.timeparse import format_duration
 from app.storage.timer_store import TimerStore
 from app.sync.status import SyncState, SyncStatus
 from app.ui.activity import ActivityView, PauseMenu

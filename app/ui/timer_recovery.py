@@ -7,9 +7,9 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.timeparse import format_duration
 from app.storage.timer_store import RunningTimer
 from app.ui.timer import TimerController
 

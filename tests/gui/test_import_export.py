@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
-from app.services.models import Task
+from app.domain.models import Task
 from tests.gui.conftest import make_week
 from tests.support.legacy import build_large_legacy_db, build_messy_legacy_db
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.services.timeparse import format_duration
+from app.domain.timeparse import format_duration
 from app.ui.tasks.columns import COLUMN_INDEX
 from tests.gui.conftest import make_week
 

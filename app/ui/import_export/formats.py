@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.domain import validation
+from app.domain.models import Task, Week
 from app.errors import ValidationError
-from app.services import validation
-from app.services.models import Task, Week
 from app.storage import repositories as repo
 from app.version import __version__
 

@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.models import ProjectTotal, WeekAnalytics
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.models import ProjectTotal, WeekAnalytics
-from app.services.timeparse import format_duration
 from app.ui.list_table_model import AnyIndex, ListTableModel
 from app.ui.stats.chart import ProjectTimeChart
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.models import Task
+from app.domain.models import Task
 
 
 @dataclass(frozen=True)

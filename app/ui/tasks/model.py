@@ -15,10 +15,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 
+from app.domain.models import Task
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.models import Task
-from app.services.timeparse import format_duration
 from app.ui.tasks.columns import COLUMNS, DURATION_COLUMN
 
 TaskRole = Qt.ItemDataRole.UserRole + 1

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.models import Task
 from app.errors import WfhError
 from app.services.data_service import DataService
-from app.services.models import Task
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.errors import show_error
 from app.ui.tasks.columns import COLUMNS

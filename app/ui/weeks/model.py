@@ -12,9 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
 
+from app.domain.models import WeekSummary
+from app.domain.timeparse import format_duration
 from app.services.data_service import DataService
-from app.services.models import WeekSummary
-from app.services.timeparse import format_duration
 
 WeekIdRole = Qt.ItemDataRole.UserRole + 1
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.services.models import ProjectTotal
+from app.domain.models import ProjectTotal
 
 NO_PROJECT = "(no project)"
 
