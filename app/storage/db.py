@@ -104,6 +104,20 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             raise translate_error(exc) from exc
 
 
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every query in the block sees the same state, even while others write."""
+    try:
+        conn.execute("BEGIN")
+    except sqlite3.Error as exc:
+        raise translate_error(exc) from exc
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 class ConnectionFactory:
     """Hands each thread its own connection to one database file, created on first use.
 

@@ -1,7 +1,7 @@
 """Start-up integrity check and recovery from backups.
 
 At start, before the profile is opened, ``check_database`` runs ``PRAGMA quick_check`` on the
-file. When it is damaged the user chooses (``app.recovery_dialog``): restore the newest backup
+file. When it is damaged the user chooses (``app.ui.recovery_dialog``): restore the newest backup
 that passes ``integrity_check``, start with an empty database, or quit. Either of the first two
 moves the damaged file aside as ``wfh_agent.db.corrupt-<time>`` together with its ``-wal`` and
 ``-shm`` (renamed so SQLite would still pair them); nothing is ever deleted. Quitting leaves the

@@ -24,10 +24,10 @@ from app.config import Settings
 from app.errors import WfhError
 from app.logging_setup import setup_logging
 from app.paths import resolve_paths
-from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
 from app.ui.context import AppContext
 from app.ui.daily_jobs import DailyJob, backup_scheduler, retention_scheduler
+from app.ui.recovery_dialog import check_and_recover
 from app.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:

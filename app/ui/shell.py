@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 
 from app.domain.timeparse import format_duration
 from app.errors import WfhError
+from app.monitor.state import MonitorState
 from app.storage.timer_store import TimerStore
 from app.sync.status import SyncState, SyncStatus
 from app.ui.activity import ActivityView, PauseMenu
@@ -101,7 +102,7 @@ class Shell(QObject):
         self.sync_actions = SyncActions(self, work_offline=offline)
         self.pause_menu = PauseMenu(window)
         self.pause_menu.connect_agent(workers.monitor)
-        self.monitor_label = QLabel(describe_state("stopped", ""))
+        self.monitor_label = QLabel(describe_state(MonitorState.STOPPED, ""))
         self.monitor_label.setObjectName("monitorState")
         window.add_status_widget(self.monitor_label)
         self.activity = ActivityView(profile)

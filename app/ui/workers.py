@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 from app.monitor.agent import MonitorAgent, start_in_thread
 from app.monitor.aggregates import TimelineEntry
+from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import iso_to_ms, local_zone_name
 from app.profile import Profile
@@ -68,7 +69,7 @@ class BackgroundWorkers(QObject):
         if self.monitor_thread is not None or not self.profile.settings.get("monitoring.enabled", True):
             return False
         if ask_consent and not ConsentDialog.ensure(self.profile, self.dialog_parent):
-            self.monitorStateChanged.emit("no_consent", "")
+            self.monitorStateChanged.emit(MonitorState.NO_CONSENT, "")
             return False
         self.monitor_thread = start_in_thread(self.monitor)
         return True
