@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import StorageError
+from app.errors import ConfigError, StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, state
-from app.sync.client import ConfigError, Outcome, client_from, valid_ingest, valid_screenshot
+from app.sync.client import Outcome, client_from, valid_ingest, valid_screenshot
 from app.sync.keystore import KeyStore, key_prefix
 from app.sync.policy import (
     ALL_STREAMS,

@@ -15,7 +15,8 @@ import platform
 import time
 from typing import Any
 
-from app.sync.client import ConfigError, Outcome
+from app.errors import ConfigError
+from app.sync.client import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync.client import ConfigError, check_connection, client_from
+from app.errors import ConfigError
+from app.sync.client import check_connection, client_from
 from app.sync.keystore import KeyStore, key_prefix, valid_key
 
 
