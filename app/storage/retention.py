@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
 from app.storage import kv
 from app.storage.db import write_transaction
 
@@ -53,7 +54,7 @@ def cutoff_iso(now: datetime, days: float | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def rules_from_settings(settings: Any, now: datetime) -> list[tuple[Rule, str]]:
+def rules_from_settings(settings: Settings, now: datetime) -> list[tuple[Rule, str]]:
     """The rules that are switched on, each with its cutoff (``settings.get(dotted)`` interface)."""
     active = []
     for rule in RULES:
@@ -138,7 +139,8 @@ def apply_rule(conn: sqlite3.Connection, rule: Rule, cutoff: str, data_dir: Path
             _delete_files(data_dir, files)
 
 
-def run_cleanup(conn: sqlite3.Connection, settings: Any, data_dir: Path, now: datetime | None = None) -> dict[str, int]:
+def run_cleanup(conn: sqlite3.Connection, settings: Settings, data_dir: Path,
+                now: datetime | None = None) -> dict[str, int]:
     """Apply every active rule; record the run in the ``settings`` table; return deletions per table."""
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
 from app.errors import ConfigError, StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, state
@@ -83,7 +84,7 @@ class CycleResult:
 class SyncEngine:
     """Runs upload cycles against one transport (API or PostgreSQL) and keeps the retry state between them."""
 
-    def __init__(self, db: ConnectionFactory, settings: Any, data_dir: Path, keystore: KeyStore, *,
+    def __init__(self, db: ConnectionFactory, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None,
                  pace_seconds: float = 1.0, burst: int = 20, sink_factory: Callable[[], Any] | None = None) -> None:
         self.db = db
@@ -127,11 +128,11 @@ class SyncEngine:
 
     @property
     def batch_size(self) -> int:
-        return min(1000, max(1, int(self.settings.get("ingestion.batch_size", 200) or 200)))
+        return min(1000, self.settings.integer("ingestion.batch_size", minimum=1))
 
     # ---- transport -------------------------------------------------------------------------
     def _make_transport(self) -> Any:
-        if self.settings.get("ingestion.mode", "api") == "postgres":
+        if self.settings.text("ingestion.mode") == "postgres":
             if self.sink_factory is not None:
                 return self.sink_factory()
             from app.sync.postgres_mode import PostgresSink
@@ -180,7 +181,7 @@ class SyncEngine:
         conn = self.db.get()
         now = self.clock()
         result = CycleResult(SyncState.SYNCING, "")
-        if not self.settings.get("ingestion.enabled", True):
+        if not self.settings.flag("ingestion.enabled"):
             return self._finish(conn, result, SyncState.OFFLINE, SyncReason.UPLOADS_DISABLED,
                                 "Uploads are disabled in the settings")
         if state.work_offline(conn):
@@ -192,8 +193,7 @@ class SyncEngine:
             result.retry_at = self.next_attempt_at
             return self._finish(conn, result, SyncState.UNREACHABLE, SyncReason.SERVER_UNREACHABLE,
                                 "Server unreachable")
-        if self.settings.get("ingestion.mode", "api") == "api" and not str(
-                self.settings.get("ingestion.api.base_url") or "").strip():
+        if self.settings.text("ingestion.mode") == "api" and not self.settings.text("ingestion.api.base_url").strip():
             result.last_error = NOT_SET_UP
             return self._finish(conn, result, SyncState.PENDING, SyncReason.NOT_SET_UP, NOT_SET_UP)
         try:
@@ -206,7 +206,7 @@ class SyncEngine:
             streams = ["heartbeats"]
             streams += [s for s in OTHER_STREAMS
                         if force_other or now - self.last_other_success.get(s, 0.0)
-                        >= float(self.settings.get("ingestion.sync.other_seconds", 900))]
+                        >= self.settings.integer("ingestion.sync.other_seconds", minimum=1)]
             if getattr(transport, "supports_screenshots", True):
                 streams.append("screenshots")
             for stream in streams:
@@ -259,7 +259,7 @@ class SyncEngine:
         self._last_prune = now
         try:
             outbox.prune_quarantine(conn)
-            state.prune_log(conn, int(self.settings.get("retention.sync_log_days", 14) or 14))
+            state.prune_log(conn, self.settings.integer("retention.sync_log_days", minimum=1))
         except StorageError as exc:
             log.warning("sync housekeeping skipped: %s", exc)
 

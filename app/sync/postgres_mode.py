@@ -15,6 +15,7 @@ import platform
 import time
 from typing import Any
 
+from app.config import Settings
 from app.errors import ConfigError
 from app.sync.client import Outcome
 
@@ -97,7 +98,7 @@ class PostgresSink:
         self.device_id, self.emp_id = int(row[0]), emp_id
 
     @classmethod
-    def from_settings(cls, settings: Any, device: str | None = None) -> PostgresSink:
+    def from_settings(cls, settings: Settings, device: str | None = None) -> PostgresSink:
         db = settings.get("ingestion.db") or {}
         url = db.get("url") or (os.environ.get(db["url_env"], "") if db.get("url_env") else "")
         if not url:

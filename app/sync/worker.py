@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.config import Settings
 from app.errors import StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, shedding, state
@@ -42,7 +43,7 @@ class SyncWorker(QObject):
     pendingChanged = Signal(dict)
     syncFinished = Signal(dict)
 
-    def __init__(self, db_path: Path, settings: Any, data_dir: Path, keystore: KeyStore, *,
+    def __init__(self, db_path: Path, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  pace_seconds: float = 1.0, burst: int = 20, poll_ms: int = POLL_MS,
                  engine_kw: dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -63,8 +64,8 @@ class SyncWorker(QObject):
     # ---- lifecycle (worker thread) ----------------------------------------------------------
     @Slot()
     def start(self) -> None:
-        hb = int(self.settings.get("ingestion.sync.heartbeats_seconds", 300) or 300)
-        other = int(self.settings.get("ingestion.sync.other_seconds", 900) or 900)
+        hb = self.settings.integer("ingestion.sync.heartbeats_seconds", minimum=1)
+        other = self.settings.integer("ingestion.sync.other_seconds", minimum=1)
         self._timers = [self._timer(hb * 1000, self.runCycle), self._timer(other * 1000, self.runCycle),
                         self._timer(self.poll_ms, self._poll), self._timer(SHED_MS, self.checkQueue)]
         self._retry_timer = QTimer(self)

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.config import Settings
 from app.storage.backup import create_backup, is_backup_due, list_backups
 from app.storage.db import ConnectionFactory
 from app.storage.retention import is_cleanup_due, last_run, run_cleanup
@@ -100,7 +100,7 @@ def backup_scheduler(db_path: Path, backups_dir: Path, keep: Callable[[], int],
     return DailyJob("daily backup", job, due, parent=parent)
 
 
-def retention_scheduler(db: ConnectionFactory, settings: Any, data_dir: Path,
+def retention_scheduler(db: ConnectionFactory, settings: Settings, data_dir: Path,
                         parent: QObject | None = None) -> DailyJob:
     """A ``DailyJob`` running ``run_cleanup`` once a day on its own connection; ``finished(str)`` gives the counts."""
 

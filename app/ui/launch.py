@@ -116,9 +116,9 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"wfh-agent: {exc}", file=sys.stderr)
         guard.release()
         return 2
-    theme = str(context.profile.settings.get("general.theme", "system"))
+    theme = context.profile.settings.text("general.theme")
     apply_theme(app, theme)
-    follow_system(app, lambda: context.profile.settings.get("general.theme", "system"))
+    follow_system(app, lambda: context.profile.settings.text("general.theme"))
 
     from app.ui.shell import Shell
 
@@ -161,7 +161,7 @@ def _start_daily_jobs(context: AppContext, shell: Shell) -> list[DailyJob]:
     """The daily backup (keep N) and retention cleanup, each on its own thread and connection."""
     profile = context.profile
     backups = backup_scheduler(profile.paths.db_path, profile.paths.backups_dir,
-                               keep=lambda: int(profile.settings.get("backups.keep", 7)), parent=shell)
+                               keep=lambda: profile.settings.integer("backups.keep", minimum=1), parent=shell)
     cleanup = retention_scheduler(profile.db, profile.settings, profile.paths.data_dir, parent=shell)
     for job in (backups, cleanup):
         job.failed.connect(shell.messages.warning)  # emitted on the job's thread: a slot, never a lambda

@@ -172,9 +172,9 @@ class MenuBar(QObject):
         app = QApplication.instance()
         profile = self.window.context.profile
         if "general.theme" in changed and isinstance(app, QApplication):
-            apply_theme(app, str(profile.settings.get("general.theme", "system")))
+            apply_theme(app, profile.settings.text("general.theme"))
         if "general.log_level" in changed:
-            logging_setup.set_level(profile.settings.get("general.log_level", "INFO"))
+            logging_setup.set_level(profile.settings.text("general.log_level"))
         self.settingsSaved.emit(changed)
         if "general.autostart" in changed:
             try:

@@ -66,7 +66,7 @@ class BackgroundWorkers(QObject):
         self.start_monitoring(ask_consent=ask_consent)
 
     def start_monitoring(self, *, ask_consent: bool = True) -> bool:
-        if self.monitor_thread is not None or not self.profile.settings.get("monitoring.enabled", True):
+        if self.monitor_thread is not None or not self.profile.settings.flag("monitoring.enabled"):
             return False
         if ask_consent and not ConsentDialog.ensure(self.profile, self.dialog_parent):
             self.monitorStateChanged.emit(MonitorState.NO_CONSENT, "")
@@ -87,7 +87,7 @@ class BackgroundWorkers(QObject):
         """After the settings dialog saved: both workers re-read what concerns them."""
         self.sync.settings_changed()
         self.monitor.reload_settings()
-        if self.profile.settings.get("monitoring.enabled", True):
+        if self.profile.settings.flag("monitoring.enabled"):
             self.start_monitoring()
 
     @Slot(bool)

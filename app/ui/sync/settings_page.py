@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.config import Settings
 from app.errors import ConfigError
 from app.sync.client import check_connection, client_from
 from app.sync.keystore import KeyStore, key_prefix, valid_key
@@ -39,7 +40,7 @@ class SyncSettingsPage(QWidget):
     identityConfirmed = Signal()
     testFinished = Signal(dict)
 
-    def __init__(self, settings: Any, keystore: KeyStore, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, keystore: KeyStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.keystore = keystore
@@ -147,7 +148,7 @@ class SyncSettingsPage(QWidget):
             return
         self.test_button.setEnabled(False)
         self.result.setText("Testing…")
-        emp_id = int(self.settings.get("emp_id", 0) or 0) or None
+        emp_id = self.settings.integer("emp_id", minimum=1) or None
 
         def run() -> None:
             try:
