@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
+from app.domain.changes import Changes
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.icons import state_icon
@@ -73,7 +74,7 @@ class MainWindow(QMainWindow):
         self.add_status_widget(self.sync_label)
         self.statusBar().addPermanentWidget(self.status_widgets)
         self.weeks.weekSelected.connect(self.show_week)
-        data.weekUpdated.connect(self._on_week_updated)
+        data.changed.connect(self._on_data_changed)
         self.restore_state()
 
     def add_view(self, widget: QWidget, title: str) -> int:
@@ -102,9 +103,10 @@ class MainWindow(QMainWindow):
         week = self.context.data.get_week_data(week_id) if week_id else None
         self.setWindowTitle(f"{APP_TITLE} — {week.week_label}" if week else APP_TITLE)
 
-    @Slot(int)
-    def _on_week_updated(self, _week_id: int) -> None:
-        self._update_title()
+    @Slot(object)
+    def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches_week(self.tasks.model.week_id):
+            self._update_title()
 
     # ---- window, tray, quit ----------------------------------------------------------------
     def show_from_tray(self) -> None:

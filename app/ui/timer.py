@@ -17,6 +17,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.domain.changes import Changes
 from app.errors import NotFoundError
 from app.services.data_service import DataService
 from app.storage.timer_store import RunningTimer, TimerStore
@@ -71,7 +72,7 @@ class TimerController(QObject):
 
     def _connect_signals(self) -> None:
         self._ticker.timeout.connect(self.tick)
-        self._data.taskDeleted.connect(self._on_task_deleted)
+        self._data.changed.connect(self._on_changed)
 
     # ---- state ---------------------------------------------------------------------------
     @property
@@ -161,7 +162,11 @@ class TimerController(QObject):
             self._warned = True
             self.timeLimitExceeded.emit(task.id, task.time_limit_display)
 
-    @Slot(int)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if self._task_id is not None and self._task_id in changes.tasks_deleted:
+            self._on_task_deleted(self._task_id)
+
     def _on_task_deleted(self, task_id: int) -> None:
         if task_id == self._task_id:
             self._ticker.stop()

@@ -176,7 +176,7 @@ def main() -> None:
     writes: list[float] = []
     write_started: list[float] = []
     # Connected after the views, so it runs last: the time up to it = write + every view's update.
-    context.data.taskUpdated.connect(lambda _id: writes.append(time.perf_counter() - write_started[-1]))
+    context.data.changed.connect(lambda _c: writes.append(time.perf_counter() - write_started[-1]))
     for n in range(20):
         task = tasks.model.task_at(n * 7)
 

@@ -138,7 +138,7 @@ def test_statistics_update_after_an_edit(window, context, qtbot):
     dialog = window.tasks.open_edit_dialog()
     dialog.fields["duration"].setText("10:00:00")
     dialog.fields["score"].setText("100")
-    with qtbot.waitSignal(context.data.statisticsUpdated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.weeks_updated)):
         dialog.save_button.click()
     analytics = context.data.get_week_analytics(week_id)
     assert window.statistics.values["total"].text() != before

@@ -61,7 +61,7 @@ def test_edit_week_through_dialog_updates_list_and_title(window, context, qtbot)
     assert dialog is not None and dialog.label_edit.text() == "Draft"
     dialog.label_edit.setText("2026-W49")
     dialog.custom_duration.setChecked(True)
-    with qtbot.waitSignal(context.data.weekUpdated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.weeks_updated)):
         dialog.save_button.click()
     assert window.weeks.model.index(0, 0).data() == "2026-W49"
     assert window.windowTitle() == "WFH Agent — 2026-W49"

@@ -1,4 +1,4 @@
-"""Statistics of one week from ``get_week_analytics``; refreshed when ``statisticsUpdated`` names it."""
+"""Statistics of one week from ``get_week_analytics``; refreshed when a ``DataService.changed`` names its week."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import Changes
 from app.domain.models import ProjectTotal, WeekAnalytics
 from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
@@ -102,14 +103,12 @@ class StatisticsView(QWidget):
         return frame
 
     def _connect_signals(self) -> None:
-        self._data.statisticsUpdated.connect(self._on_statistics_updated)
-        self._data.weekUpdated.connect(self._on_statistics_updated)
-        self._data.dataReset.connect(lambda: self.show_week(self.week_id))
+        self._data.changed.connect(self._on_changed)
 
-    @Slot(int)
-    def _on_statistics_updated(self, week_id: int) -> None:
-        if week_id == self.week_id:
-            self.show_week(week_id)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.touches_week(self.week_id):
+            self.show_week(self.week_id)
 
     def show_week(self, week_id: int | None) -> None:
         self.week_id = week_id or None

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import Changes
 from app.domain.models import Task
 from app.errors import WfhError
 from app.services.data_service import DataService
@@ -132,7 +133,7 @@ class TasksPanel(QWidget):
         self.model.rowsRemoved.connect(lambda *_: self._update_count())
         self.proxy.layoutChanged.connect(self._update_count)
         self._fill_timer.timeout.connect(self._fetch_next_page)
-        self._data.statisticsUpdated.connect(self._on_statistics_updated)
+        self._data.changed.connect(self._on_data_changed)
 
     # ---- week ----------------------------------------------------------------------------
     def show_week(self, week_id: int | None) -> None:
@@ -160,9 +161,9 @@ class TasksPanel(QWidget):
         else:
             self._fill_timer.stop()
 
-    @Slot(int)
-    def _on_statistics_updated(self, week_id: int) -> None:
-        if week_id == self.model.week_id:
+    @Slot(object)
+    def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches_week(self.model.week_id):
             self._refresh_projects()
 
     def _refresh_projects(self) -> None:
