@@ -9,10 +9,9 @@ successful test, ``identityConfirmed`` (connect to ``SyncController.identity_con
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -29,10 +28,7 @@ from app.config import Settings
 from app.errors import ConfigError
 from app.sync.client import check_connection, client_from
 from app.sync.keystore import KeyStore, key_prefix, valid_key
-
-
-class _Bridge(QObject):
-    done = Signal(dict)
+from app.ui.background import BackgroundTask, JobControl
 
 
 class SyncSettingsPage(QWidget):
@@ -83,8 +79,7 @@ class SyncSettingsPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        self._bridge = _Bridge()
-        self._bridge.done.connect(self._show_result)
+        self._test: BackgroundTask | None = None
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.apply)
         self.load()
@@ -150,18 +145,23 @@ class SyncSettingsPage(QWidget):
         self.result.setText("Testing…")
         emp_id = self.settings.integer("emp_id", minimum=1) or None
 
-        def run() -> None:
+        def run(_control: JobControl) -> dict[str, Any]:
             try:
-                report = check_connection(client, emp_id=emp_id)
-            except Exception as exc:  # a bug must not leave the button disabled
-                report = {"ok": False, "message": f"Unexpected error: {type(exc).__name__}", "problem": "error",
-                          "warnings": []}
+                return check_connection(client, emp_id=emp_id)
             finally:
                 client.close()
-            self._bridge.done.emit(report)
 
-        threading.Thread(target=run, name="wfh-test-connection", daemon=True).start()
+        self._test = BackgroundTask(run, self)
+        self._test.finished.connect(self._show_result)
+        self._test.failed.connect(self._on_test_failed)  # a bug must not leave the button disabled
+        self._test.start()
 
+    @Slot(str)
+    def _on_test_failed(self, message: str) -> None:
+        self._show_result({"ok": False, "message": f"Unexpected error: {message}", "problem": "error",
+                           "warnings": []})
+
+    @Slot(object)
     def _show_result(self, report: dict[str, Any]) -> None:
         self.test_button.setEnabled(True)
         lines = [report["message"], *report.get("warnings", [])]
