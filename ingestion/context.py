@@ -19,12 +19,16 @@ from ingestion.ratelimit import RateLimiter
 
 @dataclass
 class HealthCache:
+    """The last database health probe and when it ran (``/health`` reuses it for ``CACHE_SECONDS``)."""
+
     healthy: bool = False
     checked_at: float = float("-inf")
 
 
 @dataclass
 class AppState:
+    """What every route of one app shares: settings, the database pool, the rate limiter."""
+
     settings: Settings
     db: Database
     limiter: RateLimiter

@@ -23,6 +23,8 @@ WEEK_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Task:
+    """One task row of a week, as read from ``tasks_optimized`` (durations in seconds and as text)."""
+
     id: int
     week_id: int
     attempt_id: str | None
@@ -54,6 +56,8 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class Week:
+    """One week with its bonus and custom-duration settings."""
+
     id: int
     week_label: str
     week_start_day: int
@@ -86,6 +90,8 @@ class WeekSummary:
 
 @dataclass(frozen=True, slots=True)
 class ProjectTotal:
+    """Time, task count and mean score of one project within a week."""
+
     project_name: str
     duration_seconds: int
     task_count: int
@@ -93,6 +99,8 @@ class ProjectTotal:
 
 @dataclass(frozen=True, slots=True)
 class WeekAnalytics:
+    """Everything the Statistics tab shows for one week (totals, per project, productivity, bonus)."""
+
     week_id: int
     total_tasks: int
     total_duration_seconds: int

@@ -28,6 +28,8 @@ class ProjectRow:
 
 @dataclass(frozen=True)
 class WeekTotals:
+    """Sums over a week's tasks, computed once and shared by the analytics parts."""
+
     total_tasks: int
     total_duration_seconds: int
     avg_task_duration: float

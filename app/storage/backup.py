@@ -33,6 +33,8 @@ _STAMP = "%Y%m%d-%H%M%S"
 
 @dataclass(frozen=True)
 class BackupInfo:
+    """One backup file found in the backups folder and when it was taken (from its name)."""
+
     path: Path
     taken_at: datetime  # UTC, from the file name
     serial: int = 1     # 2, 3 … for several backups within one second

@@ -142,6 +142,8 @@ def restore_file(backup: Path, db_path: Path, *, keep_current_as: str = "before-
 
 @dataclass(frozen=True)
 class RecoveryResult:
+    """Where the damaged file was moved and which backup was restored (None: the profile starts empty)."""
+
     aside: Path
     restored_from: Path | None
 

@@ -30,6 +30,8 @@ LAST_RUN_KEY = "retention.last_run"
 
 @dataclass(frozen=True)
 class Rule:
+    """How long rows of one table are kept and whether they must have been uploaded first."""
+
     table: str
     time_column: str   # RFC 3339 UTC text ('…Z'), compared as text
     setting: str       # dotted settings path holding the number of days

@@ -41,6 +41,8 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do after a response: the action and, for 429/503, the server's Retry-After."""
+
     action: Action
     retry_after: float | None = None  # R in seconds for RETRY_AFTER (already clamped)
 

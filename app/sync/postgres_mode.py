@@ -75,6 +75,8 @@ def _reduce(stream: str, records: list[dict[str, Any]]) -> list[tuple[int, dict[
 
 
 class PostgresSink:
+    """The transport of ``ingestion.mode=postgres``: writes batches straight into the legacy database."""
+
     supports_screenshots = False
 
     def __init__(self, url: str, schema: str, emp_id: int, device: str) -> None:

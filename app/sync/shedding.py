@@ -34,6 +34,8 @@ TOTAL_ORDER = (("screenshots", "captured_at", False), ("timeline", "started_at",
 
 @dataclass
 class ShedReport:
+    """What a queue-cap check dropped and whether only protected rows are left ("Local queue full")."""
+
     dropped: dict[str, int] = field(default_factory=dict)
     queue_full: bool = False
     db_bytes: int = 0

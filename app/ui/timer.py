@@ -24,12 +24,16 @@ from app.storage.timer_store import RunningTimer, TimerStore
 
 
 class Clock(Protocol):
+    """Where the timer reads time (tests inject a fake)."""
+
     def monotonic(self) -> float: ...
 
     def now(self) -> datetime: ...
 
 
 class SystemClock:
+    """The real clocks: monotonic for elapsed time, UTC wall time for the saved state."""
+
     def monotonic(self) -> float:
         return time.monotonic()
 
@@ -46,6 +50,14 @@ def _parse_iso(text: str) -> datetime:
 
 
 class TimerController(QObject):
+    """The one running timer: start/stop/toggle, the live elapsed time, crash-safe saving of its state.
+
+    Signals:
+        timerStarted(int task_id), timerStopped(int task_id, int elapsed_seconds),
+        timerTicked(int task_id, int elapsed_seconds): once a second while running,
+        timeLimitExceeded(int task_id, str limit): the task passed its time limit (once per run).
+    """
+
     timerStarted = Signal(int)
     timerStopped = Signal(int, int)
     timerTicked = Signal(int, int)

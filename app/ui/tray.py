@@ -16,6 +16,12 @@ from app.ui.icons import state_icon
 
 
 class TrayIcon(QObject):
+    """The system-tray icon with its menu (Open/Hide, Start/Stop timer, Quit) and balloon messages.
+
+    Signals:
+        showHideRequested(), timerToggleRequested(), quitRequested().
+    """
+
     showHideRequested = Signal()
     timerToggleRequested = Signal()
     quitRequested = Signal()

@@ -31,6 +31,8 @@ FIGURES = (
 
 
 class ProjectTableModel(ListTableModel):
+    """The per-project table of the Statistics tab."""
+
     HEADERS = ("Project", "Time", "Tasks", "Share")
 
     def __init__(self) -> None:
@@ -55,6 +57,8 @@ class ProjectTableModel(ListTableModel):
 
 
 class StatisticsView(QWidget):
+    """The Statistics tab of one week: totals, the per-project table and chart. Signals: none."""
+
     def __init__(self, data_service: DataService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data = data_service

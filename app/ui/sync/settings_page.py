@@ -32,6 +32,14 @@ from app.ui.background import BackgroundTask, JobControl
 
 
 class SyncSettingsPage(QWidget):
+    """Settings → Sync: server URL, API key (masked, kept in the key store), batch size, Test connection.
+
+    Signals:
+        settingsApplied(): the page's values were saved.
+        identityConfirmed(): Test connection got the key's identity from ``/api/v1/me``.
+        testFinished(dict report): a connection test ended (``check_connection``'s report).
+    """
+
     settingsApplied = Signal()
     identityConfirmed = Signal()
     testFinished = Signal(dict)

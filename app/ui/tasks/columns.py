@@ -11,6 +11,8 @@ from app.domain.models import Task
 
 @dataclass(frozen=True)
 class TaskColumn:
+    """One column of the task table: header, how to display and how to sort a task."""
+
     key: str
     header: str
     display: Callable[[Task], str]

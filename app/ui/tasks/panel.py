@@ -36,6 +36,12 @@ ALL_PROJECTS = "All projects"
 
 
 class TasksPanel(QWidget):
+    """The Tasks tab: toolbar, filter, the week's task table and the task actions (new, edit, delete, timer).
+
+    Signals:
+        timerToggleRequested(int task_id): start or stop the timer on that task (the shell decides).
+    """
+
     timerToggleRequested = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,

@@ -24,6 +24,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class WeekListModel(QAbstractTableModel):
+    """The weeks list (newest first, with total time and task count), kept current from change sets."""
+
     def __init__(self, data_service: DataService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._data = data_service

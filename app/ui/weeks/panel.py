@@ -18,6 +18,12 @@ from app.ui.weeks.model import WeekListModel
 
 
 class WeeksPanel(QWidget):
+    """The weeks list on the left with New/Edit/Delete; keeps the selection across refreshes.
+
+    Signals:
+        weekSelected(int week_id): the selected week changed (0 when none is selected).
+    """
+
     weekSelected = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
