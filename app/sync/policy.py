@@ -14,7 +14,6 @@ from enum import StrEnum
 INGEST_STREAMS = ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
 OTHER_STREAMS = INGEST_STREAMS[1:]
 ALL_STREAMS = (*INGEST_STREAMS, "screenshots")
-AGGREGATE_STREAMS = ("website_usage", "productivity", "wellness")
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
