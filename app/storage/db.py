@@ -91,13 +91,17 @@ def translate_error(exc: sqlite3.Error, path: Path | str | None = None) -> Stora
     return BugError(f"{where}{text}")
 
 
+def _begin(conn: sqlite3.Connection, statement: str) -> None:
+    try:
+        conn.execute(statement)
+    except sqlite3.Error as exc:
+        raise translate_error(exc) from exc
+
+
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Run the block inside ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any exception."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        raise translate_error(exc) from exc
+    _begin(conn, "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException as exc:
@@ -118,10 +122,7 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 @contextmanager
 def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One read transaction: every query in the block sees the same state, even while others write."""
-    try:
-        conn.execute("BEGIN")
-    except sqlite3.Error as exc:
-        raise translate_error(exc) from exc
+    _begin(conn, "BEGIN")
     try:
         yield conn
     finally:
