@@ -49,13 +49,16 @@ def test_one_work_offline_action_in_menu_tray_and_sync_panel(workers_shell: Any)
     offline = shell.sync_actions.work_offline
     monitoring = next(a.menu() for a in shell.window.menuBar().actions() if a.text() == "&Monitoring")
     assert offline in monitoring.actions() and offline in shell.tray.menu.actions()
-    assert shell.sync_panel.offline_button.defaultAction() is offline
     asked: list[bool] = []
     shell.sync_actions.workOfflineToggled.connect(asked.append)
-    shell.sync_panel.offline_button.click()
-    assert asked == [True] and offline.isChecked()
+    switch = shell.sync_panel.offline_switch
+    switch.click()
+    assert asked == [True] and offline.isChecked() and switch.isChecked()
     shell.sync_actions.show_status(SyncStatus(SyncState.SYNCED))
-    assert not offline.isChecked() and asked == [True], "following the worker does not ask the worker again"
+    assert not offline.isChecked() and not switch.isChecked()
+    assert asked == [True], "following the worker does not ask the worker again"
+    offline.trigger()  # from the menu or the tray: the panel's switch follows
+    assert asked == [True, True] and switch.isChecked()
     assert shell.sync_actions.sync_now.isEnabled()
     shell.sync_actions.show_status(SyncStatus(SyncState.OFFLINE, SyncReason.WORKING_OFFLINE))
     assert offline.isChecked() and not shell.sync_actions.sync_now.isEnabled()

@@ -75,7 +75,7 @@ def test_panel_shows_pending_and_quarantine_retry(qtbot: Any, profile: Any) -> N
     panel.quarantine_table.cellWidget(0, 5).click()  # Retry
     assert panel.quarantine_table.rowCount() == 0 and panel.pending_table.item(0, 1).text() == "5"
     with qtbot.waitSignal(actions.workOfflineToggled):
-        panel.offline_button.click()
+        panel.offline_switch.click()
     panel.show_status(SyncStatus(SyncState.OFFLINE, SyncReason.WORKING_OFFLINE, "Working offline", pending=5))
     assert panel.state_label.text() == "Offline · 5 pending"
 

@@ -30,8 +30,9 @@ class SyncActions(QObject):
         self.work_offline.setCheckable(True)
         self.work_offline.setChecked(work_offline)
         self.work_offline.setToolTip("Keep recording locally and upload nothing until switched off")
+        self._following = False  # True while show_status moves the check mark: nothing to ask then
         self.sync_now.triggered.connect(self.syncNowRequested)
-        self.work_offline.toggled.connect(self.workOfflineToggled)
+        self.work_offline.toggled.connect(self._on_offline_toggled)
 
     def actions(self) -> list[QAction]:
         return [self.sync_now, self.work_offline]
@@ -40,8 +41,13 @@ class SyncActions(QObject):
     def show_status(self, status: SyncStatus) -> None:
         """Follow the worker: offline checks the box, "Sync now" is off while offline or syncing."""
         self.sync_now.setEnabled(status.state not in (SyncState.OFFLINE, SyncState.SYNCING))
-        offline = status.state is SyncState.OFFLINE
-        if self.work_offline.isChecked() != offline:
-            self.work_offline.blockSignals(True)
-            self.work_offline.setChecked(offline)
-            self.work_offline.blockSignals(False)
+        self._following = True
+        try:  # toggled still fires, so widgets showing the action (the Sync panel's switch) follow too
+            self.work_offline.setChecked(status.state is SyncState.OFFLINE)
+        finally:
+            self._following = False
+
+    @Slot(bool)
+    def _on_offline_toggled(self, offline: bool) -> None:
+        if not self._following:
+            self.workOfflineToggled.emit(offline)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -50,6 +52,16 @@ def _item(value: Any) -> QTableWidgetItem:
     return item
 
 
+def _checkbox_for(action: QAction) -> QCheckBox:
+    """A check box that shows a checkable action and triggers it: the action stays the one state."""
+    box = QCheckBox(action.text())
+    box.setToolTip(action.toolTip())
+    box.setChecked(action.isChecked())
+    box.clicked.connect(lambda _checked: action.trigger())
+    action.toggled.connect(box.setChecked)
+    return box
+
+
 class SyncPanel(QWidget):
     """``db`` is a ConnectionFactory (the GUI thread gets its own connection); ``actions`` the shared
     Sync now / Work offline actions. The shell connects the worker's signals to ``show_status``,
@@ -63,15 +75,14 @@ class SyncPanel(QWidget):
         self.state_label = QLabel()
         self.state_label.setObjectName("syncState")
         self.last_label = QLabel()
-        self.offline_button = QToolButton()
-        self.offline_button.setDefaultAction(actions.work_offline)
+        self.offline_switch = _checkbox_for(actions.work_offline)
         self.sync_button = QToolButton()
         self.sync_button.setDefaultAction(actions.sync_now)
         top = QHBoxLayout()
         for widget in (self.icon, self.state_label):
             top.addWidget(widget)
         top.addStretch(1)
-        top.addWidget(self.offline_button)
+        top.addWidget(self.offline_switch)
         top.addWidget(self.sync_button)
         self.pending_table = _table(["Stream", "Pending", "Quarantined"])
         self.quarantine_table = _table(["When", "Stream", "Record", "HTTP", "Reason", "", ""])
