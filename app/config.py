@@ -90,6 +90,14 @@ ENV_OVERRIDES: dict[str, tuple[str, type]] = {
 }
 
 
+def default_of(dotted: str) -> Any:
+    """The built-in default of a setting; a name that has none is a bug (``KeyError``)."""
+    node: Any = DEFAULTS
+    for part in dotted.split("."):
+        node = node[part]
+    return copy.deepcopy(node)
+
+
 def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``base`` with ``override`` merged in (nested dicts merge, others replace)."""
     merged = copy.deepcopy(base)
@@ -138,6 +146,28 @@ class Settings:
 
     def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
+
+    # Typed reads: a missing or wrongly typed value (a hand-edited config.json) reads as the built-in default,
+    # so call sites never repeat a default that ``DEFAULTS`` already holds.
+    def integer(self, dotted: str, *, minimum: int | None = None) -> int:
+        value = self.get(dotted)
+        if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
+            return int(default_of(dotted))
+        return value
+
+    def number(self, dotted: str) -> float:
+        value = self.get(dotted)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return float(default_of(dotted))
+        return float(value)
+
+    def flag(self, dotted: str) -> bool:
+        value = self.get(dotted)
+        return value if isinstance(value, bool) else bool(default_of(dotted))
+
+    def text(self, dotted: str) -> str:
+        value = self.get(dotted)
+        return value if isinstance(value, str) else str(default_of(dotted) or "")
 
     def env_overridden(self) -> set[str]:
         """Dotted paths whose value currently comes from the environment."""

@@ -1,8 +1,18 @@
-"""Exception types of the app that carry a message a dialog or the CLI can show as is."""
+"""Exception types of the app, in two kinds (like qutebrowser's ``KnownError`` / ``BugError``):
+
+* ``WfhError`` and its subclasses are *known failures*: bad input, a full disk, a locked or damaged
+  file, unusable settings. Their message is meant for the user; dialogs and the CLI show it as is.
+* ``BugError`` is *not* a ``WfhError``: something the code did wrong (an SQL error such as "no such
+  column"). Nothing catches it as an expected failure; it reaches the crash handler with its traceback.
+"""
 
 
 class WfhError(Exception):
-    """Base of the app's own errors: the message is meant for the user."""
+    """Base of the known failures: the message is meant for the user."""
+
+
+class BugError(Exception):
+    """A programming error surfaced by a library (e.g. SQLite's "no such column"): report, never explain away."""
 
 
 class ValidationError(WfhError):
@@ -37,5 +47,13 @@ class DiskFullError(StorageError):
     """The disk holding the data dir is full; the write was rolled back."""
 
 
+class DatabaseLockedError(StorageError):
+    """Another program holds the database locked for longer than the busy timeout."""
+
+
+class StorageIOError(StorageError):
+    """The operating system refused to read or write the database file (I/O error, permissions, read-only)."""
+
+
 class ConfigError(WfhError):
-    """config.json could not be read; it was kept aside and defaults are used."""
+    """Settings that cannot be used as they are (a server URL that is not http(s), no API key, no DB URL)."""

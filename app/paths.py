@@ -19,6 +19,8 @@ DATA_DIR_ENV = "WFH_AGENT_DATA_DIR"
 
 @dataclass(frozen=True)
 class AppPaths:
+    """Every file and folder of one profile (database, config, logs, screenshots, backups, key file)."""
+
     data_dir: Path
     config_dir: Path
     log_dir: Path

@@ -23,6 +23,8 @@ BeforeUpgrade = Callable[[Path, int, int], None]
 
 @dataclass
 class Profile:
+    """One open profile: its paths, settings and migrated database; opened and closed as one."""
+
     paths: AppPaths
     settings: Settings
     db: ConnectionFactory

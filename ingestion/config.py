@@ -43,6 +43,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
 
 @dataclass(frozen=True)
 class Settings:
+    """The server's settings, from ``WFH_INGEST_*`` environment variables with checked bounds."""
+
     database_url: str
     db_schema: str = "employee_monitor"
     host: str = "127.0.0.1"

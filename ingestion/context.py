@@ -1,10 +1,13 @@
 """Per-application state shared by the routes, and the auth + rate-limit step every
-``/api/v1`` route starts with."""
+``/api/v1`` route starts with: declare a parameter ``identity: Authorized`` and FastAPI runs
+``authorize`` before the handler, so no route can forget it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from ingestion.auth import Identity, authenticate
@@ -16,12 +19,16 @@ from ingestion.ratelimit import RateLimiter
 
 @dataclass
 class HealthCache:
+    """The last database health probe and when it ran (``/health`` reuses it for ``CACHE_SECONDS``)."""
+
     healthy: bool = False
     checked_at: float = float("-inf")
 
 
 @dataclass
 class AppState:
+    """What every route of one app shares: settings, the database pool, the rate limiter."""
+
     settings: Settings
     db: Database
     limiter: RateLimiter
@@ -42,3 +49,6 @@ async def authorize(request: Request) -> Identity:
     if wait:
         raise ApiError(429, "rate_limited", retry_after=wait)
     return identity
+
+
+Authorized = Annotated[Identity, Depends(authorize)]

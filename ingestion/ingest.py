@@ -33,35 +33,10 @@ class LogEntry:
     user_agent: str | None
 
 
-# (column, SQL array type) in the order validation.STREAMS produces values.
-_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "heartbeats": [
-        ("client_id", "uuid"), ("started_at", "timestamptz"), ("ended_at", "timestamptz"), ("tz", "text"),
-        ("status", "text"), ("cpu_percent", "real"), ("memory_percent", "real"),
-        ("process_name", "text"), ("window_title", "text"), ("domain", "text"), ("url", "text"),
-        ("battery_level", "real"), ("battery_plugged", "boolean"),
-        ("geo_lat", "float8"), ("geo_lon", "float8"),
-    ],
-    "timeline": [
-        ("client_id", "uuid"), ("started_at", "timestamptz"), ("ended_at", "timestamptz"), ("tz", "text"),
-        ("kind", "text"), ("label", "text"), ("task_id", "text"),
-    ],
-    "website_usage": [
-        ("client_id", "uuid"), ("date", "date"), ("domain", "text"), ("duration_seconds", "int4"),
-        ("tag", "text"), ("updated_at", "timestamptz"),
-    ],
-    "productivity": [
-        ("client_id", "uuid"), ("date", "date"), ("productive_seconds", "int4"),
-        ("unproductive_seconds", "int4"), ("neutral_seconds", "int4"), ("idle_seconds", "int4"),
-        ("score", "real"), ("updated_at", "timestamptz"),
-    ],
-    "wellness": [
-        ("client_id", "uuid"), ("date", "date"), ("active_seconds", "int4"), ("break_count", "int4"),
-        ("longest_streak_seconds", "int4"), ("overtime_seconds", "int4"), ("updated_at", "timestamptz"),
-    ],
-}
-_NATURAL_KEY = {"website_usage": "device_id, date, domain", "productivity": "device_id, date",
-                "wellness": "device_id, date"}
+# (column, SQL array type) in the order validation.STREAMS produces values: derived from the stream description.
+_COLUMNS: dict[str, list[tuple[str, str]]] = {name: stream.columns for name, stream in STREAMS.items()}
+_NATURAL_KEY = {name: ", ".join(("device_id", *stream.natural_key)) for name, stream in STREAMS.items()
+                if stream.aggregate}
 
 _LOG_COLUMNS = ("device_id, key_id, endpoint, http_status, record_count, accepted, duplicates, rejected,"
                 " body_bytes, duration_ms, request_id, user_agent")
@@ -77,7 +52,7 @@ def _stream_sql(stream: Stream) -> str:
         f" SELECT %s, %s, {selected} FROM unnest({arrays}) AS u({names})"
     )
     if stream.aggregate:
-        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name, _ in cols if name not in ("date", "domain"))
+        updates = ", ".join(f"{name} = EXCLUDED.{name}" for name, _ in cols if name not in stream.natural_key)
         insert += (
             f" ON CONFLICT ({_NATURAL_KEY[stream.name]}) DO UPDATE SET emp_id = EXCLUDED.emp_id, {updates},"
             f" received_at = now() WHERE {stream.table}.updated_at < EXCLUDED.updated_at"

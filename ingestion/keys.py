@@ -37,6 +37,8 @@ def new_key(prefix: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class CreatedKey:
+    """A new API key: shown once in full, stored only as its hash and prefix."""
+
     key: str
     prefix: str
     key_id: int

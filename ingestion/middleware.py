@@ -34,6 +34,8 @@ def scrub(text: str) -> str:
 
 
 class ContractMiddleware:
+    """Contract headers, request id, access log line, metrics and the last-resort 500 on every request."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 

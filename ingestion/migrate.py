@@ -27,6 +27,8 @@ class MigrationError(RuntimeError):
 
 @dataclass(frozen=True)
 class Migration:
+    """One numbered server SQL migration file and its checksum."""
+
     version: int
     name: str
     sql: str

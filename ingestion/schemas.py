@@ -1,7 +1,8 @@
 """Pydantic models: request shapes for ``/openapi.json`` and response bodies (INGESTION_API.md §5, §6).
 
-Request records are validated by ``validation.py`` (exact §6.8 messages); these models document the
-same shapes, strict and with ``additionalProperties: false``, under the component names of §5.5.
+Request records are validated by ``validation.py`` (exact §6.8 messages); their models here are derived
+from the same stream descriptions (``record_model``), strict and with ``additionalProperties: false``,
+under the component names of §5.5.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from ingestion.validation import SCREENSHOT_META, STREAMS, Shape, Stream
 
 Uuid = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 Percent = Annotated[float, Field(ge=0, le=100)]
@@ -28,86 +31,38 @@ class Geo(_Strict):
     lon: Annotated[float, Field(ge=-180, le=180)]
 
 
-class HeartbeatRecord(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    started_at: datetime
-    ended_at: datetime
-    tz: Annotated[str, Field(min_length=1, max_length=64)]
-    status: Literal["active", "idle", "locked", "offline"]
-    cpu_percent: Percent
-    memory_percent: Percent
-    process_name: Annotated[str, Field(max_length=256)]
-    window_title: Annotated[str, Field(max_length=1024)]
-    domain: Annotated[str, Field(min_length=1, max_length=253)] | None = None
-    url: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
-    battery_level: Percent | None = None
-    battery_plugged: bool | None = None
-    geo: Geo | None = None
+def _annotation(shape: Shape) -> Any:
+    """The pydantic type of one validation ``Shape`` (the same bounds, options and pattern)."""
+    if shape.kind == "geo":
+        return Geo
+    if shape.kind == "choice":
+        return Literal[shape.options]
+    simple = {"bool": bool, "datetime": datetime, "date": date}
+    if shape.kind in simple:
+        return simple[shape.kind]
+    if shape.kind == "str":
+        bounds: dict[str, Any] = {"min_length": int(shape.lo) if shape.lo else None,
+                                  "max_length": int(shape.hi) if shape.hi is not None else None,
+                                  "pattern": shape.pattern}
+        return Annotated[str, Field(**{k: v for k, v in bounds.items() if v is not None})]
+    kind = int if shape.kind == "int" else float
+    return Annotated[kind, Field(ge=shape.lo, le=shape.hi)]
 
 
-class TimelineRecord(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    started_at: datetime
-    ended_at: datetime
-    tz: Annotated[str, Field(min_length=1, max_length=64)]
-    kind: Literal["app", "web", "idle", "task"]
-    label: Annotated[str, Field(max_length=1024)]
-    task_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+def record_model(stream: Stream) -> type[BaseModel]:
+    """The strict pydantic model of a stream's record, derived from its description: ``client_id``, the
+    optional ``emp_id``, then the fields in table order (nullable ones default to null)."""
+    fields: dict[str, Any] = {}
+    for index, field in enumerate(stream.fields):
+        annotation = _annotation(field.shape)
+        fields[field.name] = (annotation | None, None) if field.nullable else (annotation, ...)
+        if index == 0:
+            fields["emp_id"] = (EmpId, None)
+    return create_model(stream.model, __base__=_Strict, **fields)
 
 
-class WebsiteUsageRecord(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    date: date
-    domain: Annotated[str, Field(min_length=1, max_length=253)]
-    duration_seconds: Seconds
-    tag: Literal["productive", "unproductive", "neutral"]
-    updated_at: datetime
-
-
-class ProductivityRecord(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    date: date
-    productive_seconds: Seconds
-    unproductive_seconds: Seconds
-    neutral_seconds: Seconds
-    idle_seconds: Seconds
-    score: Percent
-    updated_at: datetime
-
-
-class WellnessRecord(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    date: date
-    active_seconds: Seconds
-    break_count: Annotated[int, Field(ge=0, le=1440)]
-    longest_streak_seconds: Seconds
-    overtime_seconds: Seconds
-    updated_at: datetime
-
-
-class ScreenshotMeta(_Strict):
-    client_id: Uuid
-    emp_id: EmpId
-    captured_at: datetime
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    width: Annotated[int, Field(ge=1, le=16_384)]
-    height: Annotated[int, Field(ge=1, le=16_384)]
-    format: Literal["png", "jpeg", "webp"]
-    blurred: bool
-
-
-RECORD_MODELS: dict[str, type[BaseModel]] = {
-    "heartbeats": HeartbeatRecord,
-    "timeline": TimelineRecord,
-    "website_usage": WebsiteUsageRecord,
-    "productivity": ProductivityRecord,
-    "wellness": WellnessRecord,
-}
+RECORD_MODELS: dict[str, type[BaseModel]] = {name: record_model(stream) for name, stream in STREAMS.items()}
+ScreenshotMeta = record_model(SCREENSHOT_META)
 
 
 class Rejection(BaseModel):

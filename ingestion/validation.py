@@ -74,6 +74,24 @@ class Clock:
 Check = Callable[[Any, str, Clock], Any]
 
 
+@dataclass(frozen=True)
+class Shape:
+    """What a check accepts: the one description the SQL column types (``ingest.py``) and the OpenAPI
+    models (``schemas.py``) are derived from. ``kind`` is str, int, float, bool, datetime, date, choice or geo."""
+
+    kind: str
+    sql: str
+    lo: float | None = None
+    hi: float | None = None
+    options: tuple[str, ...] = ()
+    pattern: str | None = None
+
+
+def _shaped(check: Check, shape: Shape) -> Check:
+    check.shape = shape  # type: ignore[attr-defined]
+    return check
+
+
 def _string(value: Any, name: str) -> str:
     if type(value) is not str:
         raise Reject(name, "must be a string")
@@ -99,7 +117,7 @@ def text(lo: int, hi: int, lower: bool = False) -> Check:
         value = _clean(value, name)
         return value.lower() if lower else value
 
-    return check
+    return _shaped(check, Shape("str", "text", lo, hi))
 
 
 def choice(*allowed: str) -> Check:
@@ -111,10 +129,10 @@ def choice(*allowed: str) -> Check:
             raise Reject(name, f"must be one of {listed}")
         return value
 
-    return check
+    return _shaped(check, Shape("choice", "text", options=tuple(allowed)))
 
 
-def number(lo: float, hi: float) -> Check:
+def number(lo: float, hi: float, sql: str = "real") -> Check:
     def check(value: Any, name: str, clock: Clock) -> float:
         kind = type(value)
         if kind is not float and kind is not int:
@@ -123,7 +141,7 @@ def number(lo: float, hi: float) -> Check:
             raise Reject(name, f"must be between {lo:g} and {hi:g}")
         return float(value)
 
-    return check
+    return _shaped(check, Shape("float", sql, lo, hi))
 
 
 def integer(lo: int, hi: int) -> Check:
@@ -134,7 +152,7 @@ def integer(lo: int, hi: int) -> Check:
             raise Reject(name, f"must be between {lo} and {hi}")
         return value
 
-    return check
+    return _shaped(check, Shape("int", "int4", lo, hi))
 
 
 def boolean(value: Any, name: str, clock: Clock) -> bool:
@@ -192,8 +210,8 @@ def time_zone(value: Any, name: str, clock: Clock) -> str:
     return value
 
 
-_lat = number(-90, 90)
-_lon = number(-180, 180)
+_lat = number(-90, 90, "float8")
+_lon = number(-180, 180, "float8")
 
 
 def geo(value: Any, name: str, clock: Clock) -> tuple[float, float]:
@@ -215,26 +233,56 @@ def _field_name(key: str) -> str:
     return safe_text(key, 64)
 
 
+_shaped(boolean, Shape("bool", "boolean"))
+_shaped(client_id, Shape("str", "uuid", pattern="^" + _UUID_RE.pattern + "$"))
+_shaped(timestamp, Shape("datetime", "timestamptz"))
+_shaped(calendar_date, Shape("date", "date"))
+_shaped(time_zone, Shape("str", "text", 1, 64))
+_shaped(geo, Shape("geo", "float8"))
+
+
 @dataclass(frozen=True)
 class Field:
+    """One record field: its name, its check (which carries its ``Shape``), whether null is allowed."""
+
     name: str
     check: Check
     nullable: bool = False
 
+    @property
+    def shape(self) -> Shape:
+        shape: Shape = self.check.shape  # type: ignore[attr-defined]
+        return shape
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(column, SQL type) pairs: one per field, two for ``geo`` (``<name>_lat``, ``<name>_lon``)."""
+        if self.shape.kind == "geo":
+            return [(f"{self.name}_lat", self.shape.sql), (f"{self.name}_lon", self.shape.sql)]
+        return [(self.name, self.shape.sql)]
+
 
 @dataclass(frozen=True)
 class Stream:
-    """A stream's record shape: fields in table order, which of them form the column tuple."""
+    """A stream's one description: fields in table order (validation, SQL columns and the OpenAPI model
+    all come from it) and, for aggregates, the natural key they upsert on."""
 
     name: str
     table: str
     fields: tuple[Field, ...]
     aggregate: bool
     spans: bool = False  # started_at/ended_at cross-field checks apply
+    natural_key: tuple[str, ...] = ()  # aggregates only: columns besides device_id that identify a row
+    model: str = ""  # the OpenAPI component name of a record (INGESTION_API.md §5.5)
 
     @property
     def known(self) -> frozenset[str]:
         return frozenset(f.name for f in self.fields) | {"emp_id"}
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        """(column, SQL type) in the order ``validate_record`` produces values."""
+        return [column for field in self.fields for column in field.columns]
 
 
 _SPAN = (
@@ -258,12 +306,12 @@ STREAMS: dict[str, Stream] = {
         Field("battery_level", number(0, 100), nullable=True),
         Field("battery_plugged", boolean, nullable=True),
         Field("geo", geo, nullable=True),
-    ), aggregate=False, spans=True),
+    ), aggregate=False, spans=True, model="HeartbeatRecord"),
     "timeline": Stream("timeline", "timeline", _SPAN + (
         Field("kind", choice("app", "web", "idle", "task")),
         Field("label", text(0, 1024)),
         Field("task_id", text(1, 128), nullable=True),
-    ), aggregate=False, spans=True),
+    ), aggregate=False, spans=True, model="TimelineRecord"),
     "website_usage": Stream("website_usage", "website_usage", (
         Field("client_id", client_id),
         Field("date", calendar_date),
@@ -271,7 +319,7 @@ STREAMS: dict[str, Stream] = {
         Field("duration_seconds", _SECONDS),
         Field("tag", choice("productive", "unproductive", "neutral")),
         _UPDATED,
-    ), aggregate=True),
+    ), aggregate=True, natural_key=("date", "domain"), model="WebsiteUsageRecord"),
     "productivity": Stream("productivity", "productivity", (
         Field("client_id", client_id),
         Field("date", calendar_date),
@@ -281,7 +329,7 @@ STREAMS: dict[str, Stream] = {
         Field("idle_seconds", _SECONDS),
         Field("score", number(0, 100)),
         _UPDATED,
-    ), aggregate=True),
+    ), aggregate=True, natural_key=("date",), model="ProductivityRecord"),
     "wellness": Stream("wellness", "wellness", (
         Field("client_id", client_id),
         Field("date", calendar_date),
@@ -290,7 +338,7 @@ STREAMS: dict[str, Stream] = {
         Field("longest_streak_seconds", _SECONDS),
         Field("overtime_seconds", _SECONDS),
         _UPDATED,
-    ), aggregate=True),
+    ), aggregate=True, natural_key=("date",), model="WellnessRecord"),
 }
 
 
@@ -301,6 +349,9 @@ def sha256_hex(value: Any, name: str, clock: Clock) -> str:
     return value
 
 
+_shaped(sha256_hex, Shape("str", "text", pattern="^" + _SHA256_RE.pattern + "$"))
+
+
 SCREENSHOT_META = Stream("screenshots", "screenshots", (
     Field("client_id", client_id),
     Field("captured_at", timestamp),
@@ -309,7 +360,7 @@ SCREENSHOT_META = Stream("screenshots", "screenshots", (
     Field("height", integer(1, 16_384)),
     Field("format", choice("png", "jpeg", "webp")),
     Field("blurred", boolean),
-), aggregate=False)
+), aggregate=False, model="ScreenshotMeta")
 _KNOWN = {name: stream.known for name, stream in (*STREAMS.items(), ("screenshots", SCREENSHOT_META))}
 
 

@@ -7,6 +7,8 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet -e '.[dev,server]'
 echo "== ruff"
 .venv/bin/ruff check .
+echo "== import layers"
+.venv/bin/lint-imports
 echo "== mypy"
 .venv/bin/mypy app ingestion
 echo "== pytest"

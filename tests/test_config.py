@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from app.config import Settings
 from app.paths import resolve_paths
 
@@ -54,3 +56,23 @@ def test_two_profiles_do_not_share_files(tmp_path: Path) -> None:
         assert getattr(a, attr) != getattr(b, attr)
         assert str(getattr(a, attr)).startswith(str(tmp_path / "a"))
     assert a.log_dir == tmp_path / "a" / "logs" and a.lock_name != b.lock_name
+
+
+def test_typed_reads_fall_back_to_the_one_default(tmp_path: Path) -> None:
+    """A hand-edited config.json with wrong types reads as the built-in default, not as a crash or a zero."""
+    paths = resolve_paths(tmp_path)
+    paths.ensure()
+    paths.config_path.write_text(json.dumps({
+        "emp_id": "seven", "ingestion": {"enabled": "yes", "mode": 3, "sync": {"heartbeats_seconds": 0},
+                                         "batch_size": 50},
+        "retention": {"sync_log_days": 2.5}, "monitoring": {"workday_hours": 7.5}}))
+    settings = Settings(paths, environ={})
+    assert settings.integer("ingestion.batch_size", minimum=1) == 50
+    assert settings.integer("ingestion.sync.heartbeats_seconds", minimum=1) == 300
+    assert settings.integer("emp_id") == 0
+    assert settings.integer("retention.sync_log_days") == 14
+    assert settings.flag("ingestion.enabled") is True
+    assert settings.text("ingestion.mode") == "api"
+    assert settings.number("monitoring.workday_hours") == 7.5
+    with pytest.raises(KeyError):
+        settings.integer("no.such.setting")

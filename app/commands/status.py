@@ -14,21 +14,14 @@ def register(subparsers: Any) -> None:
 
 
 def collect(conn: Any) -> dict[str, Any]:
-    from app.sync import outbox, state
-    from app.sync.engine import NOT_SET_UP
+    from app.sync import outbox
     from app.sync.policy import ALL_STREAMS
+    from app.sync.status import current_status
 
-    saved = state.load_state(conn)
-    pending = outbox.pending_counts(conn, ALL_STREAMS)
-    name, detail = saved["state"], saved["detail"]
-    if state.work_offline(conn):
-        name, detail = "offline", "Working offline"
-    elif detail == NOT_SET_UP:
-        name = "pending"
-    elif name in (None, "synced", "pending", "syncing"):
-        name, detail = ("pending" if any(pending.values()) else "synced"), ""
-    return {"state": name, "detail": detail, "pending": pending, "quarantined": outbox.quarantined_counts(conn),
-            "last_success": state.last_success(conn)}
+    status = current_status(conn)
+    return {"state": status.state.value, "reason": status.reason.value, "detail": status.detail,
+            "pending": outbox.pending_counts(conn, ALL_STREAMS), "quarantined": outbox.quarantined_counts(conn),
+            "last_success": status.last_success}
 
 
 def run(args: argparse.Namespace) -> int:

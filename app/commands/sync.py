@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{stream:<14} sent {result.synced.get(stream, 0):>7,}  quarantined "
                   f"{result.quarantined.get(stream, 0):>5,}  pending {result.pending.get(stream, 0):>7,}")
     if not ok:
-        reason = result.reason or result.detail or result.state
+        reason = result.last_error or result.detail or result.state
         print(f"wfh-agent sync: {result.state}: {reason}".replace("\n", " "), file=sys.stderr)
         return EXIT_PENDING
     return 0

@@ -40,6 +40,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from app.monitor.runner import MonitorEvents, MonitorRunner, NoConsentError
+from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import ms_to_iso
 
@@ -104,7 +105,7 @@ class MonitorAgent(QObject):
         self._lock = threading.Lock()
         self._runner: MonitorRunner | None = None
         self._pause: tuple[bool, float | None] | None = None  # (paused, until monotonic)
-        self.state = "stopped"
+        self.state: str = MonitorState.STOPPED
         self.state_detail = ""
         self.restarts = 0
 
@@ -154,7 +155,7 @@ class MonitorAgent(QObject):
                     runner.run()
                     break
                 except NoConsentError as exc:
-                    self._set_state("no_consent", str(exc))
+                    self._set_state(MonitorState.NO_CONSENT, str(exc))
                     break
                 except Exception as exc:  # noqa: BLE001 - any crash: log, report, restart with backoff
                     log.exception("monitoring loop crashed")
@@ -166,7 +167,7 @@ class MonitorAgent(QObject):
                     self.error.emit(f"Monitoring stopped unexpectedly ({type(exc).__name__}: {exc}); "
                                     "it restarts automatically.")
                     delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)] if self.backoff else 0.0
-                    self._set_state("restarting", f"in {delay:g} s")
+                    self._set_state(MonitorState.RESTARTING, f"in {delay:g} s")
                     if self._stopping.wait(delay):
                         break
                     self.restarted.emit(attempt)
@@ -174,8 +175,8 @@ class MonitorAgent(QObject):
                     with self._lock:
                         self._runner = None
         finally:
-            if self.state not in ("stopped", "no_consent"):
-                self._set_state("stopped", "")
+            if self.state not in (MonitorState.STOPPED, MonitorState.NO_CONSENT):
+                self._set_state(MonitorState.STOPPED, "")
             self.profile.db.close_thread()
             self.finished.emit()
 

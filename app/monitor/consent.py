@@ -10,7 +10,7 @@ import hashlib
 import sqlite3
 
 from app.monitor.timeutil import ms_to_iso, now_ms
-from app.storage.db import write_transaction
+from app.storage import kv
 
 KEY_ACCEPTED_AT = "monitoring.consent_accepted_at"
 KEY_SHA256 = "monitoring.consent_sha256"
@@ -45,16 +45,11 @@ def consent_sha256(text: str | None = None) -> str:
     return hashlib.sha256((CONSENT_TEXT if text is None else text).encode("utf-8")).hexdigest()
 
 
-def _get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
 def consent_accepted_at(conn: sqlite3.Connection) -> str | None:
     """When the current consent text was accepted, or None (never, or a different text)."""
-    if _get(conn, KEY_SHA256) != consent_sha256():
+    if kv.get(conn, KEY_SHA256) != consent_sha256():
         return None
-    return _get(conn, KEY_ACCEPTED_AT)
+    return kv.get(conn, KEY_ACCEPTED_AT)
 
 
 def has_consent(conn: sqlite3.Connection) -> bool:
@@ -63,16 +58,9 @@ def has_consent(conn: sqlite3.Connection) -> bool:
 
 def record_consent(conn: sqlite3.Connection) -> str:
     stamp = ms_to_iso(now_ms())
-    with write_transaction(conn):
-        for key, value in ((KEY_ACCEPTED_AT, stamp), (KEY_SHA256, consent_sha256())):
-            conn.execute(
-                "INSERT INTO settings(key, value, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value),
-            )
+    kv.put(conn, {KEY_ACCEPTED_AT: stamp, KEY_SHA256: consent_sha256()})
     return stamp
 
 
 def revoke_consent(conn: sqlite3.Connection) -> None:
-    with write_transaction(conn):
-        conn.execute("DELETE FROM settings WHERE key IN (?, ?)", (KEY_ACCEPTED_AT, KEY_SHA256))
+    kv.delete(conn, [KEY_ACCEPTED_AT, KEY_SHA256])

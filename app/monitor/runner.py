@@ -30,6 +30,7 @@ from app.monitor.journal import Held, MonitorJournal
 from app.monitor.sampler import Sampler
 from app.monitor.screenshots import ScreenshotTaker, next_delay
 from app.monitor.spans import Sample, Span, SpanMerger
+from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import days_touched, local_zone_name, ms_to_iso
 
@@ -103,7 +104,7 @@ class MonitorRunner:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self.state = "stopped"
+        self.state: str = MonitorState.STOPPED
         self.paused_until_ms: int | None = None
         self._paused_until_mono: float | None = None
         self._load_settings()
@@ -190,7 +191,7 @@ class MonitorRunner:
         self._next_aggregate = self._mono() + self.aggregate_interval
         self._away_since_ms: int | None = None
         self._shot_failed_logged = False
-        self._set_state("running", "")
+        self._set_state(MonitorState.RUNNING, "")
         self._restore_pause()
 
     def _replay_journal(self) -> None:
@@ -211,7 +212,7 @@ class MonitorRunner:
             self._pause(None if until_ms is None else max(0.0, until_ms / 1000 - self._wall()))
 
     def stop(self) -> None:
-        if self.state == "stopped":
+        if self.state == MonitorState.STOPPED:
             return
         try:
             self._commit(self.merger.flush(), flush_timeline=True)
@@ -223,7 +224,7 @@ class MonitorRunner:
             for backend in (self._window_backend, self._idle_backend, self._screens, self._media):
                 if backend is not None:
                     backend.close()
-            self._set_state("stopped", "")
+            self._set_state(MonitorState.STOPPED, "")
 
     def _on_window_change(self) -> None:
         """Called from the X11 watcher thread: sample soon, on the loop's own thread."""
@@ -236,7 +237,7 @@ class MonitorRunner:
             if self._mono() < self._paused_until_mono:
                 return None
             self._resume()
-        if self.state == "paused":
+        if self.state == MonitorState.PAUSED:
             return None
         sample = self.sampler.tick()
         excluded = bool(sample.process_name or sample.window_title) and is_excluded(
@@ -303,13 +304,13 @@ class MonitorRunner:
             self.paused_until_ms = int((self._wall() + seconds) * 1000)
             detail = f"until {ms_to_iso(self.paused_until_ms)}"
         self.journal.save_pause(self.paused_until_ms, paused=True)
-        self._set_state("paused", detail)
+        self._set_state(MonitorState.PAUSED, detail)
 
     def _resume(self) -> None:
         self._paused_until_mono, self.paused_until_ms = None, None
         self.journal.save_pause(None, paused=False)
-        if self.state == "paused":
-            self._set_state("running", "")
+        if self.state == MonitorState.PAUSED:
+            self._set_state(MonitorState.RUNNING, "")
 
     def _set_state(self, state: str, detail: str) -> None:
         self.state = state

@@ -102,6 +102,8 @@ class LRUCache:
 
 @dataclass(frozen=True)
 class CachePolicy:
+    """Size and time-to-live of one cache area."""
+
     max_size: int
     ttl_seconds: float
 

@@ -2,13 +2,8 @@
 
 Each write runs in one ``BEGIN IMMEDIATE`` transaction that also writes its ``task_events`` row
 and recomputes the affected week's ``week_statistics`` row (one covering-index scan). After the
-commit the exact cache keys of the affected weeks are invalidated, then the signals fire, so a
+commit the exact cache keys of the affected weeks are invalidated, then ``changed`` fires once, so a
 slot that re-reads through the cache always sees the new data.
-
-Signals (all past-tense facts):
-  taskCreated(int task_id), taskUpdated(int task_id), taskDeleted(int task_id),
-  weekCreated(int week_id, str week_label), weekUpdated(int week_id), weekDeleted(int week_id),
-  statisticsUpdated(int week_id), dataReset() — after bulk changes (imports): re-read everything.
 """
 
 from __future__ import annotations
@@ -20,12 +15,13 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.domain import validation
+from app.domain.changes import BULK_ROWS, Changes
+from app.domain.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
+from app.domain.stats import bonus
+from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.errors import NotFoundError, ValidationError
-from app.services import validation
 from app.services.cache import CacheService, cached
-from app.services.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
-from app.services.stats import bonus
-from app.services.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.storage import repositories as repo
 from app.storage.db import ConnectionFactory, write_transaction
 
@@ -33,14 +29,14 @@ ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
 
 
 class DataService(QObject):
-    taskCreated = Signal(int)
-    taskUpdated = Signal(int)
-    taskDeleted = Signal(int)
-    weekCreated = Signal(int, str)
-    weekUpdated = Signal(int)
-    weekDeleted = Signal(int)
-    statisticsUpdated = Signal(int)
-    dataReset = Signal()
+    """Reads (cached) and writes (one transaction each) of weeks and tasks.
+
+    Signals:
+        changed(Changes): once per committed write, with the week and task ids it touched
+            (``bulk`` after imports and large writes: re-read everything).
+    """
+
+    changed = Signal(object)
 
     def __init__(self, db: ConnectionFactory, cache_service: CacheService | None = None,
                  parent: QObject | None = None) -> None:
@@ -108,7 +104,7 @@ class DataService(QObject):
             self._check_label_free(conn, values["week_label"], None)
             week_id = repo.insert_week(conn, values)
         self._invalidate_weeks([week_id])
-        self.weekCreated.emit(week_id, values["week_label"])
+        self.changed.emit(Changes(weeks_created=(week_id,)))
         return week_id
 
     def update_week(self, week_id: int, **fields: Any) -> None:
@@ -120,8 +116,7 @@ class DataService(QObject):
                 self._check_label_free(conn, values["week_label"], week_id)
             repo.update_week(conn, week_id, values)
         self._invalidate_weeks([week_id])
-        self.weekUpdated.emit(week_id)
-        self.statisticsUpdated.emit(week_id)
+        self.changed.emit(Changes(weeks_updated=(week_id,)))
 
     def delete_week(self, week_id: int) -> int:
         """Delete a week and its tasks; returns the number of tasks deleted."""
@@ -130,7 +125,7 @@ class DataService(QObject):
             self._require_week(conn, week_id)
             count = repo.delete_week(conn, week_id)
         self._invalidate_weeks([week_id])
-        self.weekDeleted.emit(week_id)
+        self.changed.emit(Changes(weeks_deleted=(week_id,)))
         return count
 
     # ---- task writes -------------------------------------------------------------------
@@ -161,9 +156,7 @@ class DataService(QObject):
                 ids.append(task_id)
             repo.refresh_week_statistics(conn, week_id)
         self._invalidate_weeks([week_id])
-        for task_id in ids:
-            self.taskCreated.emit(task_id)
-        self.statisticsUpdated.emit(week_id)
+        self.changed.emit(Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS))
         return ids
 
     def update_task(self, task_id: int, changes: Mapping[str, Any], user_action: str = "manual") -> None:
@@ -189,9 +182,7 @@ class DataService(QObject):
         if not changed:
             return
         self._invalidate_weeks(weeks)
-        self.taskUpdated.emit(task_id)
-        for week in sorted(weeks):
-            self.statisticsUpdated.emit(week)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_updated=(task_id,)))
 
     def update_task_duration(self, task_id: int, duration_seconds: int, method: str = "timer") -> None:
         """Set a task's duration (the timer's stop, or a manual edit) and log the change."""
@@ -229,16 +220,14 @@ class DataService(QObject):
             for week in weeks:
                 repo.refresh_week_statistics(conn, week)
         self._invalidate_weeks(weeks)
-        for task_id in ids:
-            self.taskDeleted.emit(task_id)
-        for week in sorted(weeks):
-            self.statisticsUpdated.emit(week)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_deleted=tuple(ids),
+                                  bulk=len(ids) > BULK_ROWS))
 
     def notify_bulk_change(self) -> None:
         """After a bulk write outside DataService (legacy import): drop caches, tell views to reload."""
         if self.cache_service is not None:
             self.cache_service.invalidate_all()
-        self.dataReset.emit()
+        self.changed.emit(Changes(bulk=True))
 
     # ---- internals ---------------------------------------------------------------------
     def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:
@@ -252,8 +241,7 @@ class DataService(QObject):
                            seconds - old.duration_seconds, method)
             repo.refresh_week_statistics(conn, old.week_id)
         self._invalidate_weeks([old.week_id])
-        self.taskUpdated.emit(task_id)
-        self.statisticsUpdated.emit(old.week_id)
+        self.changed.emit(Changes(weeks_updated=(old.week_id,), tasks_updated=(task_id,)))
 
     def _analytics(self, week_id: int) -> WeekAnalytics:
         conn = self.db.get()

@@ -1,4 +1,4 @@
-"""Online backups of the profile database, rotation, and the daily schedule.
+"""Online backups of the profile database and their rotation (the daily schedule is ``app.ui.daily_jobs``).
 
 Backups are taken with SQLite's backup API from a fresh connection in one step, i.e. inside a
 single read transaction: in WAL mode the app keeps writing meanwhile and the copy is a
@@ -15,13 +15,10 @@ import logging
 import os
 import re
 import sqlite3
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.errors import StorageError
 from app.storage.db import BUSY_TIMEOUT_MS, translate_error
@@ -36,6 +33,8 @@ _STAMP = "%Y%m%d-%H%M%S"
 
 @dataclass(frozen=True)
 class BackupInfo:
+    """One backup file found in the backups folder and when it was taken (from its name)."""
+
     path: Path
     taken_at: datetime  # UTC, from the file name
     serial: int = 1     # 2, 3 … for several backups within one second
@@ -195,89 +194,3 @@ def pre_migration_backup(db_path: Path, from_version: int, to_version: int) -> N
     """
     path = create_backup(db_path, db_path.parent / "backups", keep=DEFAULT_KEEP)
     log.info("backup before upgrading schema %d -> %d: %s", from_version, to_version, path)
-
-
-# ---- schedule ------------------------------------------------------------------------------
-class DailyJob(QObject):
-    """Runs ``job`` on a worker thread whenever ``is_due()`` says so, checked every ``check_ms``.
-
-    Signals (emitted from the worker thread, delivered queued to GUI-thread receivers):
-    ``finished(str)`` with the job's result as text; ``failed(str)`` with a message for the user.
-    ``check_now()`` runs the check immediately; a job still running is never started twice.
-    """
-
-    finished = Signal(str)
-    failed = Signal(str)
-
-    def __init__(
-        self,
-        name: str,
-        job: Callable[[], object],
-        is_due: Callable[[], bool],
-        *,
-        check_ms: int = 3_600_000,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.name = name
-        self._job = job
-        self._is_due = is_due
-        self._thread: threading.Thread | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(check_ms)
-        self._timer.timeout.connect(self.check_now)
-
-    def start(self, first_check_ms: int = 60_000) -> None:
-        """Start checking; the first check waits ``first_check_ms`` so start-up stays fast."""
-        self._timer.start()
-        QTimer.singleShot(first_check_ms, self, self.check_now)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._timer.stop()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def check_now(self) -> bool:
-        """Start the job if it is due and not running; return whether it was started."""
-        if self.is_running():
-            return False
-        try:
-            due = self._is_due()
-        except Exception as exc:  # noqa: BLE001 - a failing check must not stop the timer
-            log.warning("%s: could not decide whether it is due: %s", self.name, exc)
-            return False
-        if not due:
-            return False
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-        return True
-
-    def _run(self) -> None:
-        try:
-            result = self._job()
-        except Exception as exc:  # noqa: BLE001 - reported to the UI, retried at the next check
-            log.exception("%s failed", self.name)
-            self.failed.emit(str(exc))
-            return
-        self.finished.emit(str(result))
-
-
-def backup_scheduler(
-    db_path: Path, backups_dir: Path, keep: Callable[[], int], parent: QObject | None = None
-) -> DailyJob:
-    """A ``DailyJob`` that takes a backup when the newest one is a day old.
-
-    ``finished(str)`` carries the new backup's path.
-    """
-
-    def due() -> bool:
-        found = list_backups(backups_dir)
-        return db_path.is_file() and is_backup_due(found[0].taken_at if found else None, datetime.now(UTC))
-
-    def job() -> Path:
-        return create_backup(db_path, backups_dir, keep=int(keep()))
-
-    return DailyJob("daily backup", job, due, parent=parent)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import DatabaseCorruptError, DiskFullError, StorageError
+from app.errors import BugError, DatabaseCorruptError, DatabaseLockedError, DiskFullError, StorageError, StorageIOError
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -68,25 +68,40 @@ def connect(path: Path | str, *, read_only: bool = False) -> sqlite3.Connection:
     return conn
 
 
-def translate_error(exc: sqlite3.Error, path: Path | str | None = None) -> StorageError:
-    """Map SQLite errors onto the app's own error types with a message a user can act on."""
+_LOCKED = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+_IO = {sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM,
+       sqlite3.SQLITE_NOLFS, sqlite3.SQLITE_PROTOCOL}
+
+
+def translate_error(exc: sqlite3.Error, path: Path | str | None = None) -> StorageError | BugError:
+    """Known failures (disk full, damaged file, locked, I/O) become ``StorageError`` subclasses with a message
+    a user can act on; any other SQLite error is a bug in our SQL and becomes a ``BugError``."""
     where = f"{path}: " if path else ""
     code = getattr(exc, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF  # extended codes (SQLITE_IOERR_WRITE, …) share the low byte
     text = str(exc)
-    if code == sqlite3.SQLITE_FULL or "database or disk is full" in text:
+    if primary == sqlite3.SQLITE_FULL or "database or disk is full" in text:
         return DiskFullError(f"{where}the disk is full; nothing was saved. Free some space and try again.")
-    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text or "malformed" in text:
+    if primary in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT) or "not a database" in text or "malformed" in text:
         return DatabaseCorruptError(f"{where}the database file is damaged ({text}).")
-    return StorageError(f"{where}{text}")
+    if primary in _LOCKED or "database is locked" in text:
+        return DatabaseLockedError(f"{where}the database is locked by another program ({text}); try again.")
+    if primary in _IO or "disk I/O error" in text or "unable to open database" in text or "readonly" in text:
+        return StorageIOError(f"{where}the database file cannot be used ({text}).")
+    return BugError(f"{where}{text}")
+
+
+def _begin(conn: sqlite3.Connection, statement: str) -> None:
+    try:
+        conn.execute(statement)
+    except sqlite3.Error as exc:
+        raise translate_error(exc) from exc
 
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """Run the block inside ``BEGIN IMMEDIATE`` … ``COMMIT``; roll back on any exception."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        raise translate_error(exc) from exc
+    _begin(conn, "BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException as exc:
@@ -102,6 +117,17 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise translate_error(exc) from exc
+
+
+@contextmanager
+def read_snapshot(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One read transaction: every query in the block sees the same state, even while others write."""
+    _begin(conn, "BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
 
 
 class ConnectionFactory:

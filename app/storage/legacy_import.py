@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 from app.errors import StorageError, WfhError
-from app.services.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
 
@@ -31,6 +31,8 @@ class ImportCancelled(WfhError):
 
 @dataclass
 class Warning:
+    """One value of the old database that could not be imported as it was."""
+
     table: str
     id: int | None
     field: str
@@ -40,6 +42,8 @@ class Warning:
 
 @dataclass
 class WeekCheck:
+    """Whether an imported week's totals match the old database's."""
+
     week_label: str
     source_tasks: int
     imported_tasks: int
@@ -53,6 +57,8 @@ class WeekCheck:
 
 @dataclass
 class ImportReport:
+    """What an import did: counts, warnings and the week checks, for the dialog and ``--json``."""
+
     source: str
     weeks_imported: int = 0
     tasks_imported: int = 0

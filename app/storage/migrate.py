@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS schema_version (
 
 @dataclass(frozen=True)
 class Migration:
+    """One numbered SQL migration file and its checksum."""
+
     version: int
     name: str
     sql: str

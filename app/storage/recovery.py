@@ -1,7 +1,7 @@
 """Start-up integrity check and recovery from backups.
 
 At start, before the profile is opened, ``check_database`` runs ``PRAGMA quick_check`` on the
-file. When it is damaged the user chooses (``app.recovery_dialog``): restore the newest backup
+file. When it is damaged the user chooses (``app.ui.recovery_dialog``): restore the newest backup
 that passes ``integrity_check``, start with an empty database, or quit. Either of the first two
 moves the damaged file aside as ``wfh_agent.db.corrupt-<time>`` together with its ``-wal`` and
 ``-shm`` (renamed so SQLite would still pair them); nothing is ever deleted. Quitting leaves the
@@ -142,6 +142,8 @@ def restore_file(backup: Path, db_path: Path, *, keep_current_as: str = "before-
 
 @dataclass(frozen=True)
 class RecoveryResult:
+    """Where the damaged file was moved and which backup was restored (None: the profile starts empty)."""
+
     aside: Path
     restored_from: Path | None
 

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from app.services.models import TASK_COLUMNS, WEEK_COLUMNS, Task, Week, WeekSummary
-from app.services.stats import ProjectRow, WeekTotals, summarize
+from app.domain.models import TASK_COLUMNS, WEEK_COLUMNS, Task, Week, WeekSummary
+from app.domain.stats import ProjectRow, WeekTotals, summarize
 
 _TASK_SELECT = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks_optimized"
 _WEEK_SELECT = f"SELECT {', '.join(WEEK_COLUMNS)} FROM weeks"

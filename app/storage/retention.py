@@ -18,7 +18,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from app.storage.db import ConnectionFactory, write_transaction
+from app.config import Settings
+from app.storage import kv
+from app.storage.db import write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,8 @@ LAST_RUN_KEY = "retention.last_run"
 
 @dataclass(frozen=True)
 class Rule:
+    """How long rows of one table are kept and whether they must have been uploaded first."""
+
     table: str
     time_column: str   # RFC 3339 UTC text ('…Z'), compared as text
     setting: str       # dotted settings path holding the number of days
@@ -52,7 +56,7 @@ def cutoff_iso(now: datetime, days: float | None) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def rules_from_settings(settings: Any, now: datetime) -> list[tuple[Rule, str]]:
+def rules_from_settings(settings: Settings, now: datetime) -> list[tuple[Rule, str]]:
     """The rules that are switched on, each with its cutoff (``settings.get(dotted)`` interface)."""
     active = []
     for rule in RULES:
@@ -137,48 +141,25 @@ def apply_rule(conn: sqlite3.Connection, rule: Rule, cutoff: str, data_dir: Path
             _delete_files(data_dir, files)
 
 
-def run_cleanup(conn: sqlite3.Connection, settings: Any, data_dir: Path, now: datetime | None = None) -> dict[str, int]:
+def run_cleanup(conn: sqlite3.Connection, settings: Settings, data_dir: Path,
+                now: datetime | None = None) -> dict[str, int]:
     """Apply every active rule; record the run in the ``settings`` table; return deletions per table."""
     now = now or datetime.now(UTC)
     counts: dict[str, int] = {}
     for rule, cutoff in rules_from_settings(settings, now):
         counts[rule.table] = apply_rule(conn, rule, cutoff, data_dir)
-    with write_transaction(conn):
-        conn.execute(
-            "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (LAST_RUN_KEY, now.astimezone(UTC).isoformat(timespec="seconds")),
-        )
+    kv.put(conn, {LAST_RUN_KEY: now.astimezone(UTC).isoformat(timespec="seconds")})
     if any(counts.values()):
         log.info("retention cleanup: %s", counts)
     return counts
 
 
 def last_run(conn: sqlite3.Connection) -> datetime | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (LAST_RUN_KEY,)).fetchone()
-    if not row or not row[0]:
+    value = kv.get(conn, LAST_RUN_KEY)
+    if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(str(row[0]))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def retention_scheduler(db: ConnectionFactory, settings: Any, data_dir: Path, parent: Any = None) -> Any:
-    """A ``DailyJob`` running ``run_cleanup`` once a day on its own thread and connection.
-
-    ``finished(str)`` carries the per-table counts.
-    """
-    from app.storage.backup import DailyJob
-
-    def due() -> bool:
-        return is_cleanup_due(last_run(db.get()), datetime.now(UTC))
-
-    def job() -> dict[str, int]:
-        try:
-            return run_cleanup(db.get(), settings, data_dir)
-        finally:
-            db.close_thread()
-
-    return DailyJob("retention cleanup", job, due, parent=parent)

@@ -17,13 +17,10 @@ from urllib.parse import urlsplit
 
 import requests
 
+from app.errors import ConfigError
 from app.version import __version__
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
-class ConfigError(Exception):
-    """The settings cannot produce a safe request (no URL, key over http://, bad URL)."""
 
 
 def user_agent() -> str:

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import StorageError
+from app.config import Settings
+from app.errors import ConfigError, StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, state
-from app.sync.client import ConfigError, Outcome, client_from, valid_ingest, valid_screenshot
+from app.sync.client import Outcome, client_from, valid_ingest, valid_screenshot
 from app.sync.keystore import KeyStore, key_prefix
 from app.sync.policy import (
     ALL_STREAMS,
@@ -33,12 +34,15 @@ from app.sync.policy import (
     halved,
     retry_after_delay,
 )
+from app.sync.status import SyncReason, SyncState, SyncStatus
 
 log = logging.getLogger(__name__)
 
 
 # A fresh local profile has no server: that is a normal way to use the app, not an error.
 NOT_SET_UP = "No server set up: data stays on this computer"
+WRONG_EMPLOYEE = "API key belongs to another employee"
+KEY_REJECTED = "Authentication failed — check the API key"
 
 
 class Aborted(Exception):
@@ -55,22 +59,32 @@ class _EndStream(Exception):
 
 @dataclass
 class CycleResult:
-    state: str
+    """What one cycle did and the state it ended in; ``last_error`` is the last failed request's text."""
+
+    state: SyncState
     detail: str
     synced: dict[str, int] = field(default_factory=dict)
     quarantined: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     pending: dict[str, int] = field(default_factory=dict)
     retry_at: float | None = None
-    reason: str = ""
+    last_error: str = ""
+    reason: SyncReason = SyncReason.NONE
+
+    def status(self, last_success: str | None) -> SyncStatus:
+        return SyncStatus(self.state, self.reason, self.detail, sum(self.pending.values()), last_success,
+                          self.retry_at)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "detail": self.detail, "synced": self.synced, "quarantined": self.quarantined,
-                "requests": self.requests, "pending": self.pending, "retry_at": self.retry_at, "reason": self.reason}
+        return {"state": self.state.value, "reason": self.reason.value, "detail": self.detail,
+                "synced": self.synced, "quarantined": self.quarantined, "requests": self.requests,
+                "pending": self.pending, "retry_at": self.retry_at, "last_error": self.last_error}
 
 
 class SyncEngine:
-    def __init__(self, db: ConnectionFactory, settings: Any, data_dir: Path, keystore: KeyStore, *,
+    """Runs upload cycles against one transport (API or PostgreSQL) and keeps the retry state between them."""
+
+    def __init__(self, db: ConnectionFactory, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None,
                  pace_seconds: float = 1.0, burst: int = 20, sink_factory: Callable[[], Any] | None = None) -> None:
         self.db = db
@@ -88,7 +102,7 @@ class SyncEngine:
         self.next_attempt_at = 0.0
         self.paused_until: dict[str, float] = {}
         self.pause_reason: dict[str, str] = {}
-        self.auth_error: str | None = None
+        self.auth_error: tuple[SyncReason, str] | None = None
         self.last_other_success: dict[str, float] = {}
         self.last_action: Action | None = None
         self.last_success: str | None = None  # UTC time of the last valid 2xx (for the tooltip)
@@ -114,11 +128,11 @@ class SyncEngine:
 
     @property
     def batch_size(self) -> int:
-        return min(1000, max(1, int(self.settings.get("ingestion.batch_size", 200) or 200)))
+        return min(1000, self.settings.integer("ingestion.batch_size", minimum=1))
 
     # ---- transport -------------------------------------------------------------------------
     def _make_transport(self) -> Any:
-        if self.settings.get("ingestion.mode", "api") == "postgres":
+        if self.settings.text("ingestion.mode") == "postgres":
             if self.sink_factory is not None:
                 return self.sink_factory()
             from app.sync.postgres_mode import PostgresSink
@@ -166,30 +180,33 @@ class SyncEngine:
     def run_cycle(self, *, force_other: bool = False) -> CycleResult:
         conn = self.db.get()
         now = self.clock()
-        result = CycleResult("syncing", "")
-        if not self.settings.get("ingestion.enabled", True):
-            return self._finish(conn, result, "offline", "Uploads are disabled in the settings")
+        result = CycleResult(SyncState.SYNCING, "")
+        if not self.settings.flag("ingestion.enabled"):
+            return self._finish(conn, result, SyncState.OFFLINE, SyncReason.UPLOADS_DISABLED,
+                                "Uploads are disabled in the settings")
         if state.work_offline(conn):
-            return self._finish(conn, result, "offline", "Working offline")
+            return self._finish(conn, result, SyncState.OFFLINE, SyncReason.WORKING_OFFLINE, "Working offline")
         if self.auth_error:
-            return self._finish(conn, result, "auth_error", self.auth_error)
+            return self._finish(conn, result, SyncState.AUTH_ERROR, *self.auth_error)
         self._cycle_requests = 0
         if now < self.next_attempt_at:
             result.retry_at = self.next_attempt_at
-            return self._finish(conn, result, "unreachable", "Server unreachable")
-        if self.settings.get("ingestion.mode", "api") == "api" and not str(
-                self.settings.get("ingestion.api.base_url") or "").strip():
-            return self._finish(conn, result, "pending", NOT_SET_UP, reason=NOT_SET_UP)
+            return self._finish(conn, result, SyncState.UNREACHABLE, SyncReason.SERVER_UNREACHABLE,
+                                "Server unreachable")
+        if self.settings.text("ingestion.mode") == "api" and not self.settings.text("ingestion.api.base_url").strip():
+            result.last_error = NOT_SET_UP
+            return self._finish(conn, result, SyncState.PENDING, SyncReason.NOT_SET_UP, NOT_SET_UP)
         try:
             transport = self._make_transport()
         except (ConfigError, ImportError) as exc:
-            return self._finish(conn, result, "error", str(exc), reason=str(exc))
+            result.last_error = str(exc)
+            return self._finish(conn, result, SyncState.ERROR, SyncReason.BAD_SETTINGS, str(exc))
         self._maybe_prune(conn, now)
         try:
             streams = ["heartbeats"]
             streams += [s for s in OTHER_STREAMS
                         if force_other or now - self.last_other_success.get(s, 0.0)
-                        >= float(self.settings.get("ingestion.sync.other_seconds", 900))]
+                        >= self.settings.integer("ingestion.sync.other_seconds", minimum=1)]
             if getattr(transport, "supports_screenshots", True):
                 streams.append("screenshots")
             for stream in streams:
@@ -203,8 +220,8 @@ class SyncEngine:
             pass
         except StorageError as exc:  # e.g. disk full while marking: the rows stay unsynced and go again later
             log.warning("sync cycle stopped by the local database: %s", exc)
-            result.reason = f"Local database: {exc}"
-            return self._finish(conn, result, "error", result.reason)
+            result.last_error = f"Local database: {exc}"
+            return self._finish(conn, result, SyncState.ERROR, SyncReason.LOCAL_DATABASE, result.last_error)
         finally:
             try:
                 transport.close()
@@ -212,25 +229,26 @@ class SyncEngine:
                 pass
         return self._finish(conn, result, *self._final_state(conn, result))
 
-    def _final_state(self, conn: Any, result: CycleResult) -> tuple[str, str]:
+    def _final_state(self, conn: Any, result: CycleResult) -> tuple[SyncState, SyncReason, str]:
         if self.auth_error:
-            return "auth_error", self.auth_error
+            return SyncState.AUTH_ERROR, *self.auth_error
         if self.next_attempt_at > self.clock():
             result.retry_at = self.next_attempt_at
-            return "unreachable", result.reason or "Server unreachable"
+            return SyncState.UNREACHABLE, SyncReason.SERVER_UNREACHABLE, result.last_error or "Server unreachable"
         paused = [s for s, until in self.paused_until.items() if until > self.clock()]
         if paused:
-            return "error", "Sync error: " + "; ".join(f"{s} paused ({self.pause_reason.get(s, '')})" for s in paused)
+            return SyncState.ERROR, SyncReason.STREAM_PAUSED, "Sync error: " + "; ".join(
+                f"{s} paused ({self.pause_reason.get(s, '')})" for s in paused)
         pending = outbox.pending_counts(conn, ALL_STREAMS)
-        return ("pending", "") if any(pending.values()) else ("synced", "")
+        return (SyncState.PENDING if any(pending.values()) else SyncState.SYNCED), SyncReason.NONE, ""
 
-    def _finish(self, conn: Any, result: CycleResult, name: str, detail: str, reason: str = "") -> CycleResult:
-        result.state, result.detail = name, detail
-        result.reason = result.reason or reason
+    def _finish(self, conn: Any, result: CycleResult, name: SyncState, reason: SyncReason,
+                detail: str) -> CycleResult:
+        result.state, result.reason, result.detail = name, reason, detail
         result.requests = self._cycle_requests
         try:
             result.pending = outbox.pending_counts(conn, ALL_STREAMS)
-            state.save_state(conn, name, detail, result.retry_at)
+            state.save_status(conn, result.status(self.last_success))
         except StorageError as exc:
             log.warning("sync state not saved: %s", exc)
         return result
@@ -241,7 +259,7 @@ class SyncEngine:
         self._last_prune = now
         try:
             outbox.prune_quarantine(conn)
-            state.prune_log(conn, int(self.settings.get("retention.sync_log_days", 14) or 14))
+            state.prune_log(conn, self.settings.integer("retention.sync_log_days", minimum=1))
         except StorageError as exc:
             log.warning("sync housekeeping skipped: %s", exc)
 
@@ -325,10 +343,10 @@ class SyncEngine:
         except StorageError as exc:
             log.warning("retry_count not updated: %s", exc)
         now = self.clock()
-        result.reason = f"{stream}: {outcome.short()}"
+        result.last_error = f"{stream}: {outcome.short()}"
         if decision.action is Action.STOP_AUTH:
-            self.auth_error = ("API key belongs to another employee" if outcome.status == 403
-                               else "Authentication failed — check the API key")
+            self.auth_error = ((SyncReason.WRONG_EMPLOYEE, WRONG_EMPLOYEE) if outcome.status == 403
+                               else (SyncReason.KEY_REJECTED, KEY_REJECTED))
             log.warning("sync stopped: HTTP %s with key %s…", outcome.status, key_prefix(self.keystore.get()))
             raise _EndCycle()
         if decision.action is Action.PAUSE_STREAM:

@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
+from app.paths import AppPaths
+
 log = logging.getLogger(__name__)
 
 SERVICE = "wfh-agent"
@@ -153,7 +156,7 @@ class KeyStore:
             pass
 
 
-def for_profile(paths: Any, settings: Any, environ: Mapping[str, str] | None = None,
+def for_profile(paths: AppPaths, settings: Settings, environ: Mapping[str, str] | None = None,
                 backend: Any | None = "auto") -> KeyStore:
     """The profile's key store; also reads the settings dialog's per-profile keyring entry (app.ui.api_key_store)."""
     return KeyStore(paths.key_file, auth_env=settings.get("ingestion.api.auth_env") or DEFAULT_ENV,

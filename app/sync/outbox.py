@@ -51,6 +51,8 @@ AGGREGATES = ("website_usage", "productivity", "wellness")
 
 @dataclass(frozen=True)
 class OutboxRow:
+    """One unsent record: row id, client id, ``updated_at`` (aggregates), the record, the file (screenshots)."""
+
     row_id: int
     client_id: str
     updated_at: str | None

@@ -14,7 +14,6 @@ from enum import StrEnum
 INGEST_STREAMS = ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
 OTHER_STREAMS = INGEST_STREAMS[1:]
 ALL_STREAMS = (*INGEST_STREAMS, "screenshots")
-AGGREGATE_STREAMS = ("website_usage", "productivity", "wellness")
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
@@ -41,6 +40,8 @@ class Action(StrEnum):
 
 @dataclass(frozen=True)
 class Decision:
+    """What to do after a response: the action and, for 429/503, the server's Retry-After."""
+
     action: Action
     retry_after: float | None = None  # R in seconds for RETRY_AFTER (already clamped)
 

@@ -15,7 +15,9 @@ import platform
 import time
 from typing import Any
 
-from app.sync.client import ConfigError, Outcome
+from app.config import Settings
+from app.errors import ConfigError
+from app.sync.client import Outcome
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ def _reduce(stream: str, records: list[dict[str, Any]]) -> list[tuple[int, dict[
 
 
 class PostgresSink:
+    """The transport of ``ingestion.mode=postgres``: writes batches straight into the legacy database."""
+
     supports_screenshots = False
 
     def __init__(self, url: str, schema: str, emp_id: int, device: str) -> None:
@@ -96,7 +100,7 @@ class PostgresSink:
         self.device_id, self.emp_id = int(row[0]), emp_id
 
     @classmethod
-    def from_settings(cls, settings: Any, device: str | None = None) -> PostgresSink:
+    def from_settings(cls, settings: Settings, device: str | None = None) -> PostgresSink:
         db = settings.get("ingestion.db") or {}
         url = db.get("url") or (os.environ.get(db["url_env"], "") if db.get("url_env") else "")
         if not url:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
 from app.storage.db import write_transaction
 from app.sync.outbox import bump, utc_now_iso
 
@@ -33,6 +34,8 @@ TOTAL_ORDER = (("screenshots", "captured_at", False), ("timeline", "started_at",
 
 @dataclass
 class ShedReport:
+    """What a queue-cap check dropped and whether only protected rows are left ("Local queue full")."""
+
     dropped: dict[str, int] = field(default_factory=dict)
     queue_full: bool = False
     db_bytes: int = 0
@@ -77,7 +80,7 @@ def _drop(conn: sqlite3.Connection, data_dir: Path, table: str, column: str, cut
     return len(rows)
 
 
-def check(conn: sqlite3.Connection, settings: Any, data_dir: Path, *,
+def check(conn: sqlite3.Connection, settings: Settings, data_dir: Path, *,
           disk_free: Callable[[Path], int] | None = None, now: datetime | None = None) -> ShedReport:
     """Measure, and shed if a cap is exceeded, until usage is below 90 % of that cap."""
     free_of = disk_free or (lambda p: shutil.disk_usage(p).free)

@@ -10,48 +10,44 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.storage import kv
 from app.storage.db import write_transaction
 from app.sync.outbox import bump, utc_now_iso
+from app.sync.status import SyncReason, SyncStatus, parse_state
 
 KEY_OFFLINE = "sync.work_offline"
 KEY_STATE = "sync.state"
 KEY_DETAIL = "sync.detail"
 KEY_RETRY_AT = "sync.retry_at"
-
-
-def _get(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
-def _put(conn: sqlite3.Connection, values: dict[str, str | None]) -> None:
-    with write_transaction(conn):
-        for key, value in values.items():
-            conn.execute(
-                "INSERT INTO settings(key, value, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (key, value))
+KEY_REASON = "sync.reason"
+_STATUS_KEYS = (KEY_STATE, KEY_REASON, KEY_DETAIL, KEY_RETRY_AT)
 
 
 def work_offline(conn: sqlite3.Connection) -> bool:
-    return _get(conn, KEY_OFFLINE) == "1"
+    return kv.get(conn, KEY_OFFLINE) == "1"
 
 
 def set_work_offline(conn: sqlite3.Connection, offline: bool) -> None:
-    _put(conn, {KEY_OFFLINE: "1" if offline else "0"})
+    kv.put(conn, {KEY_OFFLINE: "1" if offline else "0"})
 
 
-def save_state(conn: sqlite3.Connection, name: str, detail: str, retry_at: float | None) -> None:
-    values = {KEY_STATE: name, KEY_DETAIL: detail, KEY_RETRY_AT: None if retry_at is None else f"{retry_at:.3f}"}
-    if all(_get(conn, k) == v for k, v in values.items()):
+def save_status(conn: sqlite3.Connection, status: SyncStatus) -> None:
+    """What the worker last saw (counts are not saved: readers count live)."""
+    retry = None if status.retry_at is None else f"{status.retry_at:.3f}"
+    values = dict(zip(_STATUS_KEYS, (status.state.value, status.reason.value, status.detail, retry), strict=True))
+    if all(kv.get(conn, k) == v for k, v in values.items()):
         return  # unchanged: no write, keeps the idle worker silent on disk
-    _put(conn, values)
+    kv.put(conn, values)
 
 
-def load_state(conn: sqlite3.Connection) -> dict[str, Any]:
-    retry = _get(conn, KEY_RETRY_AT)
-    return {"state": _get(conn, KEY_STATE), "detail": _get(conn, KEY_DETAIL) or "",
-            "retry_at": float(retry) if retry else None}
+def load_status(conn: sqlite3.Connection) -> SyncStatus | None:
+    """The saved status without counts, or None before the first cycle."""
+    state, reason, detail, retry = (kv.get(conn, key) for key in _STATUS_KEYS)
+    parsed = parse_state(state)
+    if parsed is None:
+        return None
+    return SyncStatus(parsed, SyncReason.parse(reason), detail or "", retry_at=float(retry) if retry else None)
+
 
 
 def log_attempt(conn: sqlite3.Connection, stream: str, count: int, result: str, success: bool,

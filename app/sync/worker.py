@@ -15,12 +15,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from app.config import Settings
 from app.errors import StorageError
 from app.storage.db import ConnectionFactory
 from app.sync import outbox, shedding, state
 from app.sync.engine import Aborted, SyncEngine
 from app.sync.keystore import KeyStore, for_profile
 from app.sync.policy import ALL_STREAMS
+from app.sync.status import SyncReason, SyncState, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +31,19 @@ SHED_MS = 600_000  # queue caps are checked every 600 s (§10.9)
 
 
 class SyncWorker(QObject):
-    syncStateChanged = Signal(str, str)
+    """Runs the engine's cycles in the sync thread and reports what it sees.
+
+    Signals (emitted in the sync thread; connect them to GUI-thread slots, never lambdas):
+        statusChanged(SyncStatus): the state, its reason or the pending total changed.
+        pendingChanged(dict): pending records per stream.
+        syncFinished(dict): one cycle ended (``CycleResult.as_dict()``).
+    """
+
+    statusChanged = Signal(object)
     pendingChanged = Signal(dict)
     syncFinished = Signal(dict)
 
-    def __init__(self, db_path: Path, settings: Any, data_dir: Path, keystore: KeyStore, *,
+    def __init__(self, db_path: Path, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  pace_seconds: float = 1.0, burst: int = 20, poll_ms: int = POLL_MS,
                  engine_kw: dict[str, Any] | None = None) -> None:
         super().__init__()
@@ -43,8 +53,7 @@ class SyncWorker(QObject):
                                  **(engine_kw or {}))
         self.engine.on_progress = self._progress
         self.poll_ms = poll_ms
-        self.state = ("pending", "")
-        self.retry_at: float | None = None
+        self.status = SyncStatus()
         self._pending: dict[str, int] = {}
         self._last_shot_id = 0
         self._timers: list[QTimer] = []
@@ -55,8 +64,8 @@ class SyncWorker(QObject):
     # ---- lifecycle (worker thread) ----------------------------------------------------------
     @Slot()
     def start(self) -> None:
-        hb = int(self.settings.get("ingestion.sync.heartbeats_seconds", 300) or 300)
-        other = int(self.settings.get("ingestion.sync.other_seconds", 900) or 900)
+        hb = self.settings.integer("ingestion.sync.heartbeats_seconds", minimum=1)
+        other = self.settings.integer("ingestion.sync.other_seconds", minimum=1)
         self._timers = [self._timer(hb * 1000, self.runCycle), self._timer(other * 1000, self.runCycle),
                         self._timer(self.poll_ms, self._poll), self._timer(SHED_MS, self.checkQueue)]
         self._retry_timer = QTimer(self)
@@ -115,7 +124,7 @@ class SyncWorker(QObject):
     def setWorkOffline(self, offline: bool) -> None:
         state.set_work_offline(self.db.get(), offline)
         if offline:
-            self._set_state("offline", "Working offline")
+            self._set_status(SyncState.OFFLINE, SyncReason.WORKING_OFFLINE, "Working offline")
         else:
             self.engine.next_attempt_at = 0.0
             self.runCycle(force_other=True)
@@ -143,19 +152,18 @@ class SyncWorker(QObject):
         try:
             if not state.work_offline(self.db.get()) and not self.engine.auth_error \
                     and self.engine.next_attempt_at <= time.time():
-                self._set_state("syncing", "")
+                self._set_status(SyncState.SYNCING, SyncReason.NONE, "")
             result = self.engine.run_cycle(force_other=force_other)
         except Aborted:
             return
         except StorageError as exc:
             log.warning("sync cycle failed on the local database: %s", exc)
-            self._set_state("error", f"Local database: {exc}")
+            self._set_status(SyncState.ERROR, SyncReason.LOCAL_DATABASE, f"Local database: {exc}")
             return
         finally:
             self._busy = False
-        self.retry_at = result.retry_at
-        self._set_state(result.state, result.detail)
         self._emit_pending(result.pending)
+        self._set_status(result.state, result.reason, result.detail, result.retry_at)
         self.syncFinished.emit(result.as_dict())
         if self._retry_timer is not None:
             self._retry_timer.stop()
@@ -173,21 +181,26 @@ class SyncWorker(QObject):
         self.queue_full = report.queue_full
         if report.dropped:
             self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
-        if report.queue_full and self.state[0] in ("synced", "pending"):
-            self._set_state("error", "Local queue full")
+        if report.queue_full and self.status.state in (SyncState.SYNCED, SyncState.PENDING):
+            self._set_status(SyncState.ERROR, SyncReason.QUEUE_FULL, "Local queue full")
 
     def _progress(self, result: Any) -> None:
         self._emit_pending(outbox.pending_counts(self.db.get(), ALL_STREAMS))
 
-    def _set_state(self, name: str, detail: str) -> None:
-        if (name, detail) != self.state:
-            self.state = (name, detail)
-            self.syncStateChanged.emit(name, detail)
+    def _set_status(self, name: SyncState, reason: SyncReason, detail: str, retry_at: float | None = None) -> None:
+        self._publish(SyncStatus(name, reason, detail, sum(self._pending.values()), self.engine.last_success,
+                                 retry_at))
+
+    def _publish(self, status: SyncStatus) -> None:
+        if status != self.status:
+            self.status = status
+            self.statusChanged.emit(status)
 
     def _emit_pending(self, pending: dict[str, int]) -> None:
         if pending != self._pending:
             self._pending = dict(pending)
             self.pendingChanged.emit(dict(pending))
+            self._publish(self.status.with_counts(sum(pending.values()), self.engine.last_success))
 
     @property
     def pending(self) -> dict[str, int]:
@@ -214,7 +227,10 @@ class SyncWorker(QObject):
 
 
 class SyncController(QObject):
-    """Owns the worker's thread. All methods are for the GUI thread."""
+    """Owns the worker's thread and forwards requests to it as queued calls. All methods are for the GUI thread.
+
+    Signals: none of its own (the private ones queue requests into the worker); the worker's are public.
+    """
 
     _syncNow = Signal()
     _offline = Signal(bool)
@@ -243,13 +259,9 @@ class SyncController(QObject):
     def start(self) -> None:
         self.sync_thread.start()
 
-    def status_text(self) -> str:
-        """The tray tooltip / status-bar line for the worker's current state (call from the GUI thread)."""
-        from app.ui.sync.status import tooltip_text
-
-        name, detail = self.worker.state
-        return tooltip_text(name, detail, pending=sum(self.worker.pending.values()),
-                            last_success=self.worker.engine.last_success, retry_at=self.worker.retry_at)
+    def current_status(self) -> SyncStatus:
+        """The worker's live status (what ``app.sync.status.current_status`` reads from the database)."""
+        return self.worker.status
 
     def sync_now(self) -> None:
         self._syncNow.emit()

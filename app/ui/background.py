@@ -1,8 +1,9 @@
-"""Run one slow function (import, export, integrity check) on a worker QThread.
+"""The one way the app runs slow work off the GUI thread (import, export, integrity check, daily
+backup, connection test): ``BackgroundTask`` runs one function on its own QThread.
 
-The GUI thread never blocks: results, failures and progress come back as queued signals.
-Signals of ``BackgroundTask``: finished(object result), failed(str message),
-progressed(int done, int total).
+The GUI thread never blocks: results, failures and progress come back as queued signals. The thread
+belongs to the application until it has finished, so a task whose owner (a dialog) closes early
+never destroys a running thread.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.errors import WfhError
 
@@ -34,6 +35,9 @@ class JobControl:
 
 
 class _Job(QObject):
+    """Runs the function in the worker thread. Signals: succeeded(object), failed(str), progressed(int, int),
+    done()."""
+
     succeeded = Signal(object)
     failed = Signal(str)
     progressed = Signal(int, int)
@@ -61,6 +65,14 @@ class _Job(QObject):
 
 
 class BackgroundTask(QObject):
+    """One function on a worker thread.
+
+    Signals (delivered on the thread that created the task):
+        finished(object result): the function returned.
+        failed(str message): it raised; a ``WfhError`` gives its message, anything else is logged as a bug.
+        progressed(int done, int total): the function reported progress through ``JobControl``.
+    """
+
     finished = Signal(object)
     failed = Signal(str)
     progressed = Signal(int, int)
@@ -68,9 +80,10 @@ class BackgroundTask(QObject):
     def __init__(self, function: Callable[[JobControl], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cancelled = threading.Event()
-        self._thread = QThread()
+        self._thread = QThread(QCoreApplication.instance())  # owned by the app until finished, then deleted
         self._job = _Job(function, self._cancelled)
         self._job.moveToThread(self._thread)
+        self._thread.job = self._job  # type: ignore[attr-defined]  # lives as long as its thread
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -79,6 +92,7 @@ class BackgroundTask(QObject):
         self._job.failed.connect(self.failed)
         self._job.progressed.connect(self.progressed)
         self._job.done.connect(self._thread.quit)
+        self._thread.finished.connect(self._thread.deleteLater)
 
     def start(self) -> None:
         self._thread.start()
@@ -87,8 +101,14 @@ class BackgroundTask(QObject):
         self._cancelled.set()
 
     def is_running(self) -> bool:
-        return self._thread.isRunning()
+        try:
+            return self._thread.isRunning()
+        except RuntimeError:  # finished and already deleted
+            return False
 
     def wait(self, timeout_ms: int = 10_000) -> bool:
         """Block until the worker thread ends (shutdown only); returns False on timeout."""
-        return bool(self._thread.wait(timeout_ms))
+        try:
+            return bool(self._thread.wait(timeout_ms))
+        except RuntimeError:  # finished and already deleted
+            return True

@@ -16,6 +16,8 @@ from app.ui.state import UiState
 
 @dataclass
 class AppContext:
+    """The services one running window uses (profile, cache, DataService, UI state), opened and closed together."""
+
     profile: Profile
     cache: CacheService
     data: DataService

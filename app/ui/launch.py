@@ -24,16 +24,14 @@ from app.config import Settings
 from app.errors import WfhError
 from app.logging_setup import setup_logging
 from app.paths import resolve_paths
-from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
-from app.storage.backup import DailyJob, backup_scheduler
-from app.storage.retention import retention_scheduler
-from app.ui.agents import BackgroundAgents
 from app.ui.context import AppContext
+from app.ui.daily_jobs import DailyJob, backup_scheduler, retention_scheduler
+from app.ui.recovery_dialog import check_and_recover
 from app.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.shell import Shell
 
 log = logging.getLogger(__name__)
 
@@ -118,39 +116,39 @@ def run_gui(args: argparse.Namespace) -> int:
         print(f"wfh-agent: {exc}", file=sys.stderr)
         guard.release()
         return 2
-    theme = str(context.profile.settings.get("general.theme", "system"))
+    theme = context.profile.settings.text("general.theme")
     apply_theme(app, theme)
-    follow_system(app, lambda: context.profile.settings.get("general.theme", "system"))
+    follow_system(app, lambda: context.profile.settings.text("general.theme"))
 
-    from app.ui.main_window import MainWindow
+    from app.ui.shell import Shell
 
-    window = MainWindow(context)
-    watcher = TerminationWatcher(window.quit_cleanly)
-    agents = None if smoke else BackgroundAgents(window, offline=bool(getattr(args, "offline", False)))
-    if agents is not None:
-        app.aboutToQuit.connect(agents.stop)  # before the database closes: the open span is written
+    shell = Shell(context)
+    window = shell.window
+    watcher = TerminationWatcher(shell.quit)
+    workers = None if smoke else shell.attach_workers(offline=bool(getattr(args, "offline", False)))
+    app.aboutToQuit.connect(shell.stop_workers)  # before the database closes: the open span is written
     app.aboutToQuit.connect(context.close)
     if smoke:
         from app.ui.smoke import run_smoke_test
 
-        code = run_smoke_test(window)
+        code = run_smoke_test(shell)
         watcher.close()
         context.close()
         return code
     guard.activationRequested.connect(window.show_from_tray)
-    jobs = _start_daily_jobs(context, window)
+    jobs = _start_daily_jobs(context, shell)
     minimized = bool(getattr(args, "minimized", False)) or bool(context.profile.settings.get("general.start_minimized"))
-    if minimized and window.tray is not None:
+    if minimized and shell.tray is not None:
         window.hide()
     elif minimized:
         window.showMinimized()
     else:
         window.show()
     for problem in context.profile.problems:
-        window.statusBar().showMessage(problem, 20_000)
-    QTimer.singleShot(0, window.actions_.offer_timer_recovery)
-    if agents is not None:
-        QTimer.singleShot(0, agents.start)  # after the window is up: the consent dialog needs it
+        shell.messages.warning(problem)
+    QTimer.singleShot(0, shell.menu_bar.offer_timer_recovery)
+    if workers is not None:
+        QTimer.singleShot(0, workers.start)  # after the window is up: the consent dialog needs it
     code = app.exec()
     for job in jobs:
         job.stop()
@@ -159,13 +157,13 @@ def run_gui(args: argparse.Namespace) -> int:
     return int(code)
 
 
-def _start_daily_jobs(context: AppContext, window: MainWindow) -> list[DailyJob]:
+def _start_daily_jobs(context: AppContext, shell: Shell) -> list[DailyJob]:
     """The daily backup (keep N) and retention cleanup, each on its own thread and connection."""
     profile = context.profile
     backups = backup_scheduler(profile.paths.db_path, profile.paths.backups_dir,
-                               keep=lambda: int(profile.settings.get("backups.keep", 7)), parent=window)
-    cleanup = retention_scheduler(profile.db, profile.settings, profile.paths.data_dir, parent=window)
+                               keep=lambda: profile.settings.integer("backups.keep", minimum=1), parent=shell)
+    cleanup = retention_scheduler(profile.db, profile.settings, profile.paths.data_dir, parent=shell)
     for job in (backups, cleanup):
-        job.failed.connect(window.show_warning)  # emitted on the job's thread: a slot, never a lambda
+        job.failed.connect(shell.messages.warning)  # emitted on the job's thread: a slot, never a lambda
         job.start()
     return [backups, cleanup]

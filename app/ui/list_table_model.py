@@ -15,6 +15,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class ListTableModel(QAbstractTableModel):
+    """A read-only table model over a list of rows with one function per column."""
+
     HEADERS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:

@@ -41,6 +41,12 @@ API_KEY_CHANGED = "ingestion.api_key"  # reported in settingsSaved; the key itse
 
 
 class SettingsDialog(QDialog):
+    """The settings dialog: one page per block of ``config.json`` plus Sync and Rules; saves only what changed.
+
+    Signals:
+        settingsSaved(list[str] changed): the dotted names of the settings that were saved.
+    """
+
     settingsSaved = Signal(list)
 
     def __init__(self, settings: Settings, paths: AppPaths, key_store: KeyStore,

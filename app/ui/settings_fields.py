@@ -17,6 +17,8 @@ DATA_DIR_KEY = "paths.data_dir"
 
 @dataclass(frozen=True)
 class SettingField:
+    """One settings entry: dotted name, label, kind and bounds; the dialog builds its widget from it."""
+
     page: str
     key: str
     label: str

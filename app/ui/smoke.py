@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from app.ui.shell import Shell
 
 SMOKE_WEEK = "wfh-agent smoke test"
 
 
-def run_smoke_test(window: MainWindow) -> int:
+def run_smoke_test(shell: Shell) -> int:
     """Create a throwaway week with one task, check it reads back, delete it, quit; 0 on success."""
+    window = shell.window
     data = window.context.data
     window.show()
     QApplication.processEvents()
@@ -29,6 +30,6 @@ def run_smoke_test(window: MainWindow) -> int:
     finally:
         data.delete_week(week_id)
     print("smoke test: ok" if ok else "smoke test: FAILED", file=sys.stderr if not ok else sys.stdout)
-    window.quit_cleanly()
+    shell.quit()
     QApplication.processEvents()
     return 0 if ok else 1

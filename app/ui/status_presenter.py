@@ -1,36 +1,34 @@
-"""One place that turns the sync state and a running timer into what the user sees: the tray icon and
+"""One place that turns the sync status and a running timer into what the user sees: the tray icon and
 its tooltip, and the status bar's sync text (the only place when the platform has no tray)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QLabel
 
-from app.ui.sync.status import sync_icon
-
-if TYPE_CHECKING:
-    from app.ui.tray import TrayIcon
+from app.sync.status import SyncState, SyncStatus
+from app.ui.sync.status import describe, sync_icon
+from app.ui.tray import TrayIcon
 
 APP_TITLE = "WFH Agent"
 
 
 class StatusPresenter(QObject):
-    """Shows the sync state (icon + text) and the running timer in the tray, and the sync text in the
-    status bar — the only place when the platform has no tray."""
+    """Shows the sync status (icon + text) and the running timer in the tray, and the sync text in the
+    status bar. Signals: none."""
 
     def __init__(self, tray: TrayIcon | None, label: QLabel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.tray = tray
         self.label = label
-        self.sync_state = "pending"
+        self.sync_state = SyncState.PENDING
         self.sync_text = "Sync not started"
         self.timer_line = ""
         self.render()
 
-    def set_sync(self, state: str, text: str) -> None:
-        self.sync_state, self.sync_text = state, text
+    @Slot(object)
+    def show_sync(self, status: SyncStatus) -> None:
+        self.sync_state, self.sync_text = status.state, describe(status)
         self.render()
 
     def set_timer(self, line: str) -> None:

@@ -17,18 +17,23 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from app.domain.changes import Changes
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.ui.timer_store import RunningTimer, TimerStore
+from app.storage.timer_store import RunningTimer, TimerStore
 
 
 class Clock(Protocol):
+    """Where the timer reads time (tests inject a fake)."""
+
     def monotonic(self) -> float: ...
 
     def now(self) -> datetime: ...
 
 
 class SystemClock:
+    """The real clocks: monotonic for elapsed time, UTC wall time for the saved state."""
+
     def monotonic(self) -> float:
         return time.monotonic()
 
@@ -45,6 +50,14 @@ def _parse_iso(text: str) -> datetime:
 
 
 class TimerController(QObject):
+    """The one running timer: start/stop/toggle, the live elapsed time, crash-safe saving of its state.
+
+    Signals:
+        timerStarted(int task_id), timerStopped(int task_id, int elapsed_seconds),
+        timerTicked(int task_id, int elapsed_seconds): once a second while running,
+        timeLimitExceeded(int task_id, str limit): the task passed its time limit (once per run).
+    """
+
     timerStarted = Signal(int)
     timerStopped = Signal(int, int)
     timerTicked = Signal(int, int)
@@ -71,7 +84,7 @@ class TimerController(QObject):
 
     def _connect_signals(self) -> None:
         self._ticker.timeout.connect(self.tick)
-        self._data.taskDeleted.connect(self._on_task_deleted)
+        self._data.changed.connect(self._on_changed)
 
     # ---- state ---------------------------------------------------------------------------
     @property
@@ -161,7 +174,11 @@ class TimerController(QObject):
             self._warned = True
             self.timeLimitExceeded.emit(task.id, task.time_limit_display)
 
-    @Slot(int)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if self._task_id is not None and self._task_id in changes.tasks_deleted:
+            self._on_task_deleted(self._task_id)
+
     def _on_task_deleted(self, task_id: int) -> None:
         if task_id == self._task_id:
             self._ticker.stop()

@@ -7,11 +7,11 @@ from datetime import datetime
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.timeparse import format_duration
+from app.storage.timer_store import RunningTimer
 from app.ui.timer import TimerController
-from app.ui.timer_store import RunningTimer
 
 
 def _local_time(iso: str) -> str:
@@ -34,7 +34,7 @@ class TimerRecoveryDialog(QDialog):
         self.setWindowTitle("Timer still running")
         try:
             task = data_service.get_task(saved.task_id)
-            name = task.project_name or task.attempt_id or f"task {task.id}"
+            name = task.display_name
         except NotFoundError:
             name = f"task {saved.task_id} (deleted)"
         until_now = controller.seconds_until_now(saved)

@@ -14,11 +14,18 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from app.monitor.state import MonitorState
 from app.ui.activity.pause_menu import describe_state
 from app.ui.icons import badged_icon, state_icon
 
 
 class TrayIcon(QObject):
+    """The system-tray icon with its menu (Open/Hide, Start/Stop timer, Quit) and balloon messages.
+
+    Signals:
+        showHideRequested(), timerToggleRequested(), quitRequested().
+    """
+
     showHideRequested = Signal()
     timerToggleRequested = Signal()
     quitRequested = Signal()
@@ -80,7 +87,7 @@ class TrayIcon(QObject):
 
     @Slot(str, str)
     def show_monitor_state(self, state: str, detail: str) -> None:
-        paused = describe_state(state, detail) if state == "paused" else ""
+        paused = describe_state(state, detail) if state == MonitorState.PAUSED else ""
         changed = bool(paused) != bool(self.monitoring_paused)
         self.monitoring_paused = paused
         if changed:

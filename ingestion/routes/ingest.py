@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from ingestion.auth import Identity, check_emp_ids
 from ingestion.body import check_json_content_type, content_encoding, gunzip_limited, parse_json, read_limited
-from ingestion.context import AppState, app_state, authorize
+from ingestion.context import AppState, Authorized, app_state
 from ingestion.errors import ApiError, json_response
 from ingestion.ingest import LogEntry, log_request, store_batch
 from ingestion.metrics import count_batch
@@ -52,12 +52,11 @@ def _records(document: Any, max_records: int) -> list[Any]:
     return records
 
 
-async def _ingest(request: Request, stream: Stream) -> Response:
+async def _ingest(request: Request, identity: Identity, stream: Stream) -> Response:
     started = time.perf_counter()
     clock = Clock.at()
     state = app_state(request)
     settings = state.settings
-    identity = await authorize(request)
     body_bytes = 0
     count = 0
     try:
@@ -87,9 +86,9 @@ async def _ingest(request: Request, stream: Stream) -> Response:
     return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": checked.rejected})
 
 
-def _route(stream: Stream) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        return await _ingest(request, stream)
+def _route(stream: Stream) -> Callable[[Request, Identity], Awaitable[Response]]:
+    async def endpoint(request: Request, identity: Authorized) -> Response:
+        return await _ingest(request, identity, stream)
 
     endpoint.__name__ = f"ingest_{stream.name}"
     return endpoint

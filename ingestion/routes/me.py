@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi import APIRouter
-from starlette.requests import Request
 from starlette.responses import Response
 
-from ingestion.context import authorize
+from ingestion.context import Authorized
 from ingestion.errors import json_response
 from ingestion.schemas import Me, error_responses
 
@@ -16,8 +15,7 @@ router = APIRouter()
 
 
 @router.get("/api/v1/me", response_model=Me, responses=error_responses(401, 429, 503))
-async def me(request: Request) -> Response:
-    identity = await authorize(request)
+async def me(identity: Authorized) -> Response:
     now = datetime.now(UTC)
     return json_response(200, {
         "emp_id": identity.emp_id,

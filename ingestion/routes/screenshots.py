@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from ingestion.auth import Identity
 from ingestion.body import content_encoding, media_type, parse_json, read_limited
-from ingestion.context import AppState, app_state, authorize
+from ingestion.context import AppState, Authorized, app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, json_response, unavailable
 from ingestion.ingest import LogEntry, log_request
@@ -89,12 +89,11 @@ async def _exists(state: AppState, identity: Identity, client_id: str) -> bytes 
              responses={200: {"model": ScreenshotResult}, **error_responses(400, 401, 403, 409, 413, 415, 422,
                                                                             429, 503)},
              openapi_extra=_OPENAPI_BODY)
-async def upload_screenshot(request: Request) -> Response:
+async def upload_screenshot(request: Request, identity: Authorized) -> Response:
     started = time.perf_counter()
     clock = Clock.at()
     state = app_state(request)
     settings = state.settings
-    identity = await authorize(request)
     ua = request.headers.get("user-agent")
     entry = LogEntry(identity.key_id, "screenshots", 0, 1, 0, 0, 0, request.scope["state"]["request_id"],
                      ua[:256] if ua is not None else None)

@@ -110,8 +110,8 @@ def test_wrong_key_auth_error_then_recovery(qtbot: Any, e2e: E2E, proxy: FaultPr
     proxy.hits.clear()
     ctl = SyncController(e2e.profile, keystore=e2e.keystore, pace_seconds=0, poll_ms=100)
     try:
-        with qtbot.waitSignal(ctl.worker.syncStateChanged, timeout=10_000,
-                              check_params_cb=lambda s, d: s == "auth_error"):
+        with qtbot.waitSignal(ctl.worker.statusChanged, timeout=10_000,
+                              check_params_cb=lambda s: s.state == "auth_error"):
             ctl.start()
         assert len(proxy.ingest_hits()) == 1  # within one attempt
         qtbot.wait(3000)  # three heartbeat timer periods and many sync-now style triggers

@@ -62,14 +62,20 @@ def answers() -> Answers:
 
 
 @pytest.fixture
-def window(qtbot: object, context: AppContext, clock: FakeClock, answers: Answers) -> Iterator[object]:
-    from app.ui.main_window import MainWindow
+def shell(qtbot: object, context: AppContext, clock: FakeClock, answers: Answers) -> Iterator[object]:
+    """The window wired with its timer and menus (no tray, no background workers)."""
+    from app.ui.shell import Shell
 
-    win = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
-    qtbot.addWidget(win)  # type: ignore[attr-defined]
-    win.show()
-    yield win
-    win.timer._ticker.stop()
+    shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(shell.window)  # type: ignore[attr-defined]
+    shell.window.show()
+    yield shell
+    shell.timer._ticker.stop()
+
+
+@pytest.fixture
+def window(shell: object) -> object:
+    return shell.window  # type: ignore[attr-defined]
 
 
 def make_week(context: AppContext, label: str = "2026-W48", tasks: int = 0, **fields: object) -> int:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from app.ui.context import AppContext
 from app.ui.launch import make_application
-from app.ui.main_window import MainWindow
+from app.ui.shell import Shell
 from app.ui.theme import apply_theme
 from tests.gui.conftest import FakeClock
 from tests.gui.demo_data import fill
@@ -43,7 +43,8 @@ def main() -> int:
         context = AppContext.open(folder)
         week_id = fill(context.data)
         clock = FakeClock()
-        window = MainWindow(context, clock=clock, use_tray=False)
+        shell = Shell(context, clock=clock, use_tray=False)
+        window = shell.window
         window.resize(1440, 820)
         window.splitter.setSizes([330, 1110])
         window.show()
@@ -51,14 +52,14 @@ def main() -> int:
         settle(app)
         running = window.tasks.model.task_at(1)
         window.tasks.select_task(running.id)
-        window.timer.start(running.id)
+        shell.timer.start(running.id)
         clock.advance(17 * 60 + 42)
-        window.timer.tick()
+        shell.timer.tick()
         save(window, "main_window.png", app)
         apply_theme(app, "dark")
         save(window, "main_window_dark.png", app)
         apply_theme(app, "light")
-        window.timer.stop()
+        shell.timer.stop()
         window.tasks.select_task(window.tasks.model.task_at(2).id)
         dialog = window.tasks.open_edit_dialog()
         assert dialog is not None
@@ -71,7 +72,7 @@ def main() -> int:
         window.statistics.show_week(week_id)
         window.statistics.chart.show_projects(window.statistics.analytics.projects)  # type: ignore[union-attr]
         save(window, "statistics.png", app)
-        window.quit_cleanly()
+        shell.quit()
         context.close()
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
-from app.services.models import Task
+from app.domain.models import Task
 from tests.gui.conftest import make_week
 from tests.support.legacy import build_large_legacy_db, build_messy_legacy_db
 
@@ -30,17 +30,17 @@ def _tricky_week(context) -> int:
     return week_id
 
 
-def test_csv_export_then_import_round_trip(window, context, qtbot, tmp_path):
+def test_csv_export_then_import_round_trip(window, context, qtbot, tmp_path, shell):
     source = _tricky_week(context)
     window.weeks.select_week(source)
     path = tmp_path / "week.csv"
-    job = window.actions_.export("csv", all_weeks=False, path=path)
+    job = shell.menu_bar.export("csv", all_weeks=False, path=path)
     with qtbot.waitSignal(job.finished, timeout=10_000) as done:
         pass
     assert done.args == [3]
     target = make_week(context, "Target week")
     window.weeks.select_week(target)
-    dialog = window.actions_.import_csv(path)
+    dialog = shell.menu_bar.import_csv(path)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     assert context.data.count_week_tasks(target) == 0  # nothing before the user confirms
     assert dialog.import_button.isEnabled()
@@ -50,7 +50,7 @@ def test_csv_export_then_import_round_trip(window, context, qtbot, tmp_path):
     assert window.tasks.model.rowCount() == 3
 
 
-def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window, context, qtbot, tmp_path):
+def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window, context, qtbot, tmp_path, shell):
     week_id = make_week(context, "W1")
     window.weeks.select_week(week_id)
     path = tmp_path / "in.csv"
@@ -61,7 +61,7 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
         writer.writerow(["Bad duration", "ten minutes", "90", "", "", ""])
         writer.writerow(["Bad score", "00:10:00", "101", "", "", ""])
         writer.writerow(["Backwards", "00:10:00", "50", "2026-11-26 10:00", "2026-11-26 09:00", ""])
-    dialog = window.actions_.import_csv(path)
+    dialog = shell.menu_bar.import_csv(path)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     errors = {r.line: r.error for r in dialog.preview.error_rows}
     assert set(errors) == {3, 4, 5}
@@ -74,11 +74,11 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     assert [t.project_name for t in context.data.get_week_tasks(week_id)] == ["Good"]
 
 
-def test_json_export_of_all_weeks(window, context, qtbot, tmp_path):
+def test_json_export_of_all_weeks(window, context, qtbot, tmp_path, shell):
     _tricky_week(context)
     make_week(context, "Second", tasks=4)
     path = tmp_path / "all.json"
-    job = window.actions_.export("json", all_weeks=True, path=path)
+    job = shell.menu_bar.export("json", all_weeks=True, path=path)
     with qtbot.waitSignal(job.finished, timeout=10_000):
         pass
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -87,10 +87,10 @@ def test_json_export_of_all_weeks(window, context, qtbot, tmp_path):
     assert document["weeks"][0]["tasks"][0]["duration"] == "01:02:03"
 
 
-def test_legacy_import_dialog_shows_report_and_refreshes_views(window, context, qtbot, tmp_path):
+def test_legacy_import_dialog_shows_report_and_refreshes_views(window, context, qtbot, tmp_path, shell):
     legacy = tmp_path / "legacy.db"
     facts = build_messy_legacy_db(legacy)
-    dialog = window.actions_.import_legacy(legacy)
+    dialog = shell.menu_bar.import_legacy(legacy)
     with qtbot.waitSignal(dialog.importFinished, timeout=20_000) as finished:
         pass
     report = finished.args[0]
@@ -98,17 +98,17 @@ def test_legacy_import_dialog_shows_report_and_refreshes_views(window, context, 
     assert dialog.report_view.isVisible()
     assert "Check:" in dialog.report_view.toPlainText()
     assert window.weeks.model.rowCount() == len(context.data.list_weeks()) >= int(str(facts["weeks"]))
-    again = window.actions_.import_legacy(legacy)
+    again = shell.menu_bar.import_legacy(legacy)
     with qtbot.waitSignal(again.importFinished, timeout=20_000) as second:
         pass
     assert second.args[0].tasks_imported == 0
     assert "Nothing new" in again.report_view.toPlainText()
 
 
-def test_legacy_import_can_be_cancelled(window, context, qtbot, tmp_path):
+def test_legacy_import_can_be_cancelled(window, context, qtbot, tmp_path, shell):
     legacy = tmp_path / "big_legacy.db"
     build_large_legacy_db(legacy, weeks=40, tasks_per_week=500)
-    dialog = window.actions_.import_legacy(legacy)
+    dialog = shell.menu_bar.import_legacy(legacy)
     dialog.cancel_or_close()
     with qtbot.waitSignal(dialog.importFailed, timeout=30_000) as failed:
         pass

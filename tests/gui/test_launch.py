@@ -37,11 +37,12 @@ def test_run_gui_minimized_starts_without_showing_the_window(data_dir):
         "from PySide6.QtWidgets import QApplication\n"
         "from app.ui.launch import make_application, run_gui\n"
         "from app.ui.main_window import MainWindow\n"
+        "from app.ui.shell import Shell\n"
         "make_application()\n"
         "def check():\n"
         "    w = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))\n"
         "    print('SHOWN' if w.isVisible() and not w.isMinimized() else 'NOT SHOWN', flush=True)\n"
-        "    w.quit_cleanly()\n"
+        "    w.findChild(Shell).quit()\n"
         "QTimer.singleShot(300, check)\n"
         f"sys.exit(run_gui(argparse.Namespace(data_dir={str(data_dir)!r}, minimized=True, smoke_test=False)))\n"
     )

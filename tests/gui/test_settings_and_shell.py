@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from app.sync.keystore import KeyStore
-from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import API_KEY_CHANGED, SettingsDialog
 from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES
+from app.ui.shell import Shell
 from tests.gui.conftest import make_week
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,11 +84,11 @@ def test_bad_server_url_is_shown_inline_and_nothing_saved(context, qtbot):
     assert not context.profile.paths.config_path.exists()
 
 
-def test_diagnostics_shows_version_schema_rows_and_hit_rate(window, context, qtbot):
+def test_diagnostics_shows_version_schema_rows_and_hit_rate(window, context, qtbot, shell):
     make_week(context, "W1", tasks=3)
     context.data.list_weeks()
     context.data.list_weeks()
-    dialog = window.actions_.open_diagnostics()
+    dialog = shell.menu_bar.open_diagnostics()
     with qtbot.waitSignal(dialog.collected, timeout=10_000):
         pass
     text = dialog.text.toPlainText()
@@ -101,18 +101,19 @@ def test_layout_and_last_week_persist_across_restarts(qtbot, context, clock, ans
     make_week(context, "Old", tasks=1)
     wanted = make_week(context, "Wanted", tasks=1)
     make_week(context, "Newest", tasks=1)
-    first = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    first_shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    first = first_shell.window
     qtbot.addWidget(first)
     first.resize(760, 600)  # fits the offscreen screen, so restoreGeometry does not clamp it
     first.show()
     first.weeks.select_week(wanted)
     first.splitter.setSizes([320, 440])
     first.tasks.table.setColumnWidth(0, 222)
-    first.quit_cleanly()
+    first_shell.quit()
     from app.ui.state import UiState
 
     context.state = UiState.load(context.profile.paths.data_dir)
-    second = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    second = Shell(context, clock=clock, use_tray=False, confirm=answers).window
     qtbot.addWidget(second)
     second.show()
     assert second.weeks.selected_week_id() == wanted
@@ -122,14 +123,14 @@ def test_layout_and_last_week_persist_across_restarts(qtbot, context, clock, ans
     assert second.splitter.sizes() == first.splitter.sizes()
 
 
-def test_quit_stops_a_running_timer_and_keeps_its_time(window, context, clock):
+def test_quit_stops_a_running_timer_and_keeps_its_time(window, context, clock, shell):
     week_id = make_week(context, "W1", tasks=1)
     task = context.data.get_week_tasks(week_id)[0]
-    window.timer.start(task.id)
+    shell.timer.start(task.id)
     clock.advance(42)
-    window.quit_cleanly()
+    shell.quit()
     assert context.data.get_task(task.id).duration_seconds == task.duration_seconds + 42
-    assert window.timer.pending_recovery() is None
+    assert shell.timer.pending_recovery() is None
 
 
 @pytest.mark.timeout(60)
@@ -140,13 +141,13 @@ def test_sigterm_quits_cleanly_and_saves_the_running_timer(data_dir):
         "from PySide6.QtCore import QTimer\n"
         "from app.ui.launch import make_application, TerminationWatcher\n"
         "from app.ui.context import AppContext\n"
-        "from app.ui.main_window import MainWindow\n"
+        "from app.ui.shell import Shell\n"
         "app = make_application()\n"
         f"ctx = AppContext.open({str(data_dir)!r})\n"
         "w = ctx.data.create_week('W'); t = ctx.data.create_task(w, {'project_name': 'p'})\n"
-        "win = MainWindow(ctx, use_tray=False); win.show()\n"
-        "watcher = TerminationWatcher(win.quit_cleanly)\n"
-        "win.timer.start(t)\n"
+        "shell = Shell(ctx, use_tray=False); shell.window.show()\n"
+        "watcher = TerminationWatcher(shell.quit)\n"
+        "shell.timer.start(t)\n"
         "QTimer.singleShot(300, lambda: print('READY', flush=True))\n"
         "app.aboutToQuit.connect(ctx.close)\n"
         "code = app.exec(); watcher.close(); print('EXIT', code, flush=True)\n"
@@ -173,26 +174,26 @@ def test_sigterm_quits_cleanly_and_saves_the_running_timer(data_dir):
     assert (data_dir / "ui_state.json").exists()
 
 
-def test_start_at_login_setting_writes_the_autostart_entry(window, context, qtbot, tmp_path, monkeypatch):
+def test_start_at_login_setting_writes_the_autostart_entry(window, context, qtbot, tmp_path, monkeypatch, shell):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     entry = tmp_path / "xdg" / "autostart" / "wfh-agent.desktop"
-    dialog = window.actions_.open_settings()
+    dialog = shell.menu_bar.open_settings()
     dialog.inputs["general.autostart"].setChecked(True)
     with qtbot.waitSignal(dialog.settingsSaved):
         dialog.save_button.click()
     text = entry.read_text()
     assert "--minimized" in text and str(context.profile.paths.data_dir) in text
-    dialog = window.actions_.open_settings()
+    dialog = shell.menu_bar.open_settings()
     dialog.inputs["general.autostart"].setChecked(False)
     with qtbot.waitSignal(dialog.settingsSaved):
         dialog.save_button.click()
     assert not entry.exists() or "Hidden=true" in entry.read_text()
 
 
-def test_log_level_setting_applies_at_once(window, qtbot):
+def test_log_level_setting_applies_at_once(window, qtbot, shell):
     import logging
 
-    dialog = window.actions_.open_settings()
+    dialog = shell.menu_bar.open_settings()
     dialog.inputs["general.log_level"].setCurrentText("DEBUG")
     with qtbot.waitSignal(dialog.settingsSaved):
         dialog.save_button.click()

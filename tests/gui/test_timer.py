@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from app.ui.main_window import MainWindow
+from app.storage.timer_store import RunningTimer, TimerStore
+from app.ui.shell import Shell
 from app.ui.tasks.columns import COLUMN_INDEX
 from app.ui.tasks.model import OVER_LIMIT_COLOUR
-from app.ui.timer_store import RunningTimer, TimerStore
 from tests.gui.conftest import make_week
 
 
@@ -14,21 +14,21 @@ def _events(context, task_id):
         "SELECT event_type, duration_change, user_action FROM task_events WHERE task_id = ? ORDER BY id", (task_id,))]
 
 
-def test_start_stop_adds_elapsed_time_and_logs_events(window, context, clock, qtbot):
+def test_start_stop_adds_elapsed_time_and_logs_events(window, context, clock, qtbot, shell):
     week_id = make_week(context, "W1", tasks=2)
     window.weeks.select_week(week_id)
     task = window.tasks.model.task_at(0)
     window.tasks.select_task(task.id)
     window.tasks.timer_button.click()
-    assert window.timer.running_task_id == task.id
+    assert shell.timer.running_task_id == task.id
     assert window.tasks.timer_button.text() == "Stop timer"
     clock.advance(95)
-    with qtbot.waitSignal(window.timer.timerTicked):
-        window.timer.tick()
+    with qtbot.waitSignal(shell.timer.timerTicked):
+        shell.timer.tick()
     shown = window.tasks.model.index(0, COLUMN_INDEX["duration"]).data()
     assert shown.startswith("▶ ")
     assert "00:01:35" in window.timer_label.text()
-    with qtbot.waitSignal(window.timer.timerStopped) as stopped:
+    with qtbot.waitSignal(shell.timer.timerStopped) as stopped:
         window.tasks.timer_button.click()
     assert stopped.args == [task.id, 95]
     assert context.data.get_task(task.id).duration_seconds == task.duration_seconds + 95
@@ -39,44 +39,44 @@ def test_start_stop_adds_elapsed_time_and_logs_events(window, context, clock, qt
     assert window.timer_label.text() == ""
 
 
-def test_only_one_timer_runs(window, context, clock):
+def test_only_one_timer_runs(window, context, clock, shell):
     week_id = make_week(context, "W1", tasks=2)
     window.weeks.select_week(week_id)
     first, second = (window.tasks.model.task_at(i).id for i in range(2))
-    window.timer.start(first)
+    shell.timer.start(first)
     clock.advance(30)
-    window.timer.start(second)
-    assert window.timer.running_task_id == second
+    shell.timer.start(second)
+    assert shell.timer.running_task_id == second
     assert context.data.get_task(first).duration_seconds == window.tasks.model.task_at(0).duration_seconds
 
 
-def test_time_limit_warning_colours_row_and_status_bar(window, context, clock, qtbot):
+def test_time_limit_warning_colours_row_and_status_bar(window, context, clock, qtbot, shell):
     week_id = make_week(context, "W1")
     task_id = context.data.create_task(week_id, {"project_name": "Limit", "duration": "00:09:00",
                                                  "time_limit": "00:10:00"})
     window.weeks.select_week(week_id)
-    window.timer.start(task_id)
+    shell.timer.start(task_id)
     clock.advance(59)
-    window.timer.tick()
+    shell.timer.tick()
     assert window.tasks.model.index(0, 0).data(role=8) is None  # BackgroundRole: not over yet
     clock.advance(2)
-    with qtbot.waitSignal(window.timer.timeLimitExceeded):
-        window.timer.tick()
+    with qtbot.waitSignal(shell.timer.timeLimitExceeded):
+        shell.timer.tick()
     assert window.tasks.model.index(0, 0).data(role=8) == OVER_LIMIT_COLOUR
     assert "time limit" in window.statusBar().currentMessage()
     assert window.timer_label.text().startswith("⚠")
 
 
-def test_running_timer_is_saved_every_few_seconds(window, context, clock):
+def test_running_timer_is_saved_every_few_seconds(window, context, clock, shell):
     week_id = make_week(context, "W1", tasks=1)
     task_id = context.data.get_week_tasks(week_id)[0].id
-    window.timer.start(task_id)
+    shell.timer.start(task_id)
     store = TimerStore(context.profile.db)
     first = store.load()
     assert first is not None and first.elapsed_seconds == 0
     for _ in range(7):
         clock.advance(1)
-        window.timer.tick()
+        shell.timer.tick()
     saved = store.load()
     assert saved is not None
     assert saved.task_id == task_id and saved.elapsed_seconds == 5
@@ -92,41 +92,41 @@ def _crashed_timer(context, clock, elapsed=600):
 
 def test_crash_recovery_stop_at_last_known_time(qtbot, context, clock, answers):
     task = _crashed_timer(context, clock)
-    win = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
-    qtbot.addWidget(win)
-    dialog = win.actions_.offer_timer_recovery()
+    shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(shell.window)
+    dialog = shell.menu_bar.offer_timer_recovery()
     assert dialog is not None and dialog.isVisible()
     assert "00:10:00" in dialog.stop_button.text()
     assert "00:15:00" in dialog.resume_button.text()
     dialog.stop_button.click()
     assert context.data.get_task(task.id).duration_seconds == task.duration_seconds + 600
     assert TimerStore(context.profile.db).load() is None
-    assert win.actions_.offer_timer_recovery() is None
+    assert shell.menu_bar.offer_timer_recovery() is None
 
 
 def test_crash_recovery_resume_counts_the_gap(qtbot, context, clock, answers):
     task = _crashed_timer(context, clock)
-    win = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
-    qtbot.addWidget(win)
-    dialog = win.actions_.offer_timer_recovery()
+    shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(shell.window)
+    dialog = shell.menu_bar.offer_timer_recovery()
     assert dialog is not None
     dialog.resume_button.click()
-    assert win.timer.running_task_id == task.id
+    assert shell.timer.running_task_id == task.id
     clock.advance(60)
-    assert win.timer.stop() == 900 + 60
+    assert shell.timer.stop() == 900 + 60
     assert context.data.get_task(task.id).duration_seconds == task.duration_seconds + 960
 
 
 def test_crash_recovery_discard_adds_nothing(qtbot, context, clock, answers):
     task = _crashed_timer(context, clock)
-    win = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
-    qtbot.addWidget(win)
-    dialog = win.actions_.offer_timer_recovery()
+    shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    qtbot.addWidget(shell.window)
+    dialog = shell.menu_bar.offer_timer_recovery()
     assert dialog is not None
     dialog.discard_button.click()
     assert context.data.get_task(task.id).duration_seconds == task.duration_seconds
     assert TimerStore(context.profile.db).load() is None
-    assert not win.timer.is_running()
+    assert not shell.timer.is_running()
 
 
 def test_statistics_update_after_an_edit(window, context, qtbot):
@@ -138,7 +138,7 @@ def test_statistics_update_after_an_edit(window, context, qtbot):
     dialog = window.tasks.open_edit_dialog()
     dialog.fields["duration"].setText("10:00:00")
     dialog.fields["score"].setText("100")
-    with qtbot.waitSignal(context.data.statisticsUpdated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.weeks_updated)):
         dialog.save_button.click()
     analytics = context.data.get_week_analytics(week_id)
     assert window.statistics.values["total"].text() != before

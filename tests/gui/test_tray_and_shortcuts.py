@@ -5,50 +5,52 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.ui.main_window import MainWindow
+from app.ui.shell import Shell
 from tests.gui.conftest import make_week
 
 
 def test_close_hides_to_tray_and_says_so_once(qtbot, context, clock, answers):
-    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    shell = Shell(context, clock=clock, use_tray=True, confirm=answers)
+    win = shell.window
     qtbot.addWidget(win)
     win.show()
-    assert win.tray is not None
+    assert shell.tray is not None
     win.close()
     assert not win.isVisible()
     assert context.state.get("tray_hint_shown") is True
-    assert win.tray.show_action.text() == "Open WFH Agent"
-    win.tray.showHideRequested.emit()
+    assert shell.tray.show_action.text() == "Open WFH Agent"
+    shell.tray.showHideRequested.emit()
     assert win.isVisible()
-    win.quit_cleanly()
+    shell.quit()
 
 
 def test_tray_follows_the_timer(qtbot, context, clock, answers):
     week_id = make_week(context, "W1")
     task_id = context.data.create_task(week_id, {"project_name": "Tray", "time_limit": "00:01:00"})
-    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    shell = Shell(context, clock=clock, use_tray=True, confirm=answers)
+    win = shell.window
     qtbot.addWidget(win)
     win.show()
     win.weeks.select_week(week_id)
     win.tasks.select_task(task_id)
-    assert win.tray is not None
-    win.tray.timerToggleRequested.emit()
-    assert win.timer.running_task_id == task_id
-    assert win.tray.timer_action.text() == "Stop timer"
-    assert "▶ timing Tray" in win.tray.icon.toolTip()
-    assert win.tray.state == "sync:pending", "the icon keeps showing the sync state"
+    assert shell.tray is not None
+    shell.tray.timerToggleRequested.emit()
+    assert shell.timer.running_task_id == task_id
+    assert shell.tray.timer_action.text() == "Stop timer"
+    assert "▶ timing Tray" in shell.tray.icon.toolTip()
+    assert shell.tray.state == "sync:pending", "the icon keeps showing the sync state"
     clock.advance(61)
-    win.timer.tick()
-    assert "⚠ timing Tray" in win.tray.icon.toolTip()
-    win.tray.timerToggleRequested.emit()
-    assert not win.timer.is_running()
-    assert "timing" not in win.tray.icon.toolTip() and win.tray.timer_action.text() == "Start timer"
-    win.quit_cleanly()
+    shell.timer.tick()
+    assert "⚠ timing Tray" in shell.tray.icon.toolTip()
+    shell.tray.timerToggleRequested.emit()
+    assert not shell.timer.is_running()
+    assert "timing" not in shell.tray.icon.toolTip() and shell.tray.timer_action.text() == "Start timer"
+    shell.quit()
 
 
-def test_ctrl_q_quits_cleanly(window, qtbot):
+def test_ctrl_q_quits_cleanly(window, shell, qtbot):
     QTest.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
-    assert window._quitting
+    assert shell.quitting
     assert not window.isVisible()
 
 
@@ -59,7 +61,7 @@ def test_edit_week_through_dialog_updates_list_and_title(window, context, qtbot)
     assert dialog is not None and dialog.label_edit.text() == "Draft"
     dialog.label_edit.setText("2026-W49")
     dialog.custom_duration.setChecked(True)
-    with qtbot.waitSignal(context.data.weekUpdated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.weeks_updated)):
         dialog.save_button.click()
     assert window.weeks.model.index(0, 0).data() == "2026-W49"
     assert window.windowTitle() == "WFH Agent — 2026-W49"
@@ -79,7 +81,7 @@ def test_new_task_created_elsewhere_appears_in_a_sorted_table_in_order(window, c
     assert scores == sorted(scores) and len(scores) == 6
 
 
-def test_enter_edits_and_space_toggles_the_timer(window, context, qtbot):
+def test_enter_edits_and_space_toggles_the_timer(window, context, qtbot, shell):
     week_id = make_week(context, "W1", tasks=2)
     window.weeks.select_week(week_id)
     panel = window.tasks
@@ -87,9 +89,9 @@ def test_enter_edits_and_space_toggles_the_timer(window, context, qtbot):
     panel.select_task(task.id)
     panel.table.setFocus()
     QTest.keyClick(panel.table, Qt.Key.Key_Space)
-    assert window.timer.running_task_id == task.id
+    assert shell.timer.running_task_id == task.id
     QTest.keyClick(panel.table, Qt.Key.Key_Space)
-    assert not window.timer.is_running()
+    assert not shell.timer.is_running()
     QTest.keyClick(panel.table, Qt.Key.Key_Return)
     from app.ui.tasks.dialog import TaskDialog
 
@@ -149,10 +151,11 @@ def test_tray_takes_extra_states_and_menu_entries(qapp):
 
 
 def test_tray_entry_names_what_it_will_do(qtbot, context, clock, answers):
-    win = MainWindow(context, clock=clock, use_tray=True, confirm=answers)
+    shell = Shell(context, clock=clock, use_tray=True, confirm=answers)
+    win = shell.window
     qtbot.addWidget(win)
     win.show()
-    assert win.tray.show_action.text() == "Hide WFH Agent"
+    assert shell.tray.show_action.text() == "Hide WFH Agent"
     win.hide()
-    assert win.tray.show_action.text() == "Open WFH Agent"
-    win.quit_cleanly()
+    assert shell.tray.show_action.text() == "Open WFH Agent"
+    shell.quit()

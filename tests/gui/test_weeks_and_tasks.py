@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.services.timeparse import format_duration
+from app.domain.timeparse import format_duration
 from app.ui.tasks.columns import COLUMN_INDEX
 from tests.gui.conftest import make_week
 
@@ -17,7 +17,7 @@ def test_create_week_through_dialog_selects_it_and_sets_title(window, context, q
     dialog.bonus_week.setChecked(True)
     dialog.bonus_rate.setValue(12.5)
     dialog.bonus_threshold.setText("40:00:00")
-    with qtbot.waitSignal(context.data.weekCreated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.weeks_created)):
         dialog.save_button.click()
     weeks = context.data.list_weeks()
     assert [w.week_label for w in weeks] == ["2026-W48"]
@@ -57,16 +57,16 @@ def test_add_task_then_edit_duration(window, context, qtbot):
     qtbot.keyClicks(dialog.fields["project_name"], "Atlas")
     qtbot.keyClicks(dialog.fields["duration"], "25:30")
     qtbot.keyClicks(dialog.fields["score"], "88")
-    with qtbot.waitSignal(context.data.taskCreated) as created:
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.tasks_created)) as created:
         dialog.save_button.click()
-    task_id = created.args[0]
+    task_id = created.args[0].tasks_created[0]
     assert window.tasks.model.rowCount() == 1
     assert context.data.get_task(task_id).duration_seconds == 25 * 60 + 30
     assert window.tasks.select_task(task_id)
     edit = window.tasks.open_edit_dialog()
     assert edit.fields["duration"].text() == "00:25:30"
     edit.fields["duration"].setText("01:02:03")
-    with qtbot.waitSignal(context.data.taskUpdated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.tasks_updated)):
         edit.save_button.click()
     assert context.data.get_task(task_id).duration_seconds == 3723
     assert window.tasks.model.data(window.tasks.model.index(0, COLUMN_INDEX["duration"])) == "01:02:03"
@@ -95,7 +95,7 @@ def test_invalid_input_shows_inline_errors_and_saves_nothing(window, context, qt
     assert "before the beginning" in dialog.errors.visible_errors()["time_end"]
     assert context.data.count_week_tasks(week_id) == 0
     dialog.fields["time_end"].setText("2026-11-26 11:00")
-    with qtbot.waitSignal(context.data.taskCreated):
+    with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.tasks_created)):
         dialog.save_button.click()
     assert context.data.count_week_tasks(week_id) == 1
 
@@ -179,3 +179,19 @@ def test_sorting_keeps_the_selected_task_selected(window, context):
     panel.table.sortByColumn(COLUMN_INDEX["score"], Qt.SortOrder.DescendingOrder)
     assert [t.id for t in panel.selected_tasks()] == [chosen.id]
     assert panel.current_task() == chosen
+
+
+def test_an_import_into_the_shown_week_redraws_once(window, context):
+    """Many new rows: one model reset and one re-read, not a lookup and an insert per row on the GUI thread."""
+    week_id = make_week(context, "Import target", tasks=3)
+    window.weeks.select_week(week_id)
+    model = window.tasks.model
+    resets: list[int] = []
+    inserts: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.rowsInserted.connect(lambda *_: inserts.append(1))
+    context.data.create_tasks(week_id, [{"project_name": f"Imported {i}"} for i in range(100)])
+    assert resets == [1] and inserts == []
+    assert model.rowCount() == 103
+    context.data.create_task(week_id, {"project_name": "One more"})
+    assert resets == [1] and inserts == [1], "a single new task is still inserted in place"

@@ -13,6 +13,7 @@ import pytest
 from app.cli import main as cli_main
 from app.storage import backup
 from app.storage.db import write_transaction
+from app.ui import daily_jobs
 
 
 def _count(path: Path, table: str = "weeks") -> int:
@@ -117,7 +118,7 @@ def test_parse_ignores_foreign_files(tmp_path: Path) -> None:
 
 
 def test_scheduler_backs_up_once_when_due(qtbot, profile) -> None:
-    job = backup.backup_scheduler(profile.paths.db_path, profile.paths.backups_dir, keep=lambda: 7)
+    job = daily_jobs.backup_scheduler(profile.paths.db_path, profile.paths.backups_dir, keep=lambda: 7)
     with qtbot.waitSignal(job.finished, timeout=10_000) as blocker:
         assert job.check_now()
     assert Path(blocker.args[0]).is_file()
@@ -130,7 +131,7 @@ def test_scheduler_reports_failures(qtbot, data_dir: Path) -> None:
     def boom() -> None:
         raise OSError("disk unplugged")
 
-    job = backup.DailyJob("test job", boom, lambda: True)
+    job = daily_jobs.DailyJob("test job", boom, lambda: True)
     with qtbot.waitSignal(job.failed, timeout=10_000) as blocker:
         job.check_now()
     assert "disk unplugged" in blocker.args[0]
@@ -145,7 +146,7 @@ def test_cli_backup_prints_the_path(profile, capsys) -> None:
 
 
 def test_daily_job_timer_runs_the_first_check(qtbot, profile) -> None:
-    job = backup.backup_scheduler(profile.paths.db_path, profile.paths.backups_dir, keep=lambda: 7)
+    job = daily_jobs.backup_scheduler(profile.paths.db_path, profile.paths.backups_dir, keep=lambda: 7)
     with qtbot.waitSignal(job.finished, timeout=10_000):
         job.start(first_check_ms=10)  # the timer, not a direct call, starts the backup
     job.stop()

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from app import recovery_dialog
 from app.cli import main as cli_main
 from app.errors import StorageError
 from app.profile import Profile
 from app.single_instance import SingleInstance
 from app.storage import recovery
 from app.storage.backup import create_backup, list_backups
+from app.ui import recovery_dialog
 
 
 def _profile_with_weeks(data_dir: Path, labels: list[str]) -> Profile:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.storage import retention
 from app.storage.db import write_transaction
+from app.ui import daily_jobs
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
 
@@ -99,7 +100,7 @@ def test_select_expired_is_the_gate() -> None:
 
 def test_retention_scheduler_runs_on_a_worker(qtbot, profile) -> None:
     _seed(profile)
-    job = retention.retention_scheduler(profile.db, profile.settings, profile.paths.data_dir)
+    job = daily_jobs.retention_scheduler(profile.db, profile.settings, profile.paths.data_dir)
     with qtbot.waitSignal(job.finished, timeout=10_000) as blocker:
         assert job.check_now()
     assert "heartbeats" in blocker.args[0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -136,3 +137,22 @@ def test_no_key_text_in_the_real_server_log(clean_db: str, tmp_path: Path,
         if len(key) <= 20:  # "not-a-valid-key" has no secret part
             continue
         assert key[13:] not in log_text, "key secret leaked into the server log"
+
+
+def test_every_api_route_is_authorized_by_its_signature(settings_for: Callable[..., Any]) -> None:
+    """The key check is a typed dependency (``identity: Authorized``): a new route cannot forget it."""
+    from fastapi.routing import APIRoute
+
+    from ingestion.api import create_app
+    from ingestion.context import authorize
+
+    def walk(routes: list[Any]) -> Iterator[Any]:
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            yield from walk(included.routes) if included is not None else [route]
+
+    app = create_app(settings_for("postgresql://127.0.0.1:1/unused"))
+    api_routes = [r for r in walk(app.routes) if isinstance(r, APIRoute) and r.path.startswith("/api/v1/")]
+    assert {r.path for r in api_routes} >= {"/api/v1/me", "/api/v1/screenshots", "/api/v1/ingest/heartbeats"}
+    unprotected = [r.path for r in api_routes if authorize not in [d.call for d in r.dependant.dependencies]]
+    assert unprotected == []

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from app.domain.changes import BULK_ROWS, Changes
 from app.errors import NotFoundError, ValidationError
 from app.services.data_service import DataService
 
@@ -142,45 +143,47 @@ def test_moving_a_task_updates_both_weeks(service: DataService, qtbot: Any) -> N
     task = service.create_task(a, {"duration": 100})
     service.get_week_analytics(a)
     service.get_week_analytics(b)
-    seen: list[int] = []
-    service.statisticsUpdated.connect(seen.append)
+    seen: list[Changes] = []
+    service.changed.connect(seen.append)
     service.update_task(task, {"week_id": b})
-    assert sorted(seen) == [a, b]
+    assert seen == [Changes(weeks_updated=tuple(sorted((a, b))), tasks_updated=(task,))]
     assert service.get_week_analytics(a).total_duration_seconds == 0
     assert service.get_week_analytics(b).total_duration_seconds == 100
 
 
-def test_signal_order_and_arguments(service: DataService, qtbot: Any) -> None:
-    order: list[tuple[str, tuple[Any, ...]]] = []
-    for name in ("taskCreated", "taskUpdated", "taskDeleted", "weekCreated", "weekUpdated", "weekDeleted",
-                 "statisticsUpdated"):
-        getattr(service, name).connect(lambda *args, n=name: order.append((n, args)))
-    with qtbot.waitSignal(service.weekCreated) as created:
-        week = service.create_week("Signals")
-    assert created.args == [week, "Signals"]
-    with qtbot.waitSignals([service.taskCreated, service.statisticsUpdated], order="strict"):
-        task = service.create_task(week, {"duration": 5})
-    with qtbot.waitSignals([service.taskUpdated, service.statisticsUpdated], order="strict"):
-        service.update_task_duration(task, 50)
-    with qtbot.waitSignals([service.taskDeleted, service.statisticsUpdated], order="strict"):
-        service.delete_task(task)
-    with qtbot.waitSignal(service.weekDeleted) as deleted:
-        service.delete_week(week)
-    assert deleted.args == [week]
-    assert order == [
-        ("weekCreated", (week, "Signals")),
-        ("taskCreated", (task,)), ("statisticsUpdated", (week,)),
-        ("taskUpdated", (task,)), ("statisticsUpdated", (week,)),
-        ("taskDeleted", (task,)), ("statisticsUpdated", (week,)),
-        ("weekDeleted", (week,)),
+def test_one_change_set_per_transaction(service: DataService) -> None:
+    seen: list[Changes] = []
+    service.changed.connect(seen.append)
+    week = service.create_week("Signals")
+    task = service.create_task(week, {"duration": 5})
+    service.update_task_duration(task, 50)
+    service.delete_task(task)
+    service.delete_week(week)
+    assert seen == [
+        Changes(weeks_created=(week,)),
+        Changes(weeks_updated=(week,), tasks_created=(task,)),
+        Changes(weeks_updated=(week,), tasks_updated=(task,)),
+        Changes(weeks_updated=(week,), tasks_deleted=(task,)),
+        Changes(weeks_deleted=(week,)),
     ]
+
+
+def test_a_large_write_is_one_bulk_change(service: DataService) -> None:
+    """A CSV import of many rows sends one change set, flagged bulk, not one signal per row."""
+    week = service.create_week("Import")
+    seen: list[Changes] = []
+    service.changed.connect(seen.append)
+    ids = service.create_tasks(week, [{"score": i % 100} for i in range(BULK_ROWS + 1)])
+    assert len(seen) == 1 and seen[0].bulk and seen[0].tasks_created == tuple(ids)
+    service.create_tasks(week, [{} for _ in range(3)])
+    assert len(seen) == 2 and not seen[1].bulk and seen[1].touches_week(week)
 
 
 def test_slot_reading_through_cache_sees_new_data(service: DataService) -> None:
     week = service.create_week("W")
     service.get_week_analytics(week)
     seen: list[int] = []
-    service.statisticsUpdated.connect(lambda w: seen.append(service.get_week_analytics(w).total_tasks))
+    service.changed.connect(lambda c: seen.extend(service.get_week_analytics(w).total_tasks for w in c.weeks_updated))
     service.create_task(week, {})
     service.create_task(week, {})
     assert seen == [1, 2]
@@ -189,8 +192,8 @@ def test_slot_reading_through_cache_sees_new_data(service: DataService) -> None:
 def test_no_change_update_is_silent(service: DataService) -> None:
     week = service.create_week("W")
     task = service.create_task(week, {"score": 5})
-    fired: list[int] = []
-    service.taskUpdated.connect(fired.append)
+    fired: list[Changes] = []
+    service.changed.connect(fired.append)
     service.update_task(task, {"score": 5})
     assert fired == []
     assert [e[1] for e in _events(service)] == ["task_created"]

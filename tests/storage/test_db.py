@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.errors import DiskFullError
+from app.errors import BugError, DatabaseLockedError, DiskFullError, StorageError, StorageIOError, WfhError
 from app.profile import Profile
 from app.services.cache import CacheService
 from app.services.data_service import DataService
-from app.storage.db import ConnectionFactory, write_transaction
+from app.storage.db import ConnectionFactory, connect, translate_error, write_transaction
 
 
 def test_one_connection_per_thread(tmp_path: Path) -> None:
@@ -58,6 +59,41 @@ def test_rollback_on_error_leaves_nothing(profile: Profile) -> None:
         raise RuntimeError("boom")
     assert conn.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
     assert not conn.in_transaction
+
+
+def test_a_bug_in_our_sql_is_a_bug_not_an_expected_failure(profile: Profile) -> None:
+    """"no such column" is our mistake: it must not be shown as an everyday storage problem."""
+    conn = profile.db.get()
+    with pytest.raises(BugError, match="no such column") as raised, write_transaction(conn):
+        conn.execute("UPDATE tasks_optimized SET no_such_column = 1")
+    assert not isinstance(raised.value, WfhError)
+    assert not conn.in_transaction
+
+
+def test_a_locked_database_is_a_known_failure(tmp_path: Path) -> None:
+    path = tmp_path / "locked.db"
+    holder = connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    other = connect(path)
+    other.execute("PRAGMA busy_timeout = 10")
+    try:
+        with pytest.raises(DatabaseLockedError, match="locked by another program") as raised, \
+                write_transaction(other):
+            pass
+        assert isinstance(raised.value, StorageError)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        other.close()
+
+
+def test_io_failures_are_known_failures(tmp_path: Path) -> None:
+    missing_dir = tmp_path / "gone" / "x.db"
+    try:
+        sqlite3.connect(f"file:{missing_dir}?mode=ro", uri=True).execute("SELECT 1")
+    except sqlite3.Error as exc:
+        error = translate_error(exc, missing_dir)
+    assert isinstance(error, StorageIOError) and "cannot be used" in str(error)
 
 
 def test_disk_full_is_a_clear_error_and_writes_nothing(profile: Profile, qapp: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 
-from app.services.timeparse import format_duration
+from app.domain.timeparse import format_duration
 from app.storage.db import write_transaction
 from app.storage.repositories import refresh_week_statistics
 

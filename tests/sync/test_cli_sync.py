@@ -25,7 +25,7 @@ def test_sync_once_ok_and_status(sync_env: Any, capsys: Any) -> None:
     assert out["synced"] == {"heartbeats": 250} and out["state"] == "synced"
     assert main(["--data-dir", data_dir, "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert set(status) == {"state", "detail", "pending", "quarantined", "last_success"}
+    assert set(status) == {"state", "reason", "detail", "pending", "quarantined", "last_success"}
     assert status["state"] == "synced" and status["pending"]["heartbeats"] == 0 and status["last_success"]
 
 
@@ -76,7 +76,8 @@ def test_pacing_after_burst(sync_env: Any) -> None:
 
 def test_no_server_set_up_is_local_only_not_an_error(sync_env: Any, capsys: Any) -> None:
     from app.sync.engine import NOT_SET_UP
-    from app.ui.sync.status import tooltip_text
+    from app.sync.status import SyncReason, SyncState, SyncStatus
+    from app.ui.sync.status import describe
 
     seed_heartbeats(sync_env.conn, 3)
     sync_env.profile.settings.set("ingestion.api.base_url", "")
@@ -85,6 +86,8 @@ def test_no_server_set_up_is_local_only_not_an_error(sync_env: Any, capsys: Any)
     assert NOT_SET_UP in capsys.readouterr().err
     main(["--data-dir", data_dir, "status", "--json"])
     status = json.loads(capsys.readouterr().out)
-    assert (status["state"], status["detail"], status["pending"]["heartbeats"]) == ("pending", NOT_SET_UP, 3)
-    assert tooltip_text("pending", NOT_SET_UP, pending=3) == "Local only (no server set up) · 3 pending"
+    assert (status["state"], status["reason"], status["pending"]["heartbeats"]) == ("pending", "not_set_up", 3)
+    assert status["detail"] == NOT_SET_UP
+    local_only = SyncStatus(SyncState.PENDING, SyncReason.NOT_SET_UP, NOT_SET_UP, pending=3)
+    assert describe(local_only) == "Local only (no server set up) · 3 pending"
     assert sync_env.server.seen == []

@@ -58,5 +58,5 @@ def test_read_timeout_is_reported_and_backs_off(sync_env: Any) -> None:
     engine = sync_env.engine()
     result = engine.run_cycle()
     release.set()
-    assert result.state == "unreachable" and "timeout" in result.reason
+    assert result.state == "unreachable" and "timeout" in result.last_error
     assert 0 <= engine.next_attempt_at - sync_env.clock.now <= 2

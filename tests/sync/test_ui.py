@@ -7,10 +7,11 @@ from typing import Any
 from PySide6.QtGui import QImage
 
 from app.sync import outbox
-from app.ui.sync.menu import SyncTrayActions
+from app.sync.status import SyncReason, SyncState, SyncStatus
+from app.ui.sync.actions import SyncActions
 from app.ui.sync.panel import SyncPanel
 from app.ui.sync.settings_page import SyncSettingsPage
-from app.ui.sync.status import STATES, icon_dir, sync_icon, tooltip_text
+from app.ui.sync.status import STATES, describe, icon_dir, sync_icon
 from tests.sync.replay import VALID_KEY, seed_heartbeats
 
 ME = (b'{"emp_id":1001,"device":"LAPTOP-0042","key_prefix":"TESTPREF",'
@@ -28,33 +29,35 @@ def test_icons_exist_and_differ(qapp: Any) -> None:
     assert len(seen) == len(STATES)
 
 
-def test_tooltip_texts() -> None:
-    assert tooltip_text("synced", pending=0, last_success=None) == "Synced · 0 pending"
-    assert tooltip_text("synced", pending=0, last_success="2026-11-26T14:02:00.000Z").startswith("Synced ")
-    assert tooltip_text("offline", pending=1284) == "Offline · 1,284 pending"
-    assert tooltip_text("unreachable", retry_at=140.0, now=100.0) == "Server unreachable, retrying in 40 s"
-    assert tooltip_text("auth_error", "Authentication failed — check the API key") == "API key rejected"
-    assert tooltip_text("error", "Local queue full", pending=3) == "Local queue full · 3 pending"
+def test_status_texts_come_from_state_and_reason() -> None:
+    S, R = SyncState, SyncReason  # noqa: N806
+    assert describe(SyncStatus(S.SYNCED, pending=0)) == "Synced · 0 pending"
+    assert describe(SyncStatus(S.SYNCED, last_success="2026-11-26T14:02:00.000Z")).startswith("Synced ")
+    assert describe(SyncStatus(S.OFFLINE, pending=1284)) == "Offline · 1,284 pending"
+    assert describe(SyncStatus(S.UNREACHABLE, retry_at=140.0), now=100.0) == "Server unreachable, retrying in 40 s"
+    assert describe(SyncStatus(S.AUTH_ERROR, R.KEY_REJECTED, "HTTP 401")) == "API key rejected"
+    # The reason decides, never the wording of the detail text:
+    assert describe(SyncStatus(S.AUTH_ERROR, R.WRONG_EMPLOYEE, "")) == "API key belongs to another employee"
+    assert describe(SyncStatus(S.AUTH_ERROR, R.KEY_REJECTED, "another employee")) == "API key rejected"
+    assert describe(SyncStatus(S.ERROR, R.QUEUE_FULL, "", pending=3)) == "Local queue full · 3 pending"
+    assert describe(SyncStatus(S.PENDING, R.NOT_SET_UP, "", pending=2)) == "Local only (no server set up) · 2 pending"
     paused = "Sync error: heartbeats paused (HTTP 404)"
-    assert tooltip_text("error", paused) == paused
+    assert describe(SyncStatus(S.ERROR, R.STREAM_PAUSED, paused)) == paused
+    assert describe(SyncStatus(S.ERROR, R.BAD_SETTINGS, "server URL is not set")) == "Sync error: server URL is not set"
 
 
-def test_tray_actions_call_back(qapp: Any) -> None:
-    from PySide6.QtCore import QObject
-
+def test_sync_actions_ask_and_follow(qapp: Any) -> None:
     calls: list[Any] = []
-    owner = QObject()
-    actions = SyncTrayActions(owner, sync_now=lambda: calls.append("sync"),
-                              set_work_offline=lambda on: calls.append(("offline", on)),
-                              set_monitoring_paused=lambda on: calls.append(("pause", on)),
-                              open_window=lambda: calls.append("open"), quit_app=lambda: calls.append("quit"))
-    assert [a.text() for a in actions.actions()] == ["Sync now", "Work offline", "Pause monitoring",
-                                                     "Open WFH Agent", "Quit"]
+    actions = SyncActions()
+    actions.syncNowRequested.connect(lambda: calls.append("sync"))
+    actions.workOfflineToggled.connect(lambda on: calls.append(("offline", on)))
+    assert [a.text() for a in actions.actions()] == ["Sync now", "Work offline"]
     for action in actions.actions():
         action.trigger()
-    assert calls == ["sync", ("offline", True), ("pause", True), "open", "quit"]
-    actions.set_state("synced")
+    assert calls == ["sync", ("offline", True)]
+    actions.show_status(SyncStatus(SyncState.SYNCED))
     assert not actions.work_offline.isChecked() and actions.sync_now.isEnabled()
+    assert calls == ["sync", ("offline", True)], "following the worker's status asks nothing"
 
 
 def test_panel_shows_pending_and_quarantine_retry(qtbot: Any, profile: Any) -> None:
@@ -63,17 +66,18 @@ def test_panel_shows_pending_and_quarantine_retry(qtbot: Any, profile: Any) -> N
     batch = outbox.fetch_batch(conn, "heartbeats", 10)
     outbox.commit_batch(conn, "heartbeats", batch, {0: "cpu_percent: must be between 0 and 100"}, 200)
     seed_heartbeats(conn, 4)
-    panel = SyncPanel(profile.db)
+    actions = SyncActions()
+    panel = SyncPanel(profile.db, actions)
     qtbot.addWidget(panel)
     assert panel.pending_table.item(0, 1).text() == "4"
     assert panel.quarantine_table.rowCount() == 1
     assert panel.quarantine_table.item(0, 4).text().startswith("cpu_percent:")
     panel.quarantine_table.cellWidget(0, 5).click()  # Retry
     assert panel.quarantine_table.rowCount() == 0 and panel.pending_table.item(0, 1).text() == "5"
-    with qtbot.waitSignal(panel.workOfflineToggled):
-        panel.offline_switch.setChecked(True)
-    panel.on_state("offline", "Working offline")
-    assert "Offline" in panel.state_label.text()
+    with qtbot.waitSignal(actions.workOfflineToggled):
+        panel.offline_switch.click()
+    panel.show_status(SyncStatus(SyncState.OFFLINE, SyncReason.WORKING_OFFLINE, "Working offline", pending=5))
+    assert panel.state_label.text() == "Offline · 5 pending"
 
 
 def test_settings_page_saves_and_tests_connection(qtbot: Any, sync_env: Any) -> None:

@@ -10,6 +10,8 @@ import pytest
 
 from app.sync import outbox
 from app.sync.client import ApiClient, check_connection
+from app.sync.engine import KEY_REJECTED
+from app.sync.status import SyncReason
 from tests.sync.replay import (
     CONTRACT_DIR,
     STREAM_PATH,
@@ -201,7 +203,7 @@ def _identity(sync_env: Any, vector: dict[str, Any]) -> None:
                                             b'{"status":"healthy"}'),
                               lambda seen: (status, headers, body)]
     engine = sync_env.engine()
-    engine.auth_error = "Authentication failed — check the API key"
+    engine.auth_error = (SyncReason.KEY_REJECTED, KEY_REJECTED)
     client = ApiClient(sync_env.server.url, VALID_KEY)
     report = check_connection(client, now=sync_env.clock.now)
     if vector["client"]["action"] == "show_identity":

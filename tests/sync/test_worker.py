@@ -6,8 +6,12 @@ import threading
 import time
 from typing import Any
 
+from PySide6.QtCore import Qt
+
 from app.sync import outbox
+from app.sync.status import SyncState, SyncStatus
 from app.sync.worker import SyncController
+from app.ui.sync.status import describe
 from tests.sync.replay import seed_heartbeats
 
 
@@ -18,21 +22,22 @@ def _controller(sync_env: Any, **kw: Any) -> SyncController:
 def test_worker_syncs_and_signals(qtbot: Any, sync_env: Any) -> None:
     ids = seed_heartbeats(sync_env.conn, 30)
     ctl = _controller(sync_env)
-    states: list[tuple[str, str]] = []
-    ctl.worker.syncStateChanged.connect(lambda s, d: states.append((s, d)))
+    states: list[SyncStatus] = []
+    ctl.worker.statusChanged.connect(states.append, Qt.ConnectionType.DirectConnection)
     try:
         with qtbot.waitSignal(ctl.worker.syncFinished, timeout=10_000) as blocker:
             ctl.start()
         assert blocker.args[0]["state"] == "synced"
         assert blocker.args[0]["synced"]["heartbeats"] == 30
-        assert ("syncing", "") in states and states[-1][0] == "synced"
-        assert ctl.status_text().startswith("Synced ") and ctl.status_text().endswith("· 0 pending")
+        assert SyncState.SYNCING in [s.state for s in states] and states[-1].state is SyncState.SYNCED
+        text = describe(ctl.current_status())
+        assert text.startswith("Synced ") and text.endswith("· 0 pending")
         assert outbox.pending_counts(sync_env.conn, ["heartbeats"]) == {"heartbeats": 0}
         assert all(sync_env.conn.execute("SELECT synced_at FROM heartbeats WHERE client_id = ?", (i,)).fetchone()[0]
                    for i in ids)
         # Work offline: no cycle runs, state offline; switching back runs one.
-        with qtbot.waitSignal(ctl.worker.syncStateChanged, timeout=5000,
-                              check_params_cb=lambda s, d: s == "offline"):
+        with qtbot.waitSignal(ctl.worker.statusChanged, timeout=5000,
+                              check_params_cb=lambda s: s.state is SyncState.OFFLINE):
             ctl.set_work_offline(True)
         seed_heartbeats(sync_env.conn, 2)
         n = len(sync_env.server.seen)
@@ -85,10 +90,11 @@ def test_screenshot_triggers_cycle_and_backoff_schedules_retry(qtbot: Any, sync_
             pass
         seed_heartbeats(sync_env.conn, 1)
         sync_env.server.script = [lambda seen: (502, {"Content-Type": "text/html"}, b"bad gateway")]
-        with qtbot.waitSignal(ctl.worker.syncStateChanged, timeout=5000,
-                              check_params_cb=lambda s, d: s == "unreachable"):
+        with qtbot.waitSignal(ctl.worker.statusChanged, timeout=5000,
+                              check_params_cb=lambda s: s.state is SyncState.UNREACHABLE):
             ctl.sync_now()
-        assert ctl.worker.retry_at is not None and ctl.worker.retry_at - time.time() <= 2.1
+        retry_at = ctl.current_status().retry_at
+        assert retry_at is not None and retry_at - time.time() <= 2.1
         with qtbot.waitSignal(ctl.worker.syncFinished, timeout=5000,
                               check_params_cb=lambda r: r["state"] == "synced"):
             pass  # the retry timer fires by itself after the jittered delay

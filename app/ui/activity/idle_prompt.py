@@ -2,7 +2,7 @@
 
 The dialog only returns the choice — ``keep`` (count as idle), ``discard`` (remove the idle time
 from the running timer) or ``add_to_task`` (count it as work on the running task); the caller
-(timer / MainWindow) applies it; ``app.ui.agents.BackgroundAgents`` does so from a slot (the agent emits
+applies it; ``app.ui.workers.BackgroundWorkers`` does so from a slot (the agent emits
 from its own thread, so the receiver must be a GUI-thread QObject's slot, not a lambda).
 """
 

@@ -18,18 +18,22 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QWidget
 
+from app.monitor.state import MonitorState
+
 PAUSE_CHOICES = (("Pause for 15 minutes", 15 * 60.0), ("Pause for 1 hour", 3600.0),
                  ("Pause until resumed", -1.0))
-STATE_TEXT = {"running": "Monitoring: on", "paused": "Monitoring: paused", "stopped": "Monitoring: off",
-              "no_consent": "Monitoring: waiting for consent", "restarting": "Monitoring: restarting"}
+STATE_TEXT: dict[str, str] = {
+    MonitorState.RUNNING: "Monitoring: on", MonitorState.PAUSED: "Monitoring: paused",
+    MonitorState.STOPPED: "Monitoring: off", MonitorState.NO_CONSENT: "Monitoring: waiting for consent",
+    MonitorState.RESTARTING: "Monitoring: restarting"}
 
 
 def describe_state(state: str, detail: str) -> str:
     text = STATE_TEXT.get(state, f"Monitoring: {state}")
-    if state == "paused" and detail.startswith("until 20"):
+    if state == MonitorState.PAUSED and detail.startswith("until 20"):
         until = datetime.fromisoformat(detail[6:].replace("Z", "+00:00")).astimezone()
         return f"{text} until {until:%H:%M}"
-    if state == "paused" and detail:
+    if state == MonitorState.PAUSED and detail:
         return f"{text} {detail}"
     return text
 
@@ -39,7 +43,7 @@ class PauseMenu(QMenu):
     resumeRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(STATE_TEXT["stopped"], parent)
+        super().__init__(STATE_TEXT[MonitorState.STOPPED], parent)
         self.pause_actions: list[QAction] = []
         for label, seconds in PAUSE_CHOICES:
             action = QAction(label, self)
@@ -50,15 +54,15 @@ class PauseMenu(QMenu):
         self.resume_action = QAction("Resume monitoring", self)
         self.resume_action.triggered.connect(self.resumeRequested.emit)
         self.addAction(self.resume_action)
-        self.set_state("stopped", "")
+        self.set_state(MonitorState.STOPPED, "")
 
     @Slot(str, str)
     def set_state(self, state: str, detail: str) -> None:
         self.setTitle(describe_state(state, detail))
         self.state = state
         for action in self.pause_actions:
-            action.setEnabled(state == "running")
-        self.resume_action.setEnabled(state == "paused")
+            action.setEnabled(state == MonitorState.RUNNING)
+        self.resume_action.setEnabled(state == MonitorState.PAUSED)
 
     def connect_agent(self, agent: Any) -> None:
         """Wire to a ``MonitorAgent``: actions control it, its state updates the title."""

@@ -29,6 +29,8 @@ ERROR_BACKGROUND = QColor(224, 64, 64, 70)
 
 
 class CsvPreviewModel(ListTableModel):
+    """The CSV import preview: every row with its validation error, problems first."""
+
     HEADERS = ("Line", "Project", "Attempt", "Duration", "Score", "Problem")
     KEYS = ("", "project_name", "attempt_id", "duration", "score", "")
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from app.profile import Profile
+from app.storage.db import read_snapshot
 from app.ui.background import BackgroundTask, JobControl
 from app.ui.import_export.formats import export_csv, export_json
 
@@ -19,13 +20,10 @@ def start_export(profile: Profile, path: Path, week_id: int | None, kind: str,
     exporter = EXPORTERS[kind]
 
     def run(control: JobControl) -> int:
-        conn = profile.db.get()  # this worker thread's own connection
-        try:
-            conn.execute("BEGIN")  # one read snapshot: edits made meanwhile do not tear the file
-            return exporter(conn, path, week_id, control.progress)
+        try:  # this worker thread's own connection; one snapshot: edits made meanwhile do not tear the file
+            with read_snapshot(profile.db.get()) as conn:
+                return exporter(conn, path, week_id, control.progress)
         finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             profile.db.close_thread()
 
     task = BackgroundTask(run, parent)

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.domain import validation
+from app.domain.models import Task, Week
 from app.errors import ValidationError
-from app.services import validation
-from app.services.models import Task, Week
 from app.storage import repositories as repo
 from app.version import __version__
 
@@ -88,6 +88,8 @@ def export_json(conn: sqlite3.Connection, path: Path, week_id: int | None, progr
 
 @dataclass
 class CsvRow:
+    """One CSV row: its line number, the raw cells, and the validated values or the error."""
+
     line: int                      # line number in the file (header is line 1)
     raw: dict[str, str]
     values: dict[str, Any] | None  # ready for DataService.create_tasks, None when invalid
@@ -96,6 +98,8 @@ class CsvRow:
 
 @dataclass
 class CsvPreview:
+    """A read CSV file: every row (valid or with its error) and the columns that were ignored."""
+
     path: Path
     rows: list[CsvRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QEvent, QMargins, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
-from app.services.models import ProjectTotal
+from app.domain.models import ProjectTotal
 
 MAX_BARS = 8
 

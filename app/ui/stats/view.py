@@ -1,4 +1,4 @@
-"""Statistics of one week from ``get_week_analytics``; refreshed when ``statisticsUpdated`` names it."""
+"""Statistics of one week from ``get_week_analytics``; refreshed when a ``DataService.changed`` names its week."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import Changes
+from app.domain.models import ProjectTotal, WeekAnalytics
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.models import ProjectTotal, WeekAnalytics
-from app.services.timeparse import format_duration
 from app.ui.list_table_model import AnyIndex, ListTableModel
 from app.ui.stats.chart import ProjectTimeChart
 
@@ -30,6 +31,8 @@ FIGURES = (
 
 
 class ProjectTableModel(ListTableModel):
+    """The per-project table of the Statistics tab."""
+
     HEADERS = ("Project", "Time", "Tasks", "Share")
 
     def __init__(self) -> None:
@@ -54,6 +57,8 @@ class ProjectTableModel(ListTableModel):
 
 
 class StatisticsView(QWidget):
+    """The Statistics tab of one week: totals, the per-project table and chart. Signals: none."""
+
     def __init__(self, data_service: DataService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
@@ -102,14 +107,12 @@ class StatisticsView(QWidget):
         return frame
 
     def _connect_signals(self) -> None:
-        self._data.statisticsUpdated.connect(self._on_statistics_updated)
-        self._data.weekUpdated.connect(self._on_statistics_updated)
-        self._data.dataReset.connect(lambda: self.show_week(self.week_id))
+        self._data.changed.connect(self._on_changed)
 
-    @Slot(int)
-    def _on_statistics_updated(self, week_id: int) -> None:
-        if week_id == self.week_id:
-            self.show_week(week_id)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.touches_week(self.week_id):
+            self.show_week(self.week_id)
 
     def show_week(self, week_id: int | None) -> None:
         self.week_id = week_id or None

@@ -1,5 +1,6 @@
 """The Sync panel of the main window (seed 004): state, last success, pending per stream, quarantined
-records with the server's reason (Retry / Discard each), the recent sync_log and a Work offline switch.
+records with the server's reason (Retry / Discard each), the recent sync_log, and buttons for the shared
+Sync now / Work offline actions.
 
 Reads the database on the GUI thread only for these small tables (≤ 500 quarantine rows, 50 log rows),
 and only when the worker reports a change.
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -20,13 +22,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.sync import outbox, state
 from app.sync.policy import ALL_STREAMS
-from app.ui.sync.status import sync_icon, tooltip_text
+from app.sync.status import SyncStatus, current_status
+from app.ui.sync.actions import SyncActions
+from app.ui.sync.status import describe, sync_icon
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -47,25 +52,32 @@ def _item(value: Any) -> QTableWidgetItem:
     return item
 
 
+def _checkbox_for(action: QAction) -> QCheckBox:
+    """A check box that shows a checkable action and triggers it: the action stays the one state."""
+    box = QCheckBox(action.text())
+    box.setToolTip(action.toolTip())
+    box.setChecked(action.isChecked())
+    box.clicked.connect(lambda _checked: action.trigger())
+    action.toggled.connect(box.setChecked)
+    return box
+
+
 class SyncPanel(QWidget):
-    """``db`` is a ConnectionFactory (the GUI thread gets its own connection); ``controller`` a SyncController."""
+    """``db`` is a ConnectionFactory (the GUI thread gets its own connection); ``actions`` the shared
+    Sync now / Work offline actions. The shell connects the worker's signals to ``show_status``,
+    ``on_pending`` and ``refresh``. Signals: none."""
 
-    workOfflineToggled = Signal(bool)
-    syncNowRequested = Signal()
-
-    def __init__(self, db: Any, controller: Any | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Any, actions: SyncActions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
-        self.state, self.detail, self.retry_at = "pending", "", None
-        self._pending_total = 0
-        self._last: str | None = None
+        self.status: SyncStatus | None = None  # the worker's, once it has reported
         self.icon = QLabel()
         self.state_label = QLabel()
         self.state_label.setObjectName("syncState")
         self.last_label = QLabel()
-        self.offline_switch = QCheckBox("Work offline")
-        self.offline_switch.setToolTip("Keep recording locally and upload nothing until switched off")
-        self.sync_button = QPushButton("Sync now")
+        self.offline_switch = _checkbox_for(actions.work_offline)
+        self.sync_button = QToolButton()
+        self.sync_button.setDefaultAction(actions.sync_now)
         top = QHBoxLayout()
         for widget in (self.icon, self.state_label):
             top.addWidget(widget)
@@ -83,60 +95,36 @@ class SyncPanel(QWidget):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(table)
             layout.addWidget(box)
-        self.offline_switch.toggled.connect(self.workOfflineToggled)
-        self.sync_button.clicked.connect(self.syncNowRequested)
-        if controller is not None:
-            self.workOfflineToggled.connect(controller.set_work_offline)
-            self.syncNowRequested.connect(controller.sync_now)
-            controller.worker.syncStateChanged.connect(self.on_state)
-            controller.worker.pendingChanged.connect(self.on_pending)
-            controller.worker.syncFinished.connect(self._on_sync_finished)  # queued: the worker has its thread
         self.refresh()
 
     # ---- slots for the worker's signals ---------------------------------------------------------
-    @Slot(str, str)
-    def on_state(self, name: str, detail: str) -> None:
-        self.state, self.detail = name, detail
-        self._show_state()
-        self.offline_switch.blockSignals(True)
-        self.offline_switch.setChecked(name == "offline")
-        self.offline_switch.blockSignals(False)
+    @Slot(object)
+    def show_status(self, status: SyncStatus) -> None:
+        self.status = status
+        self._show_status(status)
 
     @Slot(dict)
     def on_pending(self, pending: dict[str, int]) -> None:
         self._fill_pending(pending, outbox.quarantined_counts(self.db.get()))
-        self._show_state(sum(pending.values()))
 
-    # ---- drawing --------------------------------------------------------------------------------
     @Slot(dict)
-    def _on_sync_finished(self, _result: dict) -> None:
+    def on_sync_finished(self, _result: dict) -> None:
         self.refresh()
 
+    # ---- drawing --------------------------------------------------------------------------------
     def refresh(self) -> None:
         conn = self.db.get()
         pending = outbox.pending_counts(conn, ALL_STREAMS)
         self._fill_pending(pending, outbox.quarantined_counts(conn))
         self._fill_quarantine(state.quarantine_list(conn))
         self._fill_log(state.recent_log(conn, 50))
-        saved = state.load_state(conn)
-        if saved["state"] and self.state == "pending" and not self.detail:
-            self.state, self.detail, self.retry_at = saved["state"], saved["detail"], saved["retry_at"]
-        if state.work_offline(conn):
-            self.state, self.detail = "offline", "Working offline"
-        self.offline_switch.blockSignals(True)
-        self.offline_switch.setChecked(self.state == "offline")
-        self.offline_switch.blockSignals(False)
-        self._last = state.last_success(conn)
-        self.last_label.setText(f"Last successful upload: {self._last or 'never'}")
-        self._show_state(sum(pending.values()))
+        self._show_status(self.status or current_status(conn))
 
-    def _show_state(self, pending: int | None = None) -> None:
-        if pending is not None:
-            self._pending_total = pending
-        self.icon.setPixmap(sync_icon(self.state).pixmap(22, 22))
-        self.state_label.setText(tooltip_text(self.state, self.detail, pending=self._pending_total,
-                                              last_success=self._last, retry_at=self.retry_at))
-        self.state_label.setToolTip(self.detail)
+    def _show_status(self, status: SyncStatus) -> None:
+        self.icon.setPixmap(sync_icon(status.state).pixmap(22, 22))
+        self.state_label.setText(describe(status))
+        self.state_label.setToolTip(status.detail)
+        self.last_label.setText(f"Last successful upload: {status.last_success or 'never'}")
 
     def _fill_pending(self, pending: dict[str, int], quarantined: dict[str, int]) -> None:
         self.pending_table.setRowCount(len(ALL_STREAMS))

@@ -9,10 +9,9 @@ successful test, ``identityConfirmed`` (connect to ``SyncController.identity_con
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,20 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.sync.client import ConfigError, check_connection, client_from
+from app.config import Settings
+from app.errors import ConfigError
+from app.sync.client import check_connection, client_from
 from app.sync.keystore import KeyStore, key_prefix, valid_key
-
-
-class _Bridge(QObject):
-    done = Signal(dict)
+from app.ui.background import BackgroundTask, JobControl
 
 
 class SyncSettingsPage(QWidget):
+    """Settings → Sync: server URL, API key (masked, kept in the key store), batch size, Test connection.
+
+    Signals:
+        settingsApplied(): the page's values were saved.
+        identityConfirmed(): Test connection got the key's identity from ``/api/v1/me``.
+        testFinished(dict report): a connection test ended (``check_connection``'s report).
+    """
+
     settingsApplied = Signal()
     identityConfirmed = Signal()
     testFinished = Signal(dict)
 
-    def __init__(self, settings: Any, keystore: KeyStore, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, keystore: KeyStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.keystore = keystore
@@ -81,8 +87,7 @@ class SyncSettingsPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.result)
         layout.addStretch(1)
-        self._bridge = _Bridge()
-        self._bridge.done.connect(self._show_result)
+        self._test: BackgroundTask | None = None
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.apply)
         self.load()
@@ -146,20 +151,25 @@ class SyncSettingsPage(QWidget):
             return
         self.test_button.setEnabled(False)
         self.result.setText("Testing…")
-        emp_id = int(self.settings.get("emp_id", 0) or 0) or None
+        emp_id = self.settings.integer("emp_id", minimum=1) or None
 
-        def run() -> None:
+        def run(_control: JobControl) -> dict[str, Any]:
             try:
-                report = check_connection(client, emp_id=emp_id)
-            except Exception as exc:  # a bug must not leave the button disabled
-                report = {"ok": False, "message": f"Unexpected error: {type(exc).__name__}", "problem": "error",
-                          "warnings": []}
+                return check_connection(client, emp_id=emp_id)
             finally:
                 client.close()
-            self._bridge.done.emit(report)
 
-        threading.Thread(target=run, name="wfh-test-connection", daemon=True).start()
+        self._test = BackgroundTask(run, self)
+        self._test.finished.connect(self._show_result)
+        self._test.failed.connect(self._on_test_failed)  # a bug must not leave the button disabled
+        self._test.start()
 
+    @Slot(str)
+    def _on_test_failed(self, message: str) -> None:
+        self._show_result({"ok": False, "message": f"Unexpected error: {message}", "problem": "error",
+                           "warnings": []})
+
+    @Slot(object)
     def _show_result(self, report: dict[str, Any]) -> None:
         self.test_button.setEnabled(True)
         lines = [report["message"], *report.get("warnings", [])]

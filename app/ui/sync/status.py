@@ -1,4 +1,4 @@
-"""Sync state → tray icon and one-line text (tooltip, or the status bar when there is no tray).
+"""Sync status → tray icon and one-line text (tooltip, Sync panel, the status bar when there is no tray).
 
 Icons are the PNGs drawn by ``scripts/draw_sync_icons.py`` (glyph + colour per state, 16–64 px).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-from app.sync.engine import NOT_SET_UP
+from app.sync.status import SyncReason, SyncState, SyncStatus
 
-STATES = ("synced", "syncing", "pending", "offline", "unreachable", "auth_error", "error")
+STATES = tuple(SyncState)
 SIZES = (16, 22, 32, 64)
 
 
@@ -44,32 +44,32 @@ def _clock(iso: str | None) -> str | None:
         return None
 
 
-def tooltip_text(state: str, detail: str = "", *, pending: int = 0, last_success: str | None = None,
-                 retry_at: float | None = None, now: float | None = None) -> str:
-    """E.g. "Synced 14:02 · 0 pending", "Offline · 1,284 pending", "Server unreachable, retrying in 40 s",
-    "API key rejected"."""
-    count = f"{pending:,} pending"
-    if state == "synced":
-        at = _clock(last_success)
+def describe(status: SyncStatus, *, now: float | None = None) -> str:
+    """The one-line text of a status: "Synced 14:02 · 0 pending", "Offline · 1,284 pending",
+    "Server unreachable, retrying in 40 s", "API key rejected"."""
+    state, reason, detail = status.state, status.reason, status.detail
+    count = f"{status.pending:,} pending"
+    if state is SyncState.SYNCED:
+        at = _clock(status.last_success)
         return f"Synced {at} · {count}" if at else f"Synced · {count}"
-    if state == "syncing":
+    if state is SyncState.SYNCING:
         return f"Syncing · {count}"
-    if state == "offline":
+    if state is SyncState.OFFLINE:
         return f"Offline · {count}"
-    if state == "pending" and detail == NOT_SET_UP:
+    if state is SyncState.PENDING and reason is SyncReason.NOT_SET_UP:
         return f"Local only (no server set up) · {count}"
-    if state == "pending":
-        at = _clock(last_success)
+    if state is SyncState.PENDING:
+        at = _clock(status.last_success)
         return f"Last sync {at} · {count}" if at else f"Not synced yet · {count}"
-    if state == "unreachable":
-        if retry_at is not None:
-            seconds = max(0, round(retry_at - (time.time() if now is None else now)))
+    if state is SyncState.UNREACHABLE:
+        if status.retry_at is not None:
+            seconds = max(0, round(status.retry_at - (time.time() if now is None else now)))
             return f"Server unreachable, retrying in {seconds} s"
         return "Server unreachable, retrying"
-    if state == "auth_error":
-        return "API key belongs to another employee" if "another employee" in detail else "API key rejected"
-    if detail == "Local queue full":
+    if state is SyncState.AUTH_ERROR:
+        return "API key belongs to another employee" if reason is SyncReason.WRONG_EMPLOYEE else "API key rejected"
+    if reason is SyncReason.QUEUE_FULL:
         return f"Local queue full · {count}"
-    if detail.startswith("Sync error"):
+    if reason is SyncReason.STREAM_PAUSED:
         return detail
     return f"Sync error: {detail}" if detail else "Sync error"

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.services.models import Task
+from app.domain.models import Task
 
 
 @dataclass(frozen=True)
 class TaskColumn:
+    """One column of the task table: header, how to display and how to sort a task."""
+
     key: str
     header: str
     display: Callable[[Task], str]

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain import validation
+from app.domain.models import Task
 from app.errors import ValidationError, WfhError
-from app.services import validation
 from app.services.data_service import DataService
-from app.services.models import Task
 from app.ui.form_errors import FieldErrors, error_label
 
 # (field, label, placeholder) of the one-line text inputs, in form order.

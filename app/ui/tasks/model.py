@@ -1,9 +1,10 @@
 """Table model over one week's tasks, loaded in pages and kept current from DataService signals.
 
 Rows mirror the week's newest-first order, so the next page's offset is simply the number of
-rows held. Changes arrive as ``taskCreated/taskUpdated/taskDeleted`` and touch only their row:
-an edit emits ``dataChanged`` for one row, never ``modelReset``. Only switching weeks or a bulk
-change (``dataReset``) resets the model.
+rows held. Changes arrive as one ``DataService.changed(Changes)`` per write and touch only their rows:
+an edit emits ``dataChanged`` for one row, never ``modelReset``. Only switching weeks, a bulk change
+or a write that created more than ``RELOAD_AFTER`` rows of this week resets the model (one re-read
+instead of a lookup and an insert per row).
 
 Signals: weekLoaded(int week_id) after the first page of a week is in.
 """
@@ -15,10 +16,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 
+from app.domain.changes import Changes
+from app.domain.models import Task
+from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
-from app.services.models import Task
-from app.services.timeparse import format_duration
 from app.ui.tasks.columns import COLUMNS, DURATION_COLUMN
 
 TaskRole = Qt.ItemDataRole.UserRole + 1
@@ -33,6 +35,7 @@ _HANDLED_ROLES = frozenset(int(r) for r in (_DISPLAY, _BACKGROUND, _ALIGNMENT, Q
 _NUMERIC = {"duration", "time_limit", "score"}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+RELOAD_AFTER = 20  # created rows of the shown week above which one reload is cheaper than row inserts
 
 
 def _order_key(task: Task) -> tuple[str, int]:
@@ -40,6 +43,12 @@ def _order_key(task: Task) -> tuple[str, int]:
 
 
 class TaskTableModel(QAbstractTableModel):
+    """The shown week's tasks, newest first (or in the chosen sort order), loaded page by page.
+
+    Signals:
+        weekLoaded(int week_id): the first page of a week is in.
+    """
+
     weekLoaded = Signal(int)
 
     PAGE_SIZE = 500
@@ -56,11 +65,7 @@ class TaskTableModel(QAbstractTableModel):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
-        self._data.taskCreated.connect(self._on_task_created)
-        self._data.taskUpdated.connect(self._on_task_updated)
-        self._data.taskDeleted.connect(self._on_task_deleted)
-        self._data.weekDeleted.connect(self._on_week_deleted)
-        self._data.dataReset.connect(self.reload)
+        self._data.changed.connect(self._on_changed)
 
     # ---- loading -------------------------------------------------------------------------
     def load_week(self, week_id: int | None) -> None:
@@ -216,7 +221,25 @@ class TaskTableModel(QAbstractTableModel):
             self._emit_row_changed(changed)
 
     # ---- DataService signals -------------------------------------------------------------
-    @Slot(int)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        """Follow a write row by row; re-read once when it was bulk or created many rows of this week."""
+        if self.week_id is None:
+            return
+        if self.week_id in changes.weeks_deleted:
+            self.load_week(None)
+            return
+        many_here = len(changes.tasks_created) > RELOAD_AFTER and self.week_id in changes.weeks_updated
+        if changes.bulk or many_here:
+            self.reload()
+            return
+        for task_id in changes.tasks_deleted:
+            self._on_task_deleted(task_id)
+        for task_id in changes.tasks_created:
+            self._on_task_created(task_id)
+        for task_id in changes.tasks_updated:
+            self._on_task_updated(task_id)
+
     def _on_task_created(self, task_id: int) -> None:
         if self.week_id is None:
             return
@@ -227,7 +250,6 @@ class TaskTableModel(QAbstractTableModel):
         if task.week_id == self.week_id:
             self._insert_in_order(task)
 
-    @Slot(int)
     def _on_task_updated(self, task_id: int) -> None:
         row = self.row_of(task_id)
         try:
@@ -242,7 +264,6 @@ class TaskTableModel(QAbstractTableModel):
         elif task is not None and task.week_id == self.week_id:
             self._insert_in_order(task)
 
-    @Slot(int)
     def _on_task_deleted(self, task_id: int) -> None:
         row = self.row_of(task_id)
         if row is not None:
@@ -250,11 +271,6 @@ class TaskTableModel(QAbstractTableModel):
         elif self.week_id is not None and self.canFetchMore():
             # Maybe a task of a page not loaded yet: recount so paging and the count stay right.
             self._total = max(len(self._rows), self._data.count_week_tasks(self.week_id))
-
-    @Slot(int)
-    def _on_week_deleted(self, week_id: int) -> None:
-        if week_id == self.week_id:
-            self.load_week(None)
 
     def _insert_in_order(self, task: Task) -> None:
         if self._sort is not None:

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.changes import Changes
+from app.domain.models import Task
 from app.errors import WfhError
 from app.services.data_service import DataService
-from app.services.models import Task
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.errors import show_error
 from app.ui.tasks.columns import COLUMNS
@@ -35,6 +36,12 @@ ALL_PROJECTS = "All projects"
 
 
 class TasksPanel(QWidget):
+    """The Tasks tab: toolbar, filter, the week's task table and the task actions (new, edit, delete, timer).
+
+    Signals:
+        timerToggleRequested(int task_id): start or stop the timer on that task (the shell decides).
+    """
+
     timerToggleRequested = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
@@ -132,7 +139,7 @@ class TasksPanel(QWidget):
         self.model.rowsRemoved.connect(lambda *_: self._update_count())
         self.proxy.layoutChanged.connect(self._update_count)
         self._fill_timer.timeout.connect(self._fetch_next_page)
-        self._data.statisticsUpdated.connect(self._on_statistics_updated)
+        self._data.changed.connect(self._on_data_changed)
 
     # ---- week ----------------------------------------------------------------------------
     def show_week(self, week_id: int | None) -> None:
@@ -160,9 +167,9 @@ class TasksPanel(QWidget):
         else:
             self._fill_timer.stop()
 
-    @Slot(int)
-    def _on_statistics_updated(self, week_id: int) -> None:
-        if week_id == self.model.week_id:
+    @Slot(object)
+    def _on_data_changed(self, changes: Changes) -> None:
+        if changes.touches_week(self.model.week_id):
             self._refresh_projects()
 
     def _refresh_projects(self) -> None:

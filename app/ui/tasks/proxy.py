@@ -9,6 +9,8 @@ from app.ui.tasks.model import SortRole, TaskTableModel
 
 
 class TaskFilterProxy(QSortFilterProxyModel):
+    """Filters the task table by text and project without touching the model's rows."""
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""

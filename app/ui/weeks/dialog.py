@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.models import Week
+from app.domain.timeparse import format_duration
 from app.errors import ValidationError, WfhError
 from app.services.data_service import DataService
-from app.services.models import Week
-from app.services.timeparse import format_duration
 from app.ui.form_errors import FieldErrors, error_label
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -1,6 +1,6 @@
 """Weeks list model (newest first, with total time and task count), updated row by row.
 
-A task edit (``statisticsUpdated``) or week edit (``weekUpdated``) updates that one row from
+A change set naming a week (a task edit, a week edit) updates that one row from
 two cached reads. When weeks are added or removed the list is re-read and compared with what is
 shown: a single added or removed week is an insert/remove; only a bulk change resets.
 """
@@ -12,9 +12,10 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
 
+from app.domain.changes import Changes
+from app.domain.models import WeekSummary
+from app.domain.timeparse import format_duration
 from app.services.data_service import DataService
-from app.services.models import WeekSummary
-from app.services.timeparse import format_duration
 
 WeekIdRole = Qt.ItemDataRole.UserRole + 1
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -23,6 +24,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class WeekListModel(QAbstractTableModel):
+    """The weeks list (newest first, with total time and task count), kept current from change sets."""
+
     def __init__(self, data_service: DataService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
@@ -30,13 +33,16 @@ class WeekListModel(QAbstractTableModel):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
-        self._data.weekCreated.connect(lambda _id, _label: self.refresh())
-        self._data.weekUpdated.connect(self._on_week_changed)
-        self._data.weekDeleted.connect(lambda _id: self.refresh())
-        self._data.statisticsUpdated.connect(self._on_week_changed)
-        self._data.dataReset.connect(self.refresh)
+        self._data.changed.connect(self._on_changed)
 
-    @Slot(int)
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.bulk or changes.weeks_created or changes.weeks_deleted:
+            self.refresh()
+            return
+        for week_id in changes.weeks_updated:
+            self._on_week_changed(week_id)
+
     def _on_week_changed(self, week_id: int) -> None:
         """One week's label or totals changed: update its row from two cached reads, not the whole list."""
         row = self.row_of(week_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal, Slot
 from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableView, QVBoxLayout, QWidget
 
+from app.domain.changes import Changes
 from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.confirm import Confirmer, ask_with_message_box
@@ -17,6 +18,12 @@ from app.ui.weeks.model import WeekListModel
 
 
 class WeeksPanel(QWidget):
+    """The weeks list on the left with New/Edit/Delete; keeps the selection across refreshes.
+
+    Signals:
+        weekSelected(int week_id): the selected week changed (0 when none is selected).
+    """
+
     weekSelected = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
@@ -66,7 +73,12 @@ class WeeksPanel(QWidget):
         self.new_button.clicked.connect(self.open_new_dialog)
         self.edit_button.clicked.connect(self.open_edit_dialog)
         self.delete_button.clicked.connect(self.delete_selected)
-        self._data.weekCreated.connect(lambda week_id, _label: self.select_week(week_id))
+        self._data.changed.connect(self._on_changed)
+
+    @Slot(object)
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.weeks_created and not changes.bulk:
+            self.select_week(changes.weeks_created[-1])
 
     def selected_week_id(self) -> int:
         index = self.table.currentIndex()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from app.services.models import ProjectTotal
+from app.domain.models import ProjectTotal
 
 NO_PROJECT = "(no project)"
 
@@ -28,6 +28,8 @@ class ProjectRow:
 
 @dataclass(frozen=True)
 class WeekTotals:
+    """Sums over a week's tasks, computed once and shared by the analytics parts."""
+
     total_tasks: int
     total_duration_seconds: int
     avg_task_duration: float

@@ -12,7 +12,8 @@ import sqlite3
 from dataclasses import asdict, dataclass
 
 from app.errors import StorageError
-from app.storage.db import ConnectionFactory, write_transaction
+from app.storage import kv
+from app.storage.db import ConnectionFactory
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ TIMER_KEY = "timer.running"
 
 @dataclass(frozen=True)
 class RunningTimer:
+    """The timer as last seen running: enough to resume it or to stop it at that time."""
+
     task_id: int
     started_at: str      # UTC ISO instant the timer started (for the user)
     last_seen: str       # UTC ISO instant the app last saw it running
@@ -28,32 +31,28 @@ class RunningTimer:
 
 
 class TimerStore:
+    """Load, save and clear the one saved ``RunningTimer`` of a profile."""
+
     def __init__(self, db: ConnectionFactory) -> None:
         self._db = db
 
     def load(self) -> RunningTimer | None:
-        row = self._db.get().execute("SELECT value FROM settings WHERE key = ?", (TIMER_KEY,)).fetchone()
-        if row is None or not row[0]:
+        value = kv.get(self._db.get(), TIMER_KEY)
+        if not value:
             return None
         try:
-            data = json.loads(row[0])
+            data = json.loads(value)
             return RunningTimer(int(data["task_id"]), str(data["started_at"]), str(data["last_seen"]),
                                 max(0, int(data["elapsed_seconds"])))
         except (ValueError, KeyError, TypeError) as exc:
-            log.warning("ignoring unreadable saved timer %r: %s", row[0], exc)
+            log.warning("ignoring unreadable saved timer %r: %s", value, exc)
             return None
 
     def save(self, timer: RunningTimer) -> None:
         try:
-            with write_transaction(self._db.get()) as conn:
-                conn.execute(
-                    "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, CURRENT_TIMESTAMP) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    (TIMER_KEY, json.dumps(asdict(timer))),
-                )
+            kv.put(self._db.get(), {TIMER_KEY: json.dumps(asdict(timer))})
         except (StorageError, sqlite3.Error, OSError) as exc:  # a full disk must not stop the timer itself
             log.warning("could not save the running timer: %s", exc)
 
     def clear(self) -> None:
-        with write_transaction(self._db.get()) as conn:
-            conn.execute("DELETE FROM settings WHERE key = ?", (TIMER_KEY,))
+        kv.delete(self._db.get(), [TIMER_KEY])

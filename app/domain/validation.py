@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 from app.errors import ValidationError
-from app.services.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
 
 MAX_TEXT = 10_000
 

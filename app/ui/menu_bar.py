@@ -1,4 +1,4 @@
-"""Menu bar of the main window and the dialogs its entries open (import, export, settings, help).
+"""The main window's menu bar and the dialogs its entries open (import, export, settings, help).
 
 File pickers are only used when no path is given, so tests call the same methods with paths.
 """
@@ -6,39 +6,50 @@ File pickers are only used when no path is given, so tests call the same methods
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Slot
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMenuBar, QMessageBox
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from app import autostart, logging_setup
 from app.sync.keystore import for_profile as keystore_for_profile
+from app.sync.worker import SyncController
 from app.ui.background import BackgroundTask
 from app.ui.diagnostics import DiagnosticsDialog
 from app.ui.import_export.csv_dialog import CsvImportDialog
 from app.ui.import_export.export_job import start_export
 from app.ui.import_export.legacy_dialog import LegacyImportDialog
+from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.theme import apply_theme
+from app.ui.timer import TimerController
 from app.ui.timer_recovery import TimerRecoveryDialog
 from app.version import __version__
-
-if TYPE_CHECKING:
-    from app.ui.agents import BackgroundAgents
-    from app.ui.main_window import MainWindow
 
 FILTERS = {"csv": "CSV files (*.csv)", "json": "JSON files (*.json)"}
 
 
-class MainActions(QObject):
-    def __init__(self, window: MainWindow) -> None:
+class MenuBar(QObject):
+    """Fills the window's menu bar (File, Task, Monitoring once the workers exist, Help) and runs its entries.
+
+    Signals:
+        settingsSaved(list[str] changed): the settings dialog saved; the shell tells the workers.
+    """
+
+    settingsSaved = Signal(list)
+
+    def __init__(self, window: MainWindow, timer: TimerController, quit_action: QAction) -> None:
         super().__init__(window)
         self.window = window
+        self.timer = timer
+        self.messages = window.messages
+        self.sync: SyncController | None = None
         self.jobs: list[BackgroundTask] = []
+        self._build(quit_action)
 
-    def build_menus(self, bar: QMenuBar) -> None:
+    def _build(self, quit_action: QAction) -> None:
         w = self.window
+        bar = w.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction("New week…", w.weeks.open_new_dialog)
         file_menu.addSeparator()
@@ -53,7 +64,7 @@ class MainActions(QObject):
         settings = file_menu.addAction("Settings…", self.open_settings)
         settings.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
         file_menu.addSeparator()
-        file_menu.addAction(w.quit_action)
+        file_menu.addAction(quit_action)
         task_menu = bar.addMenu("&Task")
         for action in (w.tasks.new_action, w.tasks.edit_action, w.tasks.delete_action, w.tasks.timer_action,
                        w.tasks.filter_action):
@@ -63,29 +74,26 @@ class MainActions(QObject):
         help_menu.addAction("Open log folder", self.open_log_folder)
         help_menu.addAction("About WFH Agent", self.show_about)
 
-    # ---- import / export ---------------------------------------------------------------------
-    def add_agent_menus(self, bar: QMenuBar, agents: BackgroundAgents) -> None:
-        """The Monitoring menu: pause choices, Sync now and Work offline (the tray has the same)."""
+    def add_monitoring_menu(self, pause_menu: QMenu, sync_actions: list[QAction], sync: SyncController) -> None:
+        """The Monitoring menu once the workers exist: pause choices, then the shared sync actions."""
+        self.sync = sync
+        bar = self.window.menuBar()
         menu = QMenu("&Monitoring", bar)
-        menu.addMenu(agents.pause_menu)
+        menu.addMenu(pause_menu)
         menu.addSeparator()
-        menu.addAction("Sync now", agents.sync.sync_now)
-        offline = menu.addAction("Work offline")
-        offline.setCheckable(True)
-        offline.setChecked(agents.offline)
-        offline.toggled.connect(agents.sync.set_work_offline)
-        agents.track_offline_action(offline)
+        menu.addActions(sync_actions)
         help_action = next((a for a in bar.actions() if a.text() == "&Help"), None)
         if help_action is not None:  # Help stays last
             bar.insertMenu(help_action, menu)
         else:
             bar.addMenu(menu)
 
+    # ---- import / export ---------------------------------------------------------------------
     def _current_week(self) -> tuple[int, str] | None:
         week_id = self.window.tasks.model.week_id
         week = self.window.context.data.get_week_data(week_id) if week_id else None
         if week is None:
-            self.window.statusBar().showMessage("Select or create a week first.", 5000)
+            self.messages.info("Select or create a week first.")
             return None
         return week.id, week.week_label
 
@@ -100,7 +108,7 @@ class MainActions(QObject):
             path = Path(chosen)
         dialog = CsvImportDialog(self.window.context.data, week[0], week[1], path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.imported.connect(lambda n: self.window.statusBar().showMessage(f"Imported {n:,} tasks.", 8000))
+        dialog.imported.connect(lambda n: self.messages.result(f"Imported {n:,} tasks."))
         dialog.open()
         return dialog
 
@@ -131,10 +139,9 @@ class MainActions(QObject):
             if not chosen:
                 return None
             path = Path(chosen)
-        bar = self.window.statusBar()
-        bar.showMessage(f"Exporting to {path}…")
+        self.messages.progress(f"Exporting to {path}…")
         job = start_export(self.window.context.profile, path, week_id, kind, self)
-        job.finished.connect(lambda count: bar.showMessage(f"Exported {count:,} tasks to {path}.", 10_000))
+        job.finished.connect(lambda count: self.messages.result(f"Exported {count:,} tasks to {path}."))
         job.failed.connect(lambda message: QMessageBox.warning(self.window, "Export failed", message))
         self.jobs.append(job)
         job.finished.connect(lambda _r: self._forget(job))
@@ -150,13 +157,13 @@ class MainActions(QObject):
     @Slot()
     def open_settings(self) -> SettingsDialog:
         profile = self.window.context.profile
-        agents = self.window.agents
-        keys = agents.sync.keystore if agents is not None else keystore_for_profile(profile.paths, profile.settings)
+        sync = self.sync
+        keys = sync.keystore if sync is not None else keystore_for_profile(profile.paths, profile.settings)
         dialog = SettingsDialog(profile.settings, profile.paths, keys, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.settingsSaved.connect(self._on_settings_saved)
-        if agents is not None:
-            dialog.sync_page.identityConfirmed.connect(agents.sync.identity_confirmed)
+        if sync is not None:
+            dialog.sync_page.identityConfirmed.connect(sync.identity_confirmed)
         dialog.open()
         return dialog
 
@@ -165,18 +172,17 @@ class MainActions(QObject):
         app = QApplication.instance()
         profile = self.window.context.profile
         if "general.theme" in changed and isinstance(app, QApplication):
-            apply_theme(app, str(profile.settings.get("general.theme", "system")))
+            apply_theme(app, profile.settings.text("general.theme"))
         if "general.log_level" in changed:
-            logging_setup.set_level(profile.settings.get("general.log_level", "INFO"))
-        if self.window.agents is not None:
-            self.window.agents.settings_changed()
+            logging_setup.set_level(profile.settings.text("general.log_level"))
+        self.settingsSaved.emit(changed)
         if "general.autostart" in changed:
             try:
                 autostart.apply(bool(profile.settings.get("general.autostart")),
                                 autostart.default_command(profile.paths.data_dir))
             except OSError as exc:
                 QMessageBox.warning(self.window, "Start at login", f"The autostart entry could not be changed: {exc}")
-        self.window.statusBar().showMessage("Settings saved." if changed else "No settings changed.", 5000)
+        self.messages.info("Settings saved." if changed else "No settings changed.")
 
     @Slot()
     def open_diagnostics(self) -> DiagnosticsDialog:
@@ -199,11 +205,10 @@ class MainActions(QObject):
     @Slot()
     def offer_timer_recovery(self) -> TimerRecoveryDialog | None:
         """If the last run ended with a timer running, ask: resume, stop at last known time, discard."""
-        w = self.window
-        saved = w.timer.pending_recovery()
+        saved = self.timer.pending_recovery()
         if saved is None:
             return None
-        dialog = TimerRecoveryDialog(w.timer, w.context.data, saved, w)
+        dialog = TimerRecoveryDialog(self.timer, self.window.context.data, saved, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -23,6 +23,8 @@ WEEK_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Task:
+    """One task row of a week, as read from ``tasks_optimized`` (durations in seconds and as text)."""
+
     id: int
     week_id: int
     attempt_id: str | None
@@ -43,12 +45,19 @@ class Task:
     created_at: str
     updated_at: str
 
+    @property
+    def display_name(self) -> str:
+        """How the task is named in messages: project, else attempt id, else its number."""
+        return self.project_name or self.attempt_id or f"task {self.id}"
+
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True, slots=True)
 class Week:
+    """One week with its bonus and custom-duration settings."""
+
     id: int
     week_label: str
     week_start_day: int
@@ -81,6 +90,8 @@ class WeekSummary:
 
 @dataclass(frozen=True, slots=True)
 class ProjectTotal:
+    """Time, task count and mean score of one project within a week."""
+
     project_name: str
     duration_seconds: int
     task_count: int
@@ -88,6 +99,8 @@ class ProjectTotal:
 
 @dataclass(frozen=True, slots=True)
 class WeekAnalytics:
+    """Everything the Statistics tab shows for one week (totals, per project, productivity, bonus)."""
+
     week_id: int
     total_tasks: int
     total_duration_seconds: int

@@ -1,0 +1,54 @@
+"""BackgroundTask, the one way off the GUI thread: results come back queued, and an owner that goes away
+while the work runs (a dialog closed early) does not take the running thread with it."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread
+
+from app.errors import StorageError
+from app.ui.background import BackgroundTask
+
+
+def test_result_and_known_failure_arrive_on_the_gui_thread(qtbot: Any) -> None:
+    seen: list[bool] = []
+    task = BackgroundTask(lambda control: (control.progress(1, 1), 42)[1])
+    task.finished.connect(lambda _r: seen.append(threading.current_thread() is threading.main_thread()))
+    with qtbot.waitSignal(task.finished, timeout=5000) as blocker:
+        task.start()
+    assert blocker.args == [42] and seen == [True]
+
+    def fail(_control: Any) -> None:
+        raise StorageError("the disk is full")
+
+    failing = BackgroundTask(fail)
+    with qtbot.waitSignal(failing.failed, timeout=5000) as blocker:
+        failing.start()
+    assert blocker.args == ["the disk is full"]
+    assert failing.wait(5000)
+
+
+def test_owner_deleted_while_the_work_runs(qtbot: Any) -> None:
+    release, ran_to_end = threading.Event(), threading.Event()
+
+    def slow(_control: Any) -> None:
+        release.wait(10)
+        ran_to_end.set()
+
+    app = QCoreApplication.instance()
+    before = len(app.findChildren(QThread))
+    owner = QObject()
+    task = BackgroundTask(slow, owner)
+    task.start()
+    assert len(app.findChildren(QThread)) == before + 1
+    del task
+    owner.deleteLater()
+    del owner
+    qtbot.wait(50)
+    gc.collect()  # before the fix the QThread was destroyed here, still running: Qt aborts the process
+    release.set()
+    assert ran_to_end.wait(5)
+    qtbot.waitUntil(lambda: len(app.findChildren(QThread)) == before, timeout=5000)  # finished, then deleted
