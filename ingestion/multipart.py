@@ -1,7 +1,10 @@
 """Bounded ``multipart/form-data`` parsing for screenshot uploads (INGESTION_API.md §5.4).
 
 The whole body is already in memory (at most 10 MiB + 64 KiB). Parts are collected by their
-Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash.
+Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash. Work is
+bounded by the input's legitimate shape, not its size: a screenshot has two parts, so parsing stops
+at the third (a body of a million empty parts costs microseconds), each part's headers are capped,
+and the boundary is at most 70 characters (RFC 2046). Callers run this off the event loop.
 """
 
 from __future__ import annotations
@@ -23,6 +26,15 @@ class Part:
         return b"".join(self.chunks)
 
 
+MAX_PARTS = 2
+MAX_BOUNDARY = 70
+MAX_HEADER_BYTES = 4_096  # all header names and values of one part together
+
+
+class _Abort(Exception):
+    """Raised from a parser callback to stop at the first sign of an oversized body."""
+
+
 def _invalid(detail: str) -> ApiError:
     return ApiError(422, "invalid_multipart", detail)
 
@@ -32,21 +44,36 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
     boundary = params.get(b"boundary")
     if not boundary:
         raise _invalid("multipart boundary missing")
+    if len(boundary) > MAX_BOUNDARY:
+        raise _invalid(f"multipart boundary longer than {MAX_BOUNDARY} characters")
     parts: list[Part] = []
     header_field: list[bytes] = []
     header_value: list[bytes] = []
+    header_bytes = 0
     finished = False
 
     def on_part_begin() -> None:
+        nonlocal header_bytes
+        if len(parts) == MAX_PARTS:
+            raise _Abort(f"more than {MAX_PARTS} parts")
+        header_bytes = 0
         parts.append(Part())
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         parts[-1].chunks.append(data[start:end])
 
+    def count_header(size: int) -> None:
+        nonlocal header_bytes
+        header_bytes += size
+        if header_bytes > MAX_HEADER_BYTES:
+            raise _Abort(f"part headers longer than {MAX_HEADER_BYTES} bytes")
+
     def on_header_field(data: bytes, start: int, end: int) -> None:
+        count_header(end - start)
         header_field.append(data[start:end])
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
+        count_header(end - start)
         header_value.append(data[start:end])
 
     def on_header_end() -> None:
@@ -63,14 +90,16 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
         nonlocal finished
         finished = True
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_part_data": on_part_data,
-        "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_end": on_end,
-    })
     try:
+        parser = MultipartParser(boundary, {
+            "on_part_begin": on_part_begin, "on_part_data": on_part_data,
+            "on_header_field": on_header_field, "on_header_value": on_header_value,
+            "on_header_end": on_header_end, "on_end": on_end,
+        })
         parser.write(body)
         parser.finalize()
+    except _Abort as exc:
+        raise _invalid(str(exc)) from None
     except (MultipartParseError, ValueError) as exc:
         raise _invalid(f"malformed multipart body: {type(exc).__name__}") from None
     if not finished:

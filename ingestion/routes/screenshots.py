@@ -45,6 +45,10 @@ _OPENAPI_BODY = {"requestBody": {"required": True, "content": {"multipart/form-d
 }}}}}
 
 
+def _hex_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def _check_meta(meta: Any, identity: Identity, clock: Clock) -> list[Any]:
     """Steps 7-8: ``emp_id`` must match the key (403), then the meta shape (422 invalid_meta)."""
     if type(meta) is dict and "emp_id" in meta:
@@ -103,13 +107,13 @@ async def upload_screenshot(request: Request) -> Response:
             raise ApiError(415, "unsupported_media_type", "Content-Type must be multipart/form-data")
         body = await read_limited(request, settings.max_screenshot_request_bytes)
         entry = replace(entry, body_bytes=len(body))
-        meta_raw, data = meta_and_file(parse_parts(request.headers["content-type"], body),
-                                       settings.max_meta_bytes)
+        parts = await asyncio.to_thread(parse_parts, request.headers["content-type"], body)
+        meta_raw, data = meta_and_file(parts, settings.max_meta_bytes)
         values = _check_meta(parse_json(meta_raw), identity, clock)
         if len(data) > settings.max_screenshot_bytes:
             raise ApiError(413, "payload_too_large", f"file larger than {settings.max_screenshot_bytes} bytes")
         client_id, _, sha_hex, _, _, fmt, _ = values
-        if hashlib.sha256(data).hexdigest() != sha_hex:
+        if await asyncio.to_thread(_hex_digest, data) != sha_hex:
             raise ApiError(422, "sha256_mismatch", "SHA-256 of the file differs from meta.sha256")
         if not magic_matches(data, fmt):
             raise ApiError(422, "invalid_meta", f"format: file is not {fmt}")
