@@ -3,8 +3,9 @@
 The whole body is already in memory (at most 10 MiB + 64 KiB). Parts are collected by their
 Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash. Work is
 bounded by the input's legitimate shape, not its size: a screenshot has two parts, so parsing stops
-at the third (a body of a million empty parts costs microseconds), each part's headers are capped,
-and the boundary is at most 70 characters (RFC 2046). Callers run this off the event loop.
+at the third (a body of a million empty parts costs microseconds), python-multipart caps each part's
+headers (8 lines of at most 4 KiB), and the boundary is at most 70 characters (RFC 2046). Callers run
+this off the event loop.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ class Part:
 
 MAX_PARTS = 2
 MAX_BOUNDARY = 70
-MAX_HEADER_BYTES = 4_096  # all header names and values of one part together
 
 
 class _Abort(Exception):
@@ -49,31 +49,20 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
     parts: list[Part] = []
     header_field: list[bytes] = []
     header_value: list[bytes] = []
-    header_bytes = 0
     finished = False
 
     def on_part_begin() -> None:
-        nonlocal header_bytes
         if len(parts) == MAX_PARTS:
             raise _Abort(f"more than {MAX_PARTS} parts")
-        header_bytes = 0
         parts.append(Part())
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         parts[-1].chunks.append(data[start:end])
 
-    def count_header(size: int) -> None:
-        nonlocal header_bytes
-        header_bytes += size
-        if header_bytes > MAX_HEADER_BYTES:
-            raise _Abort(f"part headers longer than {MAX_HEADER_BYTES} bytes")
-
     def on_header_field(data: bytes, start: int, end: int) -> None:
-        count_header(end - start)
         header_field.append(data[start:end])
 
     def on_header_value(data: bytes, start: int, end: int) -> None:
-        count_header(end - start)
         header_value.append(data[start:end])
 
     def on_header_end() -> None:
