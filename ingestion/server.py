@@ -17,6 +17,7 @@ and ``Retry-After`` (uvicorn's own ``limit_concurrency`` stays off).
 from __future__ import annotations
 
 import asyncio
+import resource
 from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -24,12 +25,27 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEADER_SECONDS = 10.0
 BODY_IDLE_SECONDS = 30.0
 MAX_CONNECTIONS = 2_048
+_SPARE_FDS = 128  # database pool, screenshot files, logs
+
+
+def connection_budget(wanted: int = MAX_CONNECTIONS) -> int:
+    """Raise the soft open-files limit to the hard one, and keep connections below it: at the limit
+    ``accept`` fails and nobody gets in, which is worse than closing an idle client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65_536)
+    if soft != target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(16, min(wanted, soft - _SPARE_FDS))
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     header_seconds = HEADER_SECONDS
     body_idle_seconds = BODY_IDLE_SECONDS
-    max_connections = MAX_CONNECTIONS
+    max_connections = connection_budget()
     # Open connections of this worker in the order they were made (a dict keeps insertion order).
     _open: ClassVar[dict[GuardedHttpToolsProtocol, None]] = {}
 
