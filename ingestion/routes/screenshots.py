@@ -98,7 +98,7 @@ async def upload_screenshot(request: Request) -> Response:
     clock = Clock.at()
     state = app_state(request)
     settings = state.settings
-    identity = await authorize(request)
+    identity = await authorize(request, screenshot=True)
     ua = request.headers.get("user-agent")
     entry = LogEntry(identity.key_id, "screenshots", 0, 1, 0, 0, 0, request.scope["state"]["request_id"],
                      ua[:256] if ua is not None else None)
