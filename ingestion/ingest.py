@@ -5,9 +5,10 @@ column and the batch's ``ingest_log`` row together, so the batch is a single ato
 one round trip. Append-only streams rely on ``ON CONFLICT (device_id, client_id) DO NOTHING`` alone:
 PostgreSQL probes the unique index before inserting, so a resend costs one index probe per row. (An
 earlier ``NOT EXISTS`` anti-join let the cached generic plan, made while the table was small, hash
-all of the device's stored rows for every batch: the rate fell as the table grew, issue 13.) Aggregates upsert on their natural key and
-only a strictly later ``updated_at`` wins. Arrays are bound in binary format (``%b``): for a 200-record
-heartbeat batch psycopg dumps them in about 0.36 ms instead of 2.0 ms as text.
+all of the device's stored rows for every batch: the rate fell as the table grew, issue 13.)
+Aggregates upsert on their natural key and only a strictly later ``updated_at`` wins. Arrays are
+bound in binary format (``%b``): for a 200-record heartbeat batch psycopg dumps them in about
+0.36 ms instead of 2.0 ms as text.
 
 Every record that passes validation must be storable; should PostgreSQL still refuse one (a data or
 constraint error), the batch is stored again record by record, each in its own savepoint, and only

@@ -388,8 +388,7 @@ def validate_batch(stream: Stream, records: Sequence[Any], clock: Clock) -> Chec
         except Reject as exc:
             rejected.append({"index": index, "client_id": rejected_client_id(record), "error": exc.text()})
     kept = reduce_aggregates(stream, valid) if stream.aggregate else first_occurrences(valid)
-    width = natural_key_width(stream)
-    kept.sort(key=lambda pair: pair[1][1:width] if stream.aggregate else pair[1][:1])
+    kept.sort(key=_SORT_KEYS[stream.name])
     return Checked([row for _, row in kept], rejected, len(valid) - len(kept), [i for i, _ in kept])
 
 
@@ -399,6 +398,14 @@ def natural_key_width(stream: Stream) -> int:
 
 
 Indexed = list[tuple[int, list[Any]]]
+# Natural key of an (index, row) pair: client_id for append-only streams, date[, domain] otherwise.
+_SORT_KEYS: dict[str, Callable[[tuple[int, list[Any]]], Any]] = {
+    "heartbeats": lambda pair: pair[1][0],
+    "timeline": lambda pair: pair[1][0],
+    "website_usage": lambda pair: (pair[1][1], pair[1][2]),
+    "productivity": lambda pair: pair[1][1],
+    "wellness": lambda pair: pair[1][1],
+}
 
 
 def first_occurrences(rows: Indexed) -> Indexed:
