@@ -205,3 +205,22 @@ def test_unknown_prefix_and_wrong_secret_take_the_same_path(clean_db: str, key: 
 ])
 def test_only_connection_failures_count_as_an_outage(exc: psycopg.Error, gone: bool) -> None:
     assert unreachable(exc) is gone
+
+
+def test_append_only_statement_does_not_read_the_devices_stored_rows(client: TestClient, key: str,
+                                                                     clean_db: str) -> None:
+    """The batch rate fell as the table grew: the anti-join's plan hashed every stored row of the
+    device per batch. The statement must only probe the unique index (ON CONFLICT)."""
+    from ingestion.ingest import _SQL, columns
+    from ingestion.validation import STREAMS, Clock, validate_batch
+
+    for _ in range(3):
+        _post(client, key, "heartbeats", [heartbeat(offset=i) for i in range(300)])
+    stream = STREAMS["heartbeats"]
+    rows = validate_batch(stream, [heartbeat(offset=i) for i in range(200)], Clock.at()).rows
+    with connect(clean_db) as conn:
+        device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys").fetchone()  # type: ignore[misc]
+        params = [device_id, 1001, *columns(stream, rows), device_id, key_id, "heartbeats", 200, 200, 200, 0,
+                  0, 0, "test", None]
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + _SQL["heartbeats"], params))
+    assert "Scan on heartbeats" not in plan and "Anti Join" not in plan, plan
