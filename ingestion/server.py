@@ -5,7 +5,8 @@ request headers, so idle or slow-header (slow-loris) clients could pile up until
 limit answered everyone with a plain-text 503. Here:
 
 - request headers must be complete within ``HEADER_SECONDS`` of the first byte of the request (or of
-  the connection), however slowly the bytes trickle in;
+  the connection), however slowly the bytes trickle in, and within ``MAX_HEADER_BYTES`` (httptools
+  sets no limit of its own: 431 and close);
 - a request body that stops moving for ``BODY_IDLE_SECONDS`` closes the connection;
 - above ``MAX_CONNECTIONS`` open connections per worker, the oldest connection that is not serving a
   request (idle keep-alive, or still sending headers) is closed to make room.
@@ -25,6 +26,11 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 HEADER_SECONDS = 10.0
 BODY_IDLE_SECONDS = 30.0
 MAX_CONNECTIONS = 2_048
+MAX_HEADER_BYTES = 65_536  # request line and all headers of one request
+_TOO_LARGE_BODY = b'{"error":"payload_too_large","detail":"request headers too large"}'
+_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/json\r\n"
+              b"content-length: %d\r\nx-wfh-api-version: 1\r\nconnection: close\r\n\r\n%s"
+              % (len(_TOO_LARGE_BODY), _TOO_LARGE_BODY))
 _SPARE_FDS = 128  # database pool, screenshot files, logs
 
 
@@ -53,6 +59,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._in_headers = True  # between the start of a request (or connection) and its headers
+        self._header_bytes = 0
         self._reading_body = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -68,7 +75,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._in_headers:
+            self._header_bytes += len(data)
         super().data_received(data)
+        if self._in_headers and self._header_bytes > MAX_HEADER_BYTES and not self.transport.is_closing():
+            self.transport.write(_TOO_LARGE)
+            self.transport.close()
+            return
         if self._reading_body and not self.transport.is_closing():
             self._arm(self.body_idle_seconds)  # the body moved: its idle clock starts again
 
@@ -76,6 +89,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         if not self._in_headers:  # a further request on a kept-alive connection
             self._in_headers = True
+            self._header_bytes = 0
             self._arm(self.header_seconds)
 
     def on_headers_complete(self) -> None:

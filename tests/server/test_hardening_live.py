@@ -123,6 +123,26 @@ def test_idle_and_slow_clients_do_not_starve_normal_requests(server: ServerProce
             sock.close()
 
 
+def test_endless_headers_are_cut_at_64_kib(server: ServerProcess) -> None:
+    port = urlsplit(server.url).port
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        sock.settimeout(5)
+        answer = b""
+        try:
+            for _ in range(400):  # up to 1.6 MB of headers; the server must stop reading long before
+                sock.sendall(b"X-Pad: " + b"p" * 4000 + b"\r\n")
+        except OSError:
+            pass
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except OSError:
+            pass
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert b"x-wfh-api-version: 1" in answer
+
+
 def test_excess_requests_get_the_contract_503() -> None:
     """Over the in-flight cap the answer is JSON with Retry-After and the version header."""
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
