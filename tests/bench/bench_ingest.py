@@ -183,16 +183,13 @@ class Phase:
         }
 
 
-def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    """Ceiling: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
-    stream = STREAMS["heartbeats"]
-    clock = Clock.at()
-    prepared = [validate_batch(stream, b, clock).rows for b in batches]
+def _copy_rows(url: str, batches: list[list[list[Any]]]) -> float:
+    """COPY each list of validated rows in its own transaction into a scratch table; rows/s."""
     with connect(url) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_copy (LIKE heartbeats INCLUDING ALL)")
         conn.execute("TRUNCATE bench_copy")
         start = time.perf_counter()
-        for rows in prepared:
+        for rows in batches:
             with conn.transaction(), conn.cursor().copy(
                 "COPY bench_copy (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
                 " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
@@ -203,29 +200,19 @@ def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
                     copy.write_row((1, 1001, uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_copy")
-    return sum(len(r) for r in prepared) / elapsed
+    return sum(len(r) for r in batches) / elapsed
+
+
+def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
+    """Same-run baseline: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
+    clock = Clock.at()
+    return _copy_rows(url, [validate_batch(STREAMS["heartbeats"], b, clock).rows for b in batches])
 
 
 def baseline_bulk_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
     """Ceiling: one binary COPY of all the (already validated) rows, one transaction."""
-    stream = STREAMS["heartbeats"]
     clock = Clock.at()
-    prepared = [r for b in batches for r in validate_batch(stream, b, clock).rows]
-    with connect(url) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_bulk (LIKE heartbeats INCLUDING ALL)")
-        conn.execute("TRUNCATE bench_bulk")
-        start = time.perf_counter()
-        with conn.transaction(), conn.cursor().copy(
-            "COPY bench_bulk (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
-            " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
-            " geo_lat, geo_lon) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
-            copy.set_types(COPY_TYPES)
-            for r in prepared:
-                copy.write_row((1, 1001, uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
-        elapsed = time.perf_counter() - start
-        conn.execute("DROP TABLE bench_bulk")
-    return len(prepared) / elapsed
+    return _copy_rows(url, [[r for b in batches for r in validate_batch(STREAMS["heartbeats"], b, clock).rows]])
 
 
 def start_profiles(server_pid: int, out_dir: Path, seconds: int) -> list[subprocess.Popen[bytes]]:
