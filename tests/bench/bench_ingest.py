@@ -306,14 +306,57 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
     return {method: size * count / seconds for method, seconds in spent.items()}
 
 
+def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -> list[tuple[float, float]]:
+    """Issue 13 defect 7: median server-side time (µs) of a 401 for a known prefix with a wrong secret
+    and for an unknown prefix, interleaved, ``runs`` x ``samples`` each, on one real connection."""
+    import asyncio
+
+    import psycopg
+    from starlette.requests import Request
+
+    from ingestion.auth import authenticate
+    from ingestion.errors import ApiError
+
+    wrong = key[:13] + ("A" if key[13] != "A" else "B") + key[14:]
+    unknown = "wfh_ZZZZZZZZ" + key[12:]
+
+    async def measure() -> list[tuple[float, float]]:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            await conn.execute("SET search_path TO employee_monitor")
+            results = []
+            for _ in range(runs):
+                times: dict[str, list[float]] = {"wrong": [], "unknown": []}
+                for n in range(samples * 2):
+                    name, presented = ("wrong", wrong) if n % 2 else ("unknown", unknown)
+                    request = Request({"type": "http", "method": "GET", "path": "/",
+                                       "headers": [(b"x-api-key", presented.encode())]})
+                    t0 = time.perf_counter()
+                    try:
+                        await authenticate(request, conn)
+                    except ApiError:
+                        pass
+                    times[name].append(time.perf_counter() - t0)
+                results.append((statistics.median(times["wrong"]) * 1e6, statistics.median(times["unknown"]) * 1e6))
+            return results
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="first-write rounds (fresh bodies each)")
     parser.add_argument("--profile", type=Path, help="py-spy the workers during round 1, output here")
+    parser.add_argument("--keys-only", action="store_true", help="only time the two 401 paths (defect 7)")
     parser.add_argument("--profile-single", action="store_true",
                         help="profile the single-record phase instead of round 1")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
+    if args.keys_only:
+        with throwaway_database("wfh_bench_keys") as url:
+            for n, (wrong, unknown) in enumerate(key_failure_timing(url, create_key(url, 1001, "BENCH")), 1):
+                print(f"401 median, run {n}: known prefix + wrong secret {wrong:.1f} µs,"
+                      f" unknown prefix {unknown:.1f} µs, difference {wrong - unknown:+.1f} µs")
+        return
     base = datetime.now(UTC)
     with throwaway_database("wfh_bench") as url, tempfile.TemporaryDirectory() as shots:
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
