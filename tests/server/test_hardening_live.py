@@ -26,6 +26,7 @@ from ingestion.middleware import ContractMiddleware
 from tests.server.conftest import DEVICE, EMP
 from tests.server.proxy import CuttableProxy
 from tests.server.records import headers, heartbeat, ts
+from tests.support.pg import connect
 from tests.support.server import ServerProcess, create_key, start_server
 
 FAST = {"WFH_INGEST_RATE_PER_MINUTE": "6000000", "WFH_INGEST_RATE_BURST": "1000000"}
@@ -71,6 +72,31 @@ def test_conflicting_concurrent_upserts_never_fail(server: ServerProcess, clean_
     assert statuses == [200] * 12, statuses
     assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200
     assert "DeadlockDetected" not in server.log_text or "retrying" in server.log_text
+
+
+def test_conflicting_concurrent_append_only_batches_never_fail(server: ServerProcess, clean_db: str) -> None:
+    """The same 1,000 heartbeat client_ids, two batches at once in opposite orders: unique-index
+    inserts can deadlock like upserts; every batch must still answer 200 and store each row once."""
+    key = create_key(clean_db, EMP, DEVICE)
+    statuses: list[int] = []
+    for _ in range(3):
+        records = [heartbeat(offset=i) for i in range(1000)]
+        bodies = (json.dumps({"records": records}).encode(), json.dumps({"records": records[::-1]}).encode())
+        start = threading.Barrier(2)
+
+        def post(body: bytes, start: threading.Barrier = start) -> None:
+            with httpx.Client(base_url=server.url, timeout=60) as http:
+                start.wait()
+                statuses.append(http.post("/api/v1/ingest/heartbeats", headers=headers(key), content=body).status_code)
+
+        threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(90)
+    assert statuses == [200] * 6, statuses
+    with connect(clean_db) as conn:
+        assert conn.execute("SELECT count(*) FROM heartbeats").fetchone() == (3000,)
 
 
 def _raise_open_files(minimum: int) -> None:
