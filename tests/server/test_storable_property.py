@@ -20,7 +20,6 @@ from starlette.testclient import TestClient
 from ingestion.validation import MAX_AGE, STREAMS, ZONES, Clock, Reject, validate_record
 from tests.server.records import headers
 
-NOW = datetime.now(UTC)
 ZONE_NAMES = sorted(ZONES)
 
 percent = st.floats(min_value=0, max_value=100, allow_subnormal=True) | st.integers(0, 100)
@@ -33,11 +32,17 @@ def _texts(lo: int, hi: int) -> st.SearchStrategy[str]:
         st.characters(codec="utf-8"), min_size=max(lo, hi - 2), max_size=hi)
 
 
+def _now() -> datetime:
+    """Read at every draw: the suite may run for many minutes after this module is imported."""
+    return datetime.now(UTC)
+
+
 @st.composite
-def instant(draw: st.DrawFn, not_before: datetime | None = None) -> str:
-    earliest = not_before or NOW - MAX_AGE + timedelta(minutes=5)
-    moment = draw(st.datetimes(min_value=earliest.replace(tzinfo=None),
-                               max_value=(NOW + timedelta(seconds=200)).replace(tzinfo=None)))
+def instant(draw: st.DrawFn, not_before: datetime | None = None, not_after: datetime | None = None) -> str:
+    now = _now()
+    earliest = not_before or now - MAX_AGE + timedelta(minutes=5)
+    latest = min(not_after or now + timedelta(seconds=200), now + timedelta(seconds=200))
+    moment = draw(st.datetimes(min_value=earliest.replace(tzinfo=None), max_value=latest.replace(tzinfo=None)))
     offset = draw(st.integers(-23 * 60 - 59, 23 * 60 + 59))
     local = moment.replace(tzinfo=UTC) + timedelta(minutes=offset)
     sign = "+" if offset >= 0 else "-"
@@ -50,13 +55,13 @@ def instant(draw: st.DrawFn, not_before: datetime | None = None) -> str:
 def span(draw: st.DrawFn) -> dict[str, Any]:
     started = draw(instant())
     begin = datetime.fromisoformat(started).astimezone(UTC)
-    ended = draw(instant(not_before=begin))
+    ended = draw(instant(not_before=begin, not_after=begin + timedelta(seconds=86_400)))
     return {"client_id": str(uuid.uuid4()), "started_at": started, "ended_at": ended,
             "tz": draw(st.sampled_from(ZONE_NAMES))}
 
 
 def _day(draw: st.DrawFn) -> str:
-    today = NOW.date()
+    today = _now().date()
     chosen: date = draw(st.dates(min_value=today - MAX_AGE, max_value=today + timedelta(days=1)))
     return chosen.isoformat()
 
@@ -119,8 +124,8 @@ def _valid(stream: str, record: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize("stream", sorted(STRATEGIES))
 def test_every_valid_record_is_storable(client: TestClient, key: str, stream: str) -> None:
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
+    @settings(max_examples=40, deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.lists(STRATEGIES[stream], min_size=1, max_size=8))
     def check(records: list[dict[str, Any]]) -> None:
         records = [r for r in records if _valid(stream, r)]
