@@ -93,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="WFH Agent Ingestion API", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan, redirect_slashes=False)
-    app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst))
+    app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst),
+                             RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes))
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)
 

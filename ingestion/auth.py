@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,17 +11,20 @@ from starlette.requests import Request
 
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, unauthorized
-from ingestion.keys import parse_prefix
+from ingestion.keys import key_hash, parse_prefix
 
 log = logging.getLogger("ingestion.auth")
 
-_DUMMY_HASH = hashlib.sha256(b"wfh-ingest dummy key for constant-time misses").digest()
 _TOUCH_AFTER = timedelta(seconds=60)
 
+# Looked up by the digest of the whole key, never by the prefix: an unknown prefix and a known
+# prefix with a wrong secret then take exactly the same path (one index miss, no row), so response
+# time cannot tell whether a prefix exists. The prefix is part of the hashed key, so a digest match
+# implies a prefix match (index ``api_keys_key_hash_key``, migration 0002).
 _LOOKUP = (
-    "SELECT k.key_id, k.key_hash, k.emp_id, k.device_id, d.name, k.revoked_at,"
+    "SELECT k.key_id, k.emp_id, k.device_id, d.name, k.revoked_at,"
     " k.expires_at IS NOT NULL AND k.expires_at <= now(), k.last_used_at, now()"
-    " FROM api_keys k JOIN devices d ON d.device_id = k.device_id WHERE k.prefix = %s"
+    " FROM api_keys k JOIN devices d ON d.device_id = k.device_id WHERE k.key_hash = %s"
 )
 _TOUCH = "UPDATE api_keys SET last_used_at = now() WHERE key_id = %s"
 
@@ -39,20 +40,17 @@ class Identity:
 
 async def authenticate(request: Request, conn: AsyncConn) -> Identity:
     """The key's identity, or the one 401 for every failure (the cause goes to the log only)."""
-    key = request.headers.get("x-api-key", "")
+    # HTTP strips leading whitespace from a header value; trailing whitespace is treated alike.
+    key = request.headers.get("x-api-key", "").strip(" \t")
     prefix = parse_prefix(key) if key else None
     state = request.scope.setdefault("state", {})
     if prefix is None:
         _deny(request, "missing or malformed key", None)
     state["key_prefix"] = prefix
-    digest = hashlib.sha256(key.encode("utf-8")).digest()
-    row = await (await conn.execute(_LOOKUP, (prefix,))).fetchone()
+    row = await (await conn.execute(_LOOKUP, (key_hash(key),))).fetchone()
     if row is None:
-        hmac.compare_digest(digest, _DUMMY_HASH)
-        _deny(request, "unknown prefix", prefix)
-    key_id, stored, emp_id, device_id, device, revoked_at, expired, last_used, now = row
-    if not hmac.compare_digest(digest, bytes(stored)):
-        _deny(request, "digest mismatch", prefix)
+        _deny(request, "unknown prefix or wrong secret", prefix)
+    key_id, emp_id, device_id, device, revoked_at, expired, last_used, now = row
     if revoked_at is not None:
         _deny(request, "revoked", prefix)
     if expired:

@@ -68,9 +68,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     uvicorn.run(
         "ingestion.api:create_app", factory=True,
         host=args.host or settings.host, port=args.port or settings.port, workers=workers,
-        loop="uvloop" if sys.platform != "win32" else "asyncio", http="httptools",
-        limit_concurrency=256, proxy_headers=True, forwarded_allow_ips="127.0.0.1",
-        log_level=settings.log_level, access_log=False, timeout_keep_alive=30,
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        # Header/body deadlines and idle-first eviction (ingestion/server.py); the in-flight cap is
+        # ContractMiddleware's JSON 503, so uvicorn's plain-text limit_concurrency stays off.
+        http="ingestion.server:GuardedHttpToolsProtocol",
+        proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+        log_level=settings.log_level, access_log=False, timeout_keep_alive=15,
     )
     return 0
 

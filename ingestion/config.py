@@ -62,6 +62,9 @@ class Settings:
     max_screenshot_bytes: int = 10 * MIB
     max_screenshot_request_bytes: int = 10 * MIB + 64 * KIB
     max_meta_bytes: int = 16 * KIB
+    # Contract v1.1 (§8.2): screenshots spend their own per-key byte budget, not request tokens.
+    screenshot_burst_bytes: int = 50 * MIB
+    screenshot_bytes_per_second: int = 5 * MIB
     pool_wait_seconds: float = 5.0
     statement_timeout_ms: int = 10_000
 
@@ -94,4 +97,6 @@ class Settings:
             max_body_bytes=_int(env, "WFH_INGEST_MAX_BODY_BYTES", 4 * MIB, minimum=1),
             max_decoded_bytes=_int(env, "WFH_INGEST_MAX_DECODED_BYTES", 4 * MIB, minimum=1),
             max_screenshot_bytes=_int(env, "WFH_INGEST_MAX_SCREENSHOT_BYTES", 10 * MIB, minimum=1),
+            screenshot_burst_bytes=_int(env, "WFH_INGEST_SCREENSHOT_BURST_BYTES", 50 * MIB, minimum=11 * MIB),
+            screenshot_bytes_per_second=_int(env, "WFH_INGEST_SCREENSHOT_BYTES_PER_SECOND", 5 * MIB, minimum=1),
         )

@@ -32,6 +32,7 @@ class AppState:
     settings: Settings
     db: Database
     limiter: RateLimiter
+    screenshot_limiter: RateLimiter
     health: HealthCache = field(default_factory=HealthCache)
 
 
@@ -40,15 +41,43 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-async def authorize(request: Request) -> Identity:
-    """Steps 2-3 of §5.3: a valid key (503 when the database is down), then one token."""
+SCREENSHOT_MIN_COST = 65_536  # bytes charged for any screenshot request, however small
+
+
+async def _authorize(request: Request, screenshot: bool) -> Identity:
+    """Steps 2-3 of §5.3: a valid key (503 when the database is down), then one request token, or for
+    a screenshot (v1.1) its declared size in bytes from the screenshot budget."""
     state = app_state(request)
     async with state.db.connection() as conn:
         identity = await authenticate(request, conn)
-    wait = state.limiter.take(identity.key_id)
+    if screenshot:
+        wait = state.screenshot_limiter.take(identity.key_id, screenshot_cost(request, state.settings))
+    else:
+        wait = state.limiter.take(identity.key_id)
     if wait:
         raise ApiError(429, "rate_limited", retry_after=wait)
     return identity
 
 
+async def authorize(request: Request) -> Identity:
+    """The key check of every record route: the key, then one request token."""
+    return await _authorize(request, screenshot=False)
+
+
+async def authorize_screenshot(request: Request) -> Identity:
+    """The key check of the screenshot route: the key, then the upload's bytes from the screenshot budget."""
+    return await _authorize(request, screenshot=True)
+
+
+def screenshot_cost(request: Request, settings: Settings) -> int:
+    """The request's declared size, at least 64 KiB, at most the request limit (no or a bad
+    Content-Length: the limit; the body check answers a bad header)."""
+    try:
+        declared = int(request.headers.get("content-length", ""))
+    except ValueError:
+        declared = settings.max_screenshot_request_bytes
+    return max(SCREENSHOT_MIN_COST, min(declared, settings.max_screenshot_request_bytes))
+
+
 Authorized = Annotated[Identity, Depends(authorize)]
+ScreenshotAuthorized = Annotated[Identity, Depends(authorize_screenshot)]

@@ -1,8 +1,12 @@
 """PostgreSQL access for the server: one async pool per worker plus the outage rules of §8.3.
 
 After a failed connection the server answers 503 (Retry-After 30) for 5 s without touching the
-database; a statement timeout or an exhausted pool is 503 with Retry-After 5. The pool reconnects in
-the background, so the same process recovers when PostgreSQL is back.
+database; a statement timeout or an exhausted pool is 503 with Retry-After 5. Only errors that mean
+"unreachable" count as an outage; a deadlock or a lock timeout fails its own request.
+
+psycopg_pool retries failed connections with exponential backoff (1, 2, 4, 8 ... s), so after a long
+outage a small pool could stay empty for half a minute after PostgreSQL is back. When a direct probe
+succeeds again after an outage, the server therefore replaces the pool with a fresh one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, PoolClosed, PoolTimeout
 
 from ingestion.config import Settings
 from ingestion.errors import ApiError, unavailable
@@ -47,7 +51,13 @@ class Database:
         # (contract: 10 s, then 503 with Retry-After 5).
         self._session_setup = (f"SET search_path TO {settings.db_schema};"
                                f" SET statement_timeout = {int(settings.statement_timeout_ms)}")
-        self.pool = AsyncConnectionPool(
+        self._outage = False  # an outage was seen: the pool is renewed when the database answers again
+        self._retired: set[asyncio.Task[None]] = set()
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> AsyncConnectionPool[AsyncConn]:
+        settings = self.settings
+        return AsyncConnectionPool(
             settings.database_url,
             min_size=settings.pool_min,
             max_size=settings.pool_max,
@@ -67,6 +77,17 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close(timeout=2)
+        for task in list(self._retired):
+            await task
+
+    async def _renew_pool(self) -> None:
+        """A fresh pool now (no backoff left over from the outage); the old one closes behind it."""
+        old, self.pool = self.pool, self._new_pool()
+        await self.pool.open(wait=False)
+        task = asyncio.create_task(old.close(timeout=5))
+        self._retired.add(task)
+        task.add_done_callback(self._retired.discard)
+        log.info("database reachable again; connection pool renewed")
 
     @property
     def is_down(self) -> bool:
@@ -75,6 +96,7 @@ class Database:
     def mark_down(self) -> None:
         self._down_until = time.monotonic() + DOWN_SECONDS
         self._suspect = True
+        self._outage = True
 
     async def _reachable(self) -> bool:
         """Whether a direct connection succeeds now (serialised, result reused for 1 s)."""
@@ -104,20 +126,44 @@ class Database:
         if self._suspect:
             if not await self._reachable():
                 raise self._down()
-            if self._suspect:  # the first request through purges the pool; the others just go on
+            if self._suspect:  # the first request through repairs the pool; the others just go on
                 self._suspect = False
-                await self.pool.check()  # drop pooled connections that broke during the outage
+                if self._outage:
+                    self._outage = False
+                    await self._renew_pool()
+                else:
+                    await self.pool.check()  # drop pooled connections that broke meanwhile
+        pool = self.pool
         try:
-            async with self.pool.connection() as conn:
+            async with pool.connection() as conn:
                 yield conn
         except ApiError:
             raise
-        except PoolTimeout:
-            if await self._reachable():
-                raise unavailable(RETRY_BUSY, "database busy") from None
-            raise self._down() from None
+        except (PoolTimeout, PoolClosed):
+            if not await self._reachable():
+                raise self._down() from None
+            if pool is self.pool and pool.get_stats().get("pool_size", 0) < self.settings.pool_max:
+                # Not full yet PostgreSQL answers: the pool is waiting out its reconnect backoff.
+                await self._renew_pool()
+            raise unavailable(RETRY_BUSY, "database busy") from None
         except pg_errors.QueryCanceled:
             raise unavailable(RETRY_BUSY, "statement timeout") from None
         except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
             log.warning("database error: %s", type(exc).__name__)
-            raise self._down() from None
+            if unreachable(exc):
+                raise self._down() from None
+            # A deadlock that outlived its retries, lock or resource limits: this request only.
+            raise unavailable(RETRY_BUSY, "database busy") from None
+
+
+# SQLSTATEs that mean the server is gone or refusing connections, not that one statement failed.
+_GONE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def unreachable(exc: psycopg.Error) -> bool:
+    """Whether ``exc`` means the database cannot be reached (class 08, shutdown, no sqlstate at all:
+    a broken socket), as opposed to a failure of this statement such as ``DeadlockDetected``."""
+    if isinstance(exc, psycopg.InterfaceError):
+        return True
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in _GONE_STATES

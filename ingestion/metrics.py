@@ -22,6 +22,8 @@ BATCH_SECONDS = Histogram(
     "wfh_ingest_batch_seconds", "Time to validate and store one ingest batch", ["stream"],
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
 )
+UNSTORABLE = Counter("wfh_ingest_unstorable_records_total",
+                     "Valid records PostgreSQL refused (stored record by record, these rejected)", ["stream"])
 
 
 _REQUEST_CHILDREN: dict[tuple[str, str, str], Any] = {}
@@ -44,6 +46,10 @@ def count_batch(stream: str, accepted: int, duplicates: int, rejected: int, seco
     _RECORD_CHILDREN[stream, "duplicate"].inc(duplicates)
     _RECORD_CHILDREN[stream, "rejected"].inc(rejected)
     _BATCH_CHILDREN[stream].observe(seconds)
+
+
+def count_unstorable(stream: str, records: int) -> None:
+    UNSTORABLE.labels(stream).inc(records)
 
 
 def render() -> tuple[bytes, str]:

@@ -1,5 +1,6 @@
-"""Contract headers on every response, request ids, one log line per request, request metrics and
-the last-resort 500 (§3.2, §3.5, §11.4). Pure ASGI, so it adds little per request."""
+"""Contract headers on every response, request ids, one log line per request, request metrics, the
+in-flight request cap and the last-resort 500 (§3.2, §3.5, §8.3, §11.4). Pure ASGI, so it adds little
+per request."""
 
 from __future__ import annotations
 
@@ -33,11 +34,17 @@ def scrub(text: str) -> str:
     return _KEYLIKE.sub(r"\1***", text) if "wfh_" in text else text
 
 
+MAX_IN_FLIGHT = 256
+BUSY_RETRY_AFTER = 1
+
+
 class ContractMiddleware:
     """Contract headers, request id, access log line, metrics and the last-resort 500 on every request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.app = app
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -64,7 +71,11 @@ class ContractMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_headers)
+            self.in_flight += 1
+            if self.in_flight > self.max_in_flight:  # the contract's 503, not uvicorn's plain text
+                await self._busy(send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
         except Exception:
             log.exception("internal error request_id=%s", request_id)
             if not response_started:
@@ -73,7 +84,16 @@ class ContractMiddleware:
                     (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
                 await send({"type": "http.response.body", "body": body})
         finally:
+            self.in_flight -= 1
             self._record(scope, state, status, started)
+
+    @staticmethod
+    async def _busy(send: Send) -> None:
+        body = dumps({"error": "unavailable", "detail": "too many requests in progress"})
+        await send({"type": "http.response.start", "status": 503, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"retry-after", str(BUSY_RETRY_AFTER).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     def _record(scope: Scope, state: dict[str, Any], status: int, started: float) -> None:

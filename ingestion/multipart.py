@@ -1,7 +1,11 @@
 """Bounded ``multipart/form-data`` parsing for screenshot uploads (INGESTION_API.md §5.4).
 
 The whole body is already in memory (at most 10 MiB + 64 KiB). Parts are collected by their
-Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash.
+Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash. Work is
+bounded by the input's legitimate shape, not its size: a screenshot has two parts, so parsing stops
+at the third (a body of a million empty parts costs microseconds), python-multipart caps each part's
+headers (8 lines of at most 4 KiB), and the boundary is at most 70 characters (RFC 2046). Callers run
+this off the event loop.
 """
 
 from __future__ import annotations
@@ -23,6 +27,14 @@ class Part:
         return b"".join(self.chunks)
 
 
+MAX_PARTS = 2
+MAX_BOUNDARY = 70
+
+
+class _Abort(Exception):
+    """Raised from a parser callback to stop at the first sign of an oversized body."""
+
+
 def _invalid(detail: str) -> ApiError:
     return ApiError(422, "invalid_multipart", detail)
 
@@ -32,12 +44,16 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
     boundary = params.get(b"boundary")
     if not boundary:
         raise _invalid("multipart boundary missing")
+    if len(boundary) > MAX_BOUNDARY:
+        raise _invalid(f"multipart boundary longer than {MAX_BOUNDARY} characters")
     parts: list[Part] = []
     header_field: list[bytes] = []
     header_value: list[bytes] = []
     finished = False
 
     def on_part_begin() -> None:
+        if len(parts) == MAX_PARTS:
+            raise _Abort(f"more than {MAX_PARTS} parts")
         parts.append(Part())
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -63,14 +79,16 @@ def parse_parts(content_type: str, body: bytes) -> list[Part]:
         nonlocal finished
         finished = True
 
-    parser = MultipartParser(boundary, {
-        "on_part_begin": on_part_begin, "on_part_data": on_part_data,
-        "on_header_field": on_header_field, "on_header_value": on_header_value,
-        "on_header_end": on_header_end, "on_end": on_end,
-    })
     try:
+        parser = MultipartParser(boundary, {
+            "on_part_begin": on_part_begin, "on_part_data": on_part_data,
+            "on_header_field": on_header_field, "on_header_value": on_header_value,
+            "on_header_end": on_header_end, "on_end": on_end,
+        })
         parser.write(body)
         parser.finalize()
+    except _Abort as exc:
+        raise _invalid(str(exc)) from None
     except (MultipartParseError, ValueError) as exc:
         raise _invalid(f"malformed multipart body: {type(exc).__name__}") from None
     if not finished:

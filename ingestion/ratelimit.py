@@ -1,4 +1,5 @@
-"""Token bucket per key and per process (INGESTION_API.md §8.2)."""
+"""Token buckets per key and per process (INGESTION_API.md §8.2): one for requests, one for
+screenshot bytes (contract v1.1)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Callable
 
 
 class RateLimiter:
-    """``capacity`` tokens, refilled at ``per_minute / 60`` per second; one token per request."""
+    """``capacity`` tokens, refilled at ``per_minute / 60`` per second; a request costs ``cost``
+    tokens (1 for a request, its size for screenshot bytes)."""
 
     def __init__(self, per_minute: float, capacity: int,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -17,13 +19,14 @@ class RateLimiter:
         self.clock = clock
         self._buckets: dict[int, tuple[float, float]] = {}  # key_id -> (tokens, last refill)
 
-    def take(self, key_id: int) -> int:
-        """0 when the request may pass, else the whole seconds until a token is available (>= 1)."""
+    def take(self, key_id: int, cost: float = 1.0) -> int:
+        """0 when the request may pass, else the whole seconds until ``cost`` tokens are there (>= 1)."""
+        cost = min(cost, self.capacity)
         now = self.clock()
         tokens, last = self._buckets.get(key_id, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[key_id] = (tokens - 1.0, now)
+        if tokens >= cost:
+            self._buckets[key_id] = (tokens - cost, now)
             return 0
         self._buckets[key_id] = (tokens, now)
-        return max(1, math.ceil((1.0 - tokens) / self.rate))
+        return max(1, math.ceil((cost - tokens) / self.rate))

@@ -8,7 +8,9 @@ valid records must come out as plain tuples ready to become one array per column
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import struct
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,14 +134,28 @@ def choice(*allowed: str) -> Check:
     return _shaped(check, Shape("choice", "text", options=tuple(allowed)))
 
 
+_FLOAT4 = struct.Struct("<f")
+
+
+def to_float4(value: float) -> float:
+    """The nearest ``real`` (IEEE single): PostgreSQL refuses a ``float8 -> real`` cast that
+    underflows to zero (``1e-50``), so the value is rounded here, as the column would store it."""
+    result: float = _FLOAT4.unpack(_FLOAT4.pack(value))[0]
+    return result
+
+
 def number(lo: float, hi: float, sql: str = "real") -> Check:
+    """A JSON number in [lo, hi] for a ``sql`` column; a ``real`` one gets the value rounded to single
+    precision, so every value that passes is storable (issue 13)."""
+    single = sql == "real"
+
     def check(value: Any, name: str, clock: Clock) -> float:
         kind = type(value)
         if kind is not float and kind is not int:
             raise Reject(name, "must be a number")
         if not lo <= value <= hi:  # also false for inf (JSON 1e400) and huge integers
             raise Reject(name, f"must be between {lo:g} and {hi:g}")
-        return float(value)
+        return to_float4(value) if single else float(value)
 
     return _shaped(check, Shape("float", sql, lo, hi))
 
@@ -293,17 +309,18 @@ _SPAN = (
 )
 _UPDATED = Field("updated_at", timestamp)
 _SECONDS = integer(0, 86_400)
+_PERCENT = number(0, 100)  # stored in ``real`` columns
 
 STREAMS: dict[str, Stream] = {
     "heartbeats": Stream("heartbeats", "heartbeats", _SPAN + (
         Field("status", choice("active", "idle", "locked", "offline")),
-        Field("cpu_percent", number(0, 100)),
-        Field("memory_percent", number(0, 100)),
+        Field("cpu_percent", _PERCENT),
+        Field("memory_percent", _PERCENT),
         Field("process_name", text(0, 256)),
         Field("window_title", text(0, 1024)),
         Field("domain", text(1, 253, lower=True), nullable=True),
         Field("url", text(1, 2048), nullable=True),
-        Field("battery_level", number(0, 100), nullable=True),
+        Field("battery_level", _PERCENT, nullable=True),
         Field("battery_plugged", boolean, nullable=True),
         Field("geo", geo, nullable=True),
     ), aggregate=False, spans=True, model="HeartbeatRecord"),
@@ -327,7 +344,7 @@ STREAMS: dict[str, Stream] = {
         Field("unproductive_seconds", _SECONDS),
         Field("neutral_seconds", _SECONDS),
         Field("idle_seconds", _SECONDS),
-        Field("score", number(0, 100)),
+        Field("score", _PERCENT),
         _UPDATED,
     ), aggregate=True, natural_key=("date",), model="ProductivityRecord"),
     "wellness": Stream("wellness", "wellness", (
@@ -403,45 +420,67 @@ def rejected_client_id(record: Any) -> str | None:
 
 @dataclass
 class Checked:
-    """Outcome of validating one batch: valid rows (with their indexes) and rejections."""
+    """Outcome of validating one batch: valid rows, each row's index in the request, rejections.
+
+    Rows are sorted by their natural key (``client_id`` for append-only streams), so concurrent
+    batches touching the same keys lock them in the same order and cannot deadlock.
+    """
 
     rows: list[list[Any]]
     rejected: list[dict[str, Any]]
     duplicates: int = 0
+    indexes: list[int] = dataclasses.field(default_factory=list)
 
 
 def validate_batch(stream: Stream, records: Sequence[Any], clock: Clock) -> Checked:
     """Validate every record, then apply the in-batch rules of §7.2."""
-    rows: list[list[Any]] = []
+    valid: list[tuple[int, list[Any]]] = []
     rejected: list[dict[str, Any]] = []
     for index, record in enumerate(records):
         try:
-            rows.append(validate_record(stream, record, clock))
+            valid.append((index, validate_record(stream, record, clock)))
         except Reject as exc:
             rejected.append({"index": index, "client_id": rejected_client_id(record), "error": exc.text()})
-    before = len(rows)
-    rows = reduce_aggregates(stream, rows) if stream.aggregate else first_occurrences(rows)
-    return Checked(rows, rejected, before - len(rows))
+    kept = reduce_aggregates(stream, valid) if stream.aggregate else first_occurrences(valid)
+    kept.sort(key=_SORT_KEYS[stream.name])
+    return Checked([row for _, row in kept], rejected, len(valid) - len(kept), [i for i, _ in kept])
 
 
-def first_occurrences(rows: list[list[Any]]) -> list[list[Any]]:
+def natural_key_width(stream: Stream) -> int:
+    """Row slice ``[1:width]`` is an aggregate's natural key: date[, domain]."""
+    return 3 if stream.name == "website_usage" else 2
+
+
+Indexed = list[tuple[int, list[Any]]]
+# Natural key of an (index, row) pair: client_id for append-only streams, date[, domain] otherwise.
+_SORT_KEYS: dict[str, Callable[[tuple[int, list[Any]]], Any]] = {
+    "heartbeats": lambda pair: pair[1][0],
+    "timeline": lambda pair: pair[1][0],
+    "website_usage": lambda pair: (pair[1][1], pair[1][2]),
+    "productivity": lambda pair: pair[1][1],
+    "wellness": lambda pair: pair[1][1],
+}
+
+
+def first_occurrences(rows: Indexed) -> Indexed:
     """Append-only: a ``client_id`` seen again later in the batch is a duplicate."""
     seen: set[str] = set()
     kept = []
-    for row in rows:
-        if row[0] not in seen:
-            seen.add(row[0])
-            kept.append(row)
-    return kept if len(kept) != len(rows) else rows
+    for pair in rows:
+        if pair[1][0] not in seen:
+            seen.add(pair[1][0])
+            kept.append(pair)
+    return kept
 
 
-def reduce_aggregates(stream: Stream, rows: list[list[Any]]) -> list[list[Any]]:
+def reduce_aggregates(stream: Stream, rows: Indexed) -> Indexed:
     """Aggregates: one row per natural key, the latest ``updated_at`` (ties: the later index)."""
-    key_width = 3 if stream.name == "website_usage" else 2  # (client_id,) date[, domain]
-    best: dict[tuple[Any, ...], list[Any]] = {}
-    for row in rows:
-        key = tuple(row[1:key_width])
+    width = natural_key_width(stream)
+    best: dict[tuple[Any, ...], tuple[int, list[Any]]] = {}
+    for pair in rows:
+        row = pair[1]
+        key = tuple(row[1:width])
         current = best.get(key)
-        if current is None or row[-1] >= current[-1]:
-            best[key] = row
-    return list(best.values()) if len(best) != len(rows) else rows
+        if current is None or row[-1] >= current[1][-1]:
+            best[key] = pair
+    return list(best.values())

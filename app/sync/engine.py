@@ -29,6 +29,7 @@ from app.sync.policy import (
     OTHER_STREAMS,
     PAUSE_SECONDS,
     Action,
+    ScreenshotBudget,
     backoff_delay,
     decide,
     halved,
@@ -86,7 +87,8 @@ class SyncEngine:
 
     def __init__(self, db: ConnectionFactory, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  clock: Callable[[], float] = time.time, rng: random.Random | None = None,
-                 pace_seconds: float = 1.0, burst: int = 20, sink_factory: Callable[[], Any] | None = None) -> None:
+                 pace_seconds: float = 1.0, burst: int = 20, sink_factory: Callable[[], Any] | None = None,
+                 screenshot_budget: ScreenshotBudget | None = None) -> None:
         self.db = db
         self.settings = settings
         self.data_dir = Path(data_dir)
@@ -95,6 +97,7 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.pace_seconds = pace_seconds
         self.burst = burst
+        self.screenshot_budget = screenshot_budget or ScreenshotBudget(time.monotonic)
         self.sink_factory = sink_factory
         self.on_progress: Callable[[CycleResult], None] | None = None  # called after each committed batch
         self.stop_event = threading.Event()
@@ -106,7 +109,8 @@ class SyncEngine:
         self.last_other_success: dict[str, float] = {}
         self.last_action: Action | None = None
         self.last_success: str | None = None  # UTC time of the last valid 2xx (for the tooltip)
-        self._cycle_requests = 0
+        self._cycle_requests = 0  # paced requests; screenshot uploads are counted apart
+        self._cycle_screenshots = 0
         self._last_request_at = 0.0
         self._last_prune = 0.0
 
@@ -147,12 +151,19 @@ class SyncEngine:
             raise ConfigError("no API key is set (Settings → Sync, or the environment variable)")
         return client
 
-    def _call(self, fn: Callable[[], Outcome]) -> Outcome:
-        """Run one request on a daemon thread; give up on it at once when stopping (§ quit within 2 s)."""
-        if self._cycle_requests >= self.burst and self.pace_seconds > 0:
+    def _call(self, fn: Callable[[], Outcome], screenshot_bytes: int | None = None) -> Outcome:
+        """Run one request on a daemon thread; give up on it at once when stopping (§ quit within 2 s).
+
+        Paced as §10.4: requests after the cycle's first ``burst`` at most one per ``pace_seconds``;
+        screenshots (``screenshot_bytes`` given) by the screenshot budget only (v1.1)."""
+        if screenshot_bytes is not None:
+            wait = self.screenshot_budget.wait_for(screenshot_bytes)
+        elif self._cycle_requests >= self.burst and self.pace_seconds > 0:
             wait = self._last_request_at + self.pace_seconds - time.monotonic()
-            if wait > 0 and self.stop_event.wait(wait):
-                raise Aborted()
+        else:
+            wait = 0.0
+        if wait > 0 and self.stop_event.wait(wait):
+            raise Aborted()
         if self.stop_event.is_set():
             raise Aborted()
         box: dict[str, Any] = {}
@@ -166,8 +177,12 @@ class SyncEngine:
             finally:
                 done.set()
 
-        self._cycle_requests += 1
-        self._last_request_at = time.monotonic()
+        if screenshot_bytes is not None:
+            self.screenshot_budget.spend(screenshot_bytes)
+            self._cycle_screenshots += 1
+        else:
+            self._cycle_requests += 1
+            self._last_request_at = time.monotonic()
         threading.Thread(target=run, name="wfh-sync-request", daemon=True).start()
         while not done.wait(0.05):
             if self.stop_event.is_set():
@@ -189,6 +204,7 @@ class SyncEngine:
         if self.auth_error:
             return self._finish(conn, result, SyncState.AUTH_ERROR, *self.auth_error)
         self._cycle_requests = 0
+        self._cycle_screenshots = 0
         if now < self.next_attempt_at:
             result.retry_at = self.next_attempt_at
             return self._finish(conn, result, SyncState.UNREACHABLE, SyncReason.SERVER_UNREACHABLE,
@@ -245,7 +261,7 @@ class SyncEngine:
     def _finish(self, conn: Any, result: CycleResult, name: SyncState, reason: SyncReason,
                 detail: str) -> CycleResult:
         result.state, result.reason, result.detail = name, reason, detail
-        result.requests = self._cycle_requests
+        result.requests = self._cycle_requests + self._cycle_screenshots
         try:
             result.pending = outbox.pending_counts(conn, ALL_STREAMS)
             state.save_status(conn, result.status(self.last_success))
@@ -317,7 +333,7 @@ class SyncEngine:
             outbox.quarantine_rows(conn, "screenshots", [row], None, f"file_missing: {type(exc).__name__}")
             result.quarantined["screenshots"] = result.quarantined.get("screenshots", 0) + 1
             return
-        outcome = self._call(lambda: transport.post_screenshot(row.record, content, path.name))
+        outcome = self._call(lambda: transport.post_screenshot(row.record, content, path.name), len(content))
         valid = outcome.status is not None and 200 <= outcome.status < 300 and valid_screenshot(outcome, row.client_id)
         decision = decide("screenshot", outcome.status, error_code=outcome.error_code,
                           retry_after=outcome.header("Retry-After"), valid_2xx=valid, now=self.clock())

@@ -7,6 +7,7 @@ every vector deterministically.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -124,3 +125,34 @@ def retry_after_delay(seconds: float, rng: random.Random) -> float:
 
 def halved(size: int) -> int:
     return max(1, size // 2)
+
+
+class ScreenshotBudget:
+    """The client's copy of the server's per-key screenshot budget (contract v1.1, §8.2, §10.4):
+    ``burst_bytes`` at most, refilled at ``bytes_per_second``; an upload costs its size, at least
+    64 KiB. ``wait_for`` answers how long to wait before an upload of ``size`` bytes fits."""
+
+    MIN_COST = 65_536
+    OVERHEAD = 1_024  # meta part and multipart framing
+
+    def __init__(self, clock: Callable[[], float], burst_bytes: float = 50 * 1_048_576,
+                 bytes_per_second: float = 5 * 1_048_576) -> None:
+        self.burst = burst_bytes
+        self.rate = bytes_per_second
+        self.clock = clock
+        self.tokens = burst_bytes
+        self.at = clock()
+
+    def cost(self, size: int) -> float:
+        return min(self.burst, max(self.MIN_COST, size + self.OVERHEAD))
+
+    def wait_for(self, size: int) -> float:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        missing = self.cost(size) - self.tokens
+        return max(0.0, missing / self.rate) if self.rate > 0 else 0.0
+
+    def spend(self, size: int) -> None:
+        self.wait_for(size)  # refill up to now
+        self.tokens -= self.cost(size)

@@ -17,9 +17,9 @@ from ingestion.body import check_json_content_type, content_encoding, gunzip_lim
 from ingestion.context import AppState, Authorized, app_state
 from ingestion.errors import ApiError, json_response
 from ingestion.ingest import LogEntry, log_request, store_batch
-from ingestion.metrics import count_batch
+from ingestion.metrics import count_batch, count_unstorable
 from ingestion.schemas import RECORD_MODELS, IngestResult, error_responses
-from ingestion.validation import STREAMS, Clock, Stream, validate_batch
+from ingestion.validation import STREAMS, Checked, Clock, Stream, rejected_client_id, validate_batch
 
 log = logging.getLogger("ingestion.ingest")
 router = APIRouter()
@@ -78,12 +78,28 @@ async def _ingest(request: Request, identity: Identity, stream: Stream) -> Respo
     valid = count - rejected
     entry = _entry(request, identity, stream.name, 200, count, rejected, body_bytes, started)
     async with state.db.connection() as conn:
-        accepted = await store_batch(conn, stream, identity.device_id, identity.emp_id, checked.rows,
-                                     valid, entry)
-    duplicates = valid - accepted
+        stored = await store_batch(conn, stream, identity.device_id, identity.emp_id, checked.rows,
+                                   valid, entry)
+    refusals = _refusals(stream, records, checked, stored.refused)
+    accepted = stored.accepted
+    duplicates = valid - accepted - len(refusals)
+    rejections = sorted(checked.rejected + refusals, key=lambda r: int(r["index"])) if refusals else checked.rejected
+    rejected += len(refusals)
     request.scope["state"].update(records=count, accepted=accepted, duplicates=duplicates, rejected=rejected)
     count_batch(stream.name, accepted, duplicates, rejected, time.perf_counter() - started)
-    return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": checked.rejected})
+    return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejections})
+
+
+def _refusals(stream: Stream, records: list[Any], checked: Checked,
+              refused: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    """Rows PostgreSQL refused, as ``rejected`` entries of the request's records (counted in metrics)."""
+    out = []
+    for position, reason in refused:
+        index = checked.indexes[position]
+        out.append({"index": index, "client_id": rejected_client_id(records[index]), "error": reason})
+    if out:
+        count_unstorable(stream.name, len(out))
+    return out
 
 
 def _route(stream: Stream) -> Callable[[Request, Identity], Awaitable[Response]]:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from ingestion.auth import Identity
 from ingestion.body import content_encoding, media_type, parse_json, read_limited
-from ingestion.context import AppState, Authorized, app_state
+from ingestion.context import AppState, ScreenshotAuthorized, app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, json_response, unavailable
 from ingestion.ingest import LogEntry, log_request
@@ -43,6 +43,10 @@ _OPENAPI_BODY = {"requestBody": {"required": True, "content": {"multipart/form-d
     },
     "required": ["meta", "file"],
 }}}}}
+
+
+def _hex_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_meta(meta: Any, identity: Identity, clock: Clock) -> list[Any]:
@@ -89,7 +93,7 @@ async def _exists(state: AppState, identity: Identity, client_id: str) -> bytes 
              responses={200: {"model": ScreenshotResult}, **error_responses(400, 401, 403, 409, 413, 415, 422,
                                                                             429, 503)},
              openapi_extra=_OPENAPI_BODY)
-async def upload_screenshot(request: Request, identity: Authorized) -> Response:
+async def upload_screenshot(request: Request, identity: ScreenshotAuthorized) -> Response:
     started = time.perf_counter()
     clock = Clock.at()
     state = app_state(request)
@@ -102,13 +106,13 @@ async def upload_screenshot(request: Request, identity: Authorized) -> Response:
             raise ApiError(415, "unsupported_media_type", "Content-Type must be multipart/form-data")
         body = await read_limited(request, settings.max_screenshot_request_bytes)
         entry = replace(entry, body_bytes=len(body))
-        meta_raw, data = meta_and_file(parse_parts(request.headers["content-type"], body),
-                                       settings.max_meta_bytes)
+        parts = await asyncio.to_thread(parse_parts, request.headers["content-type"], body)
+        meta_raw, data = meta_and_file(parts, settings.max_meta_bytes)
         values = _check_meta(parse_json(meta_raw), identity, clock)
         if len(data) > settings.max_screenshot_bytes:
             raise ApiError(413, "payload_too_large", f"file larger than {settings.max_screenshot_bytes} bytes")
         client_id, _, sha_hex, _, _, fmt, _ = values
-        if hashlib.sha256(data).hexdigest() != sha_hex:
+        if await asyncio.to_thread(_hex_digest, data) != sha_hex:
             raise ApiError(422, "sha256_mismatch", "SHA-256 of the file differs from meta.sha256")
         if not magic_matches(data, fmt):
             raise ApiError(422, "invalid_meta", f"format: file is not {fmt}")

@@ -6,14 +6,22 @@ prints records/s, p50/p99 batch latency, duplicate-resend records/s, latency at 
 single-record requests/s, plus same-run baselines (raw COPY and executemany of the same rows, and the
 unnest vs COPY-into-temp ingest statement). The load generator is raw sockets with pre-built request
 bytes; its own CPU share is reported, as is the machine's other load.
+
+Issue 13: the first-write phase runs ``--rounds`` times (default 3) with fresh bodies and prints each
+round and the median, so a rate that falls as the table grows shows; the ceiling is one bulk COPY of
+all rows in one transaction (``baseline bulk COPY``); ``--profile DIR`` records every server worker
+with py-spy during the first round (``py-spy`` from PyPI; flame graphs as SVG in DIR) and prints the
+hottest functions.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -175,16 +183,13 @@ class Phase:
         }
 
 
-def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    """Ceiling: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
-    stream = STREAMS["heartbeats"]
-    clock = Clock.at()
-    prepared = [validate_batch(stream, b, clock).rows for b in batches]
+def _copy_rows(url: str, batches: list[list[list[Any]]]) -> float:
+    """COPY each list of validated rows in its own transaction into a scratch table; rows/s."""
     with connect(url) as conn:
         conn.execute("CREATE TABLE IF NOT EXISTS bench_copy (LIKE heartbeats INCLUDING ALL)")
         conn.execute("TRUNCATE bench_copy")
         start = time.perf_counter()
-        for rows in prepared:
+        for rows in batches:
             with conn.transaction(), conn.cursor().copy(
                 "COPY bench_copy (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
                 " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
@@ -195,7 +200,46 @@ def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
                     copy.write_row((1, 1001, uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
         elapsed = time.perf_counter() - start
         conn.execute("DROP TABLE bench_copy")
-    return sum(len(r) for r in prepared) / elapsed
+    return sum(len(r) for r in batches) / elapsed
+
+
+def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
+    """Same-run baseline: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
+    clock = Clock.at()
+    return _copy_rows(url, [validate_batch(STREAMS["heartbeats"], b, clock).rows for b in batches])
+
+
+def baseline_bulk_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
+    """Ceiling: one binary COPY of all the (already validated) rows, one transaction."""
+    clock = Clock.at()
+    return _copy_rows(url, [[r for b in batches for r in validate_batch(STREAMS["heartbeats"], b, clock).rows]])
+
+
+def start_profiles(server_pid: int, out_dir: Path, seconds: int) -> list[subprocess.Popen[bytes]]:
+    """py-spy on every worker of the server (children of the uvicorn supervisor)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    workers = psutil.Process(server_pid).children(recursive=True)
+    return [subprocess.Popen([spy, "record", "--pid", str(w.pid), "--duration", str(seconds), "--rate", "200",
+                              "--format", "raw", "--nonblocking", "-o", str(out_dir / f"worker-{w.pid}.txt")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for w in workers if "python" in w.name()]
+
+
+def hottest(out_dir: Path, top: int = 25) -> list[tuple[float, str]]:
+    """Self-time share per function over all collapsed-stack files in ``out_dir``."""
+    totals: dict[str, int] = {}
+    samples = 0
+    for path in out_dir.glob("worker-*.txt"):
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            leaf = stack.rsplit(";", 1)[-1]
+            totals[leaf] = totals.get(leaf, 0) + int(count)
+            samples += int(count)
+    ranked = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    return [(count / samples, name) for name, count in ranked] if samples else []
 
 
 def baseline_executemany(url: str, batches: list[list[dict[str, Any]]]) -> float:
@@ -228,8 +272,7 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
     copy_insert = (
         "INSERT INTO heartbeats (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
         " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged, geo_lat,"
-        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t WHERE NOT EXISTS (SELECT 1 FROM heartbeats h"
-        " WHERE h.device_id = %s AND h.client_id = t.client_id) ON CONFLICT (device_id, client_id) DO NOTHING"
+        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t ON CONFLICT (device_id, client_id) DO NOTHING"
     )
     spent = {"unnest": 0.0, "copy_temp": 0.0}
     with connect(url) as conn:
@@ -238,7 +281,7 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
                 rows = validate_batch(stream, heartbeat_records(size, base), clock).rows
                 start = time.perf_counter()
                 if method == "unnest":
-                    params = [device_id, 1001, *columns(stream, rows), device_id, device_id, key_id, "heartbeats",
+                    params = [device_id, 1001, *columns(stream, rows), device_id, key_id, "heartbeats",
                               200, size, size, 0, 0, 0, "bench", None]
                     conn.execute(_SQL["heartbeats"], params)
                 else:
@@ -252,7 +295,7 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
                             copy.set_types(COPY_TYPES[2:])
                             for r in rows:
                                 copy.write_row((uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
-                        conn.execute(copy_insert, (device_id, 1001, device_id))
+                        conn.execute(copy_insert, (device_id, 1001))
                         conn.execute(
                             "INSERT INTO ingest_log (device_id, key_id, endpoint, http_status, record_count,"
                             " accepted, duplicates, rejected, body_bytes, duration_ms, request_id)"
@@ -263,8 +306,57 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
     return {method: size * count / seconds for method, seconds in spent.items()}
 
 
+def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -> list[tuple[float, float]]:
+    """Issue 13 defect 7: median server-side time (µs) of a 401 for a known prefix with a wrong secret
+    and for an unknown prefix, interleaved, ``runs`` x ``samples`` each, on one real connection."""
+    import asyncio
+
+    import psycopg
+    from starlette.requests import Request
+
+    from ingestion.auth import authenticate
+    from ingestion.errors import ApiError
+
+    wrong = key[:13] + ("A" if key[13] != "A" else "B") + key[14:]
+    unknown = "wfh_ZZZZZZZZ" + key[12:]
+
+    async def measure() -> list[tuple[float, float]]:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            await conn.execute("SET search_path TO employee_monitor")
+            results = []
+            for _ in range(runs):
+                times: dict[str, list[float]] = {"wrong": [], "unknown": []}
+                for n in range(samples * 2):
+                    name, presented = ("wrong", wrong) if n % 2 else ("unknown", unknown)
+                    request = Request({"type": "http", "method": "GET", "path": "/",
+                                       "headers": [(b"x-api-key", presented.encode())]})
+                    t0 = time.perf_counter()
+                    try:
+                        await authenticate(request, conn)
+                    except ApiError:
+                        pass
+                    times[name].append(time.perf_counter() - t0)
+                results.append((statistics.median(times["wrong"]) * 1e6, statistics.median(times["unknown"]) * 1e6))
+            return results
+
+    return asyncio.run(measure())
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3, help="first-write rounds (fresh bodies each)")
+    parser.add_argument("--profile", type=Path, help="py-spy the workers during round 1, output here")
+    parser.add_argument("--keys-only", action="store_true", help="only time the two 401 paths (defect 7)")
+    parser.add_argument("--profile-single", action="store_true",
+                        help="profile the single-record phase instead of round 1")
+    args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
+    if args.keys_only:
+        with throwaway_database("wfh_bench_keys") as url:
+            for n, (wrong, unknown) in enumerate(key_failure_timing(url, create_key(url, 1001, "BENCH")), 1):
+                print(f"401 median, run {n}: known prefix + wrong secret {wrong:.1f} µs,"
+                      f" unknown prefix {unknown:.1f} µs, difference {wrong - unknown:+.1f} µs")
+        return
     base = datetime.now(UTC)
     with throwaway_database("wfh_bench") as url, tempfile.TemporaryDirectory() as shots:
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
@@ -274,18 +366,26 @@ def main() -> None:
         pid = server.process.pid
         try:
             print("building bodies ...")
-            records = [[heartbeat_records(BATCH, base) for _ in range(BATCHES_PER_CLIENT)] for _ in range(CLIENTS)]
-            plans = [[build_request(port, keys[c], batch) for batch in records[c]] for c in range(CLIENTS)]
+            rounds_records = [[[heartbeat_records(BATCH, base) for _ in range(BATCHES_PER_CLIENT)]
+                               for _ in range(CLIENTS)] for _ in range(args.rounds)]
+            rounds_plans = [[[build_request(port, keys[c], batch) for batch in records[c]] for c in range(CLIENTS)]
+                            for records in rounds_records]
+            records, plans = rounds_records[0], rounds_plans[0]
             all_batches = [batch for client_batches in records for batch in client_batches]
             warm = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(10)]
                     for c in range(CLIENTS)]
             Phase(port, warm, pid).run()
             # Baselines right before the API run, on the same rows, into scratch tables.
             copy_rate = baseline_copy(url, all_batches)
+            bulk_rate = baseline_bulk_copy(url, all_batches)
             many_rate = baseline_executemany(url, all_batches[:100])
-            first = Phase(port, plans, pid).run()
+            spies = start_profiles(pid, args.profile, 8) if args.profile and not args.profile_single else []
+            rounds = [Phase(port, round_plans, pid).run() for round_plans in rounds_plans]
+            for spy in spies:
+                spy.wait(30)
             dup = Phase(port, plans, pid).run()
-            rate = first["accepted"] / first["wall"]
+            rates = [r["accepted"] / r["wall"] for r in rounds]
+            rate = statistics.median(rates)
             half_rate_batches = rate / 2 / BATCH  # batches/s across all clients
             per_client = HALF_LOAD_BATCHES // CLIENTS
             half_plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(per_client)]
@@ -294,7 +394,10 @@ def main() -> None:
             half = Phase(port, half_plans, pid, schedule=lambda c, n: (n + c / CLIENTS) * interval).run()
             singles = [[build_request(port, keys[c], heartbeat_records(1, base)) for _ in range(SINGLE_PER_CLIENT)]
                        for c in range(CLIENTS)]
+            spies = start_profiles(pid, args.profile, 8) if args.profile and args.profile_single else []
             single = Phase(port, singles, pid).run()
+            for spy in spies:
+                spy.wait(30)
         finally:
             server.stop()
         with connect(url) as conn:
@@ -317,13 +420,22 @@ def main() -> None:
               f" per 1,000 {unit.split('/')[0]}")
 
     print(f"\n== {CLIENTS} clients, {BATCH}-record heartbeat batches, server 2 workers ==")
-    show("first write", first)
+    for n, r in enumerate(rounds, start=1):
+        show(f"first write, round {n}", r)
+    print(f"{'first write, median of rounds':<34} {rate:>10,.0f} records/s  (last / first round"
+          f" {rates[-1] / rates[0]:.2f})")
     show("duplicate resend", dup, value=dup["duplicates"] / dup["wall"])
     show(f"half load ({half_rate_batches:.0f} batches/s paced)", half)
     show("single-record requests", single, unit="requests/s", value=single["requests"] / single["wall"])
     print(f"{'baseline raw COPY (1 conn)':<34} {copy_rate:>10,.0f} records/s  (200-row COPY + commit each)")
     print(f"{'baseline executemany (1 conn)':<34} {many_rate:>10,.0f} records/s  (200-row executemany + commit)")
-    print(f"API / COPY ratio: {rate / copy_rate:.2f}")
+    print(f"{'baseline bulk COPY (1 conn)':<34} {bulk_rate:>10,.0f} records/s  (all rows, one COPY, one commit)")
+    print(f"API / 200-row COPY ratio: {rate / copy_rate:.2f};  API / bulk COPY ratio (ceiling): {rate / bulk_rate:.2f}")
+    if args.profile:
+        phase = "single-record phase" if args.profile_single else "round 1"
+        print(f"py-spy, {phase}, self time over both workers (raw stacks in {args.profile}):")
+        for share, name in hottest(args.profile):
+            print(f"  {share:6.1%}  {name}")
     print(f"ingest statement, 200-record batches:  unnest {stmt_200['unnest']:,.0f} rows/s,"
           f" COPY into temp {stmt_200['copy_temp']:,.0f} rows/s")
     print(f"ingest statement, 1000-record batches: unnest {stmt_1000['unnest']:,.0f} rows/s,"

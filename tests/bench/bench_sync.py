@@ -2,11 +2,14 @@
 
     python tests/bench/bench_sync.py              # drain 10,000 spans, 7-day backlog, idle CPU (30 s)
     python tests/bench/bench_sync.py --idle 300   # longer idle-CPU window
+    python tests/bench/bench_sync.py --only week  # just the 7-day backlog (contract v1.1 target)
 
 Runs a real ``wfh-ingest serve`` (2 workers, default rate limit 60/min burst 20) on 127.0.0.1 over a
 throwaway PostgreSQL database, and the real sync engine with the contract's pacing (after the first
-20 requests of a cycle, at most 1 request per second). Targets (issue 7): ≥ 5,000 records/s end to
-end for 10,000 queued spans; a 7-day backlog drained in ≤ 60 s; ≤ 1 % CPU when idle.
+20 requests of a cycle, at most 1 request per second; v1.1: screenshots by their own 50 MiB / 5 MiB/s
+byte budget). Targets (issue 7): ≥ 5,000 records/s end to end for 10,000 queued spans; a 7-day
+backlog drained in ≤ 60 s; ≤ 1 % CPU when idle. Issue 13: the backlog with 200 screenshots of
+~150 KB (noise PNGs 224 x 224) in ≤ 60 s.
 """
 
 from __future__ import annotations
@@ -61,14 +64,16 @@ def bench_drain(base: Path, url: str, db_url: str) -> None:
 
 
 def bench_week(base: Path, url: str, db_url: str) -> None:
-    for batch, shots in ((200, 0), (1000, 0), (200, 200)):
-        key = create_key(db_url, 1001, f"BENCH-WEEK-{batch}-{shots}")
-        profile, store = fresh_profile(base, f"week{batch}-{shots}", url, key, batch)
-        write_week(profile, screenshots=shots)
+    for batch, shots, side in ((200, 0, 4), (1000, 0, 4), (200, 200, 4), (200, 200, 224)):
+        key = create_key(db_url, 1001, f"BENCH-WEEK-{batch}-{shots}-{side}")
+        profile, store = fresh_profile(base, f"week{batch}-{shots}-{side}", url, key, batch)
+        write_week(profile, screenshots=shots, shot_side=side)
+        shot_bytes = sum(p.stat().st_size for p in (profile.paths.data_dir / "screenshots").glob("*.png"))
         seconds, result = drain(profile, store)
         assert result.state == "synced", result.as_dict()
-        print(f"7-day backlog (10,080 spans + daily aggregates + {shots} screenshots), batch_size {batch}: "
-              f"{seconds:.2f} s")
+        print(f"7-day backlog (10,080 spans + daily aggregates + {shots} screenshots, "
+              f"{shot_bytes / max(shots, 1) / 1000:.0f} KB each), batch_size {batch}: {seconds:.2f} s"
+              f" ({result.requests} requests)")
         profile.close()
 
 
@@ -102,15 +107,19 @@ def bench_idle(base: Path, url: str, db_url: str, seconds: float) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--idle", type=float, default=30.0, help="idle-CPU window in seconds")
+    parser.add_argument("--only", choices=("drain", "week", "idle"), help="run one benchmark only")
     args = parser.parse_args()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, load {os.getloadavg()}")
     with throwaway_database("wfh_bench_sync") as db_url, tempfile.TemporaryDirectory() as tmp:
         server = start_server(db_url, Path(tmp) / "shots", workers=2)
         try:
             base = Path(tmp)
-            bench_drain(base, server.url, db_url)
-            bench_week(base, server.url, db_url)
-            bench_idle(base, server.url, db_url, args.idle)
+            if args.only in (None, "drain"):
+                bench_drain(base, server.url, db_url)
+            if args.only in (None, "week"):
+                bench_week(base, server.url, db_url)
+            if args.only in (None, "idle"):
+                bench_idle(base, server.url, db_url, args.idle)
         finally:
             server.stop()
     print(f"load after: {os.getloadavg()}")

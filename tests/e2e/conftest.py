@@ -92,9 +92,10 @@ def e2e(ingest: tuple[str, ServerProcess], profile: Any) -> E2E:
 
 
 def write_week(profile: Any, *, days: int = 7, per_day: int = 1440, screenshots: int = 200,
-               end: datetime | None = None) -> None:
+               end: datetime | None = None, shot_side: int = 4) -> None:
     """A simulated offline week through the real monitoring store: one-minute spans, daily
-    aggregates recomputed from them, and small PNG screenshots."""
+    aggregates recomputed from them, and PNG screenshots (``shot_side`` 224: noise images of about
+    150 KB each, the size the contract's v1.1 budget was measured with)."""
     from PIL import Image
 
     from app.monitor.spans import Span
@@ -123,14 +124,17 @@ def write_week(profile: Any, *, days: int = 7, per_day: int = 1440, screenshots:
 
     for i in range(screenshots):
         buf = io.BytesIO()
-        Image.new("RGB", (4, 4), (i % 256, (i * 7) % 256, 3)).save(buf, "PNG")
+        if shot_side > 4:  # incompressible noise: the PNG is about 3 * side^2 bytes
+            Image.frombytes("RGB", (shot_side, shot_side), rng.randbytes(3 * shot_side * shot_side)).save(buf, "PNG")
+        else:
+            Image.new("RGB", (shot_side, shot_side), (i % 256, (i * 7) % 256, 3)).save(buf, "PNG")
         content = buf.getvalue()
         rel = f"screenshots/shot-{i}.png"
         (profile.paths.data_dir / rel).write_bytes(content)
         store.insert_screenshot({
             "client_id": str(uuid.uuid4()), "file_path": rel, "sha256": hashlib.sha256(content).hexdigest(),
             "captured_at": (end - timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "size_bytes": len(content), "width": 4, "height": 4, "format": "png", "blurred": 0})
+            "size_bytes": len(content), "width": shot_side, "height": shot_side, "format": "png", "blurred": 0})
 
 
 def write_heartbeats(profile: Any, count: int) -> list[str]:

@@ -14,7 +14,9 @@ STREAMS = ("heartbeats", "timeline", "website_usage", "productivity", "wellness"
 
 
 def test_offline_week_then_online_exactly_once(e2e: E2E) -> None:
-    write_week(e2e.profile)
+    """10,080 spans, the week's aggregates and 200 screenshots of ~150 KB drain in one cycle in
+    under 60 s with the contract's pacing (v1.1: screenshots have their own byte budget)."""
+    write_week(e2e.profile, shot_side=224)
     conn = e2e.conn
     assert outbox.pending_counts(conn, ["heartbeats"])["heartbeats"] == 10_080
     state.set_work_offline(conn, True)

@@ -144,7 +144,7 @@ def test_every_api_route_is_authorized_by_its_signature(settings_for: Callable[.
     from fastapi.routing import APIRoute
 
     from ingestion.api import create_app
-    from ingestion.context import authorize
+    from ingestion.context import authorize, authorize_screenshot
 
     def walk(routes: list[Any]) -> Iterator[Any]:
         for route in routes:
@@ -154,5 +154,11 @@ def test_every_api_route_is_authorized_by_its_signature(settings_for: Callable[.
     app = create_app(settings_for("postgresql://127.0.0.1:1/unused"))
     api_routes = [r for r in walk(app.routes) if isinstance(r, APIRoute) and r.path.startswith("/api/v1/")]
     assert {r.path for r in api_routes} >= {"/api/v1/me", "/api/v1/screenshots", "/api/v1/ingest/heartbeats"}
-    unprotected = [r.path for r in api_routes if authorize not in [d.call for d in r.dependant.dependencies]]
+    key_checks = {authorize, authorize_screenshot}
+    unprotected = [r.path for r in api_routes if not key_checks & {d.call for d in r.dependant.dependencies}]
     assert unprotected == []
+    # The key check takes nothing from the client but the request: no query parameter can steer it.
+    for route in api_routes:
+        for dependency in route.dependant.dependencies:
+            if dependency.call in key_checks:
+                assert dependency.query_params == [], (route.path, dependency.query_params)

@@ -77,7 +77,7 @@ def substitute_prefixes(value: Any, prefixes: dict[str, str]) -> Any:
 
 
 def build_body_note(name: str, meta_vector: dict[str, Any] | None) -> tuple[bytes | None, dict[str, Any]]:
-    """Bodies of the four ``body_note`` vectors, exactly as their notes say."""
+    """Bodies of the five ``body_note`` vectors, exactly as their notes say."""
     if name == "ingest_too_many_records":
         return json.dumps({"records": [{}] * 1001}, separators=(",", ":")).encode(), {}
     if name == "ingest_body_too_large":
@@ -90,6 +90,11 @@ def build_body_note(name: str, meta_vector: dict[str, Any] | None) -> tuple[byte
     if name == "screenshots_too_large":
         assert meta_vector is not None
         data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 10_485_753
+        meta = dict(meta_vector["request"]["multipart"]["meta"], sha256=hashlib.sha256(data).hexdigest())
+        return None, {"meta": meta, "file": data}
+    if name == "screenshots_byte_budget":
+        assert meta_vector is not None
+        data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 10_485_752
         meta = dict(meta_vector["request"]["multipart"]["meta"], sha256=hashlib.sha256(data).hexdigest())
         return None, {"meta": meta, "file": data}
     raise AssertionError(f"no builder for body_note vector {name}")
