@@ -32,9 +32,14 @@ def _texts(lo: int, hi: int) -> st.SearchStrategy[str]:
         st.characters(codec="utf-8"), min_size=max(lo, hi - 2), max_size=hi)
 
 
+_ANCHOR = [datetime.now(UTC)]
+
+
 def _now() -> datetime:
-    """Read at every draw: the suite may run for many minutes after this module is imported."""
-    return datetime.now(UTC)
+    """The instant the running test started: fresh for every test (the suite may run for many minutes
+    after this module is imported), yet fixed while Hypothesis replays and shrinks, which requires
+    the same draws to have the same bounds."""
+    return _ANCHOR[0]
 
 
 @st.composite
@@ -124,6 +129,8 @@ def _valid(stream: str, record: dict[str, Any]) -> bool:
 
 @pytest.mark.parametrize("stream", sorted(STRATEGIES))
 def test_every_valid_record_is_storable(client: TestClient, key: str, stream: str) -> None:
+    _ANCHOR[0] = datetime.now(UTC).replace(microsecond=0)
+
     @settings(max_examples=40, deadline=None, suppress_health_check=[
         HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much])
     @given(st.lists(STRATEGIES[stream], min_size=1, max_size=8))
