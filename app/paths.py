@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -68,3 +69,27 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
         config_dir=platformdirs.user_config_path(APP_NAME, appauthor=False),
         log_dir=platformdirs.user_log_path(APP_NAME, appauthor=False),
     )
+
+
+class PackageDataMissing(RuntimeError):
+    """The install lacks ``app.migrations`` or ``app.resources`` (a broken wheel or bundle)."""
+
+
+def package_data_dir(name: str) -> Path:
+    """The folder of shipped data ``app.<name>`` (``migrations`` or ``resources``) as a real path.
+
+    The repository keeps them at the top level; pyproject/setup.py map them into the package,
+    so editable installs, wheels and the PyInstaller bundle all find them through
+    ``importlib.resources`` instead of guessing a path beside the package.
+    """
+    try:
+        root = resources.files(f"app.{name}")
+    except ModuleNotFoundError as exc:
+        raise PackageDataMissing(
+            f"this installation of WFH Agent has no app.{name} (its {name}/ folder was not packaged): "
+            "reinstall it from a complete wheel or bundle"
+        ) from exc
+    path = Path(str(root))
+    if not path.is_dir():
+        raise PackageDataMissing(f"app.{name} is not a folder on disk ({root}); install WFH Agent unzipped")
+    return path

@@ -12,7 +12,6 @@ import logging
 import signal
 import socket
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
@@ -30,6 +29,7 @@ from app.storage.backup import DailyJob, backup_scheduler
 from app.storage.retention import retention_scheduler
 from app.ui.agents import BackgroundAgents
 from app.ui.context import AppContext
+from app.ui.icons import app_icon_path
 from app.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
@@ -88,11 +88,6 @@ class TerminationWatcher:
         self._writer.close()
 
 
-def _app_icon_path() -> Path:
-    root = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2]))
-    return root / "resources" / "icons" / "app" / "wfh-agent-256.png"
-
-
 def run_gui(args: argparse.Namespace) -> int:
     """Start-up order: logging, QApplication + crash hooks, single instance, DB health gate,
     profile and window, then the daily backup and retention jobs."""
@@ -101,9 +96,7 @@ def run_gui(args: argparse.Namespace) -> int:
     setup_logging(paths, Settings(paths).get("general.log_level", "INFO"))
     app = make_application()
     crash.install()
-    icon = _app_icon_path()
-    if icon.is_file():
-        app.setWindowIcon(QIcon(str(icon)))
+    app.setWindowIcon(QIcon(str(app_icon_path())))
     guard = SingleInstance(paths)
     if not smoke and not guard.acquire():
         print("wfh-agent: already running for this profile (its window, if it has one, was brought to the front)")
