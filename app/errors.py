@@ -39,3 +39,7 @@ class DiskFullError(StorageError):
 
 class ConfigError(WfhError):
     """config.json could not be read; it was kept aside and defaults are used."""
+
+
+class DataFolderError(WfhError):
+    """The profile's folder is missing and cannot be created, or cannot be written."""

@@ -1,10 +1,28 @@
-"""``wfh-agent --data-dir DIR status [--json]``: the sync state as the worker last saw it, with live counts."""
+"""``wfh-agent --data-dir DIR status [--json]``: the sync state as the worker last saw it, with live counts.
+
+Without a server to upload to, the state is ``local_only`` with the reason (not ``synced``: nothing
+was ever uploaded). Times are ISO 8601 with offset.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from typing import Any
+
+from app.commands import iso_time
+
+NO_SERVER = "no server is configured (Settings → Sync, or WFH_AGENT_SERVER_URL): data stays on this computer"
+UPLOADS_OFF = "uploads are switched off in the settings (ingestion.enabled): data stays on this computer"
+
+
+def local_only_reason(settings: Any) -> str | None:
+    """Why nothing can be uploaded, or None when a destination is configured."""
+    if not settings.get("ingestion.enabled", True):
+        return UPLOADS_OFF
+    if settings.get("ingestion.mode", "api") == "api" and not str(settings.get("ingestion.api.base_url") or "").strip():
+        return NO_SERVER
+    return None
 
 
 def register(subparsers: Any) -> None:
@@ -13,7 +31,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def collect(conn: Any) -> dict[str, Any]:
+def collect(conn: Any, settings: Any) -> dict[str, Any]:
     from app.sync import outbox, state
     from app.sync.engine import NOT_SET_UP
     from app.sync.policy import ALL_STREAMS
@@ -21,14 +39,15 @@ def collect(conn: Any) -> dict[str, Any]:
     saved = state.load_state(conn)
     pending = outbox.pending_counts(conn, ALL_STREAMS)
     name, detail = saved["state"], saved["detail"]
+    local_reason = local_only_reason(settings)
     if state.work_offline(conn):
         name, detail = "offline", "Working offline"
-    elif detail == NOT_SET_UP:
-        name = "pending"
-    elif name in (None, "synced", "pending", "syncing"):
+    elif local_reason:
+        name, detail = "local_only", local_reason
+    elif detail == NOT_SET_UP or name in (None, "synced", "pending", "syncing"):
         name, detail = ("pending" if any(pending.values()) else "synced"), ""
     return {"state": name, "detail": detail, "pending": pending, "quarantined": outbox.quarantined_counts(conn),
-            "last_success": state.last_success(conn)}
+            "last_success": state.last_success(conn), "retry_at": iso_time(saved["retry_at"])}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     profile = Profile.open(args.data_dir)
     try:
-        info = collect(profile.db.get())
+        info = collect(profile.db.get(), profile.settings)
     finally:
         profile.close()
     if args.json:

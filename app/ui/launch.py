@@ -19,9 +19,8 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import crash
-from app.config import Settings
-from app.errors import WfhError
-from app.logging_setup import setup_logging
+from app.errors import DataFolderError, WfhError
+from app.logging_setup import set_level, setup_logging
 from app.paths import resolve_paths
 from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
@@ -92,9 +91,12 @@ def run_gui(args: argparse.Namespace) -> int:
     """Start-up order: logging, QApplication + crash hooks, single instance, DB health gate,
     profile and window, then the daily backup and retention jobs."""
     smoke = bool(getattr(args, "smoke_test", False))
-    paths = resolve_paths(args.data_dir).ensure()
-    setup_logging(paths, Settings(paths).get("general.log_level", "INFO"))
-    app = make_application()
+    app = make_application()  # first: a data folder that cannot be used is shown in a dialog
+    try:
+        paths = resolve_paths(args.data_dir).ensure()
+    except DataFolderError as exc:
+        return _cannot_start(str(exc))
+    setup_logging(paths, "INFO")  # the profile's own level once its settings are read (once)
     crash.install()
     app.setWindowIcon(QIcon(str(app_icon_path())))
     guard = SingleInstance(paths)
@@ -107,10 +109,9 @@ def run_gui(args: argparse.Namespace) -> int:
     try:
         context = AppContext.open(args.data_dir)
     except WfhError as exc:
-        QMessageBox.critical(None, "WFH Agent cannot start", str(exc))
-        print(f"wfh-agent: {exc}", file=sys.stderr)
         guard.release()
-        return 2
+        return _cannot_start(str(exc))
+    set_level(context.profile.settings.get("general.log_level", "INFO"))
     theme = str(context.profile.settings.get("general.theme", "system"))
     apply_theme(app, theme)
     follow_system(app, lambda: context.profile.settings.get("general.theme", "system"))
@@ -150,6 +151,13 @@ def run_gui(args: argparse.Namespace) -> int:
     watcher.close()
     guard.release()
     return int(code)
+
+
+def _cannot_start(message: str) -> int:
+    """One dialog and one stderr line, exit code 2 (as the CLI's expected failures)."""
+    print(f"wfh-agent: {message}", file=sys.stderr)
+    QMessageBox.critical(None, "WFH Agent cannot start", message)
+    return 2
 
 
 def _start_daily_jobs(context: AppContext, window: MainWindow) -> list[DailyJob]:
