@@ -24,6 +24,7 @@ from app.ui.context import AppContext
 from app.ui.errors import show_error
 from app.ui.icons import state_icon
 from app.ui.main_actions import MainActions
+from app.ui.state import restore_geometry
 from app.ui.stats.view import StatisticsView
 from app.ui.status_presenter import StatusPresenter
 from app.ui.tasks.panel import TasksPanel
@@ -265,9 +266,7 @@ class MainWindow(QMainWindow):
     # ---- layout persistence ----------------------------------------------------------------
     def _restore_state(self) -> None:
         state = self.context.state
-        geometry = state.get_bytes("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restore_geometry(self, state.get_bytes("geometry"), default=self.size())
         window_state = state.get_bytes("window_state")
         if window_state is not None:
             self.restoreState(window_state)
