@@ -8,6 +8,7 @@ so the handler runs promptly even while Qt's event loop is idle in C++.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import socket
@@ -145,12 +146,23 @@ def run_gui(args: argparse.Namespace) -> int:
     QTimer.singleShot(0, window.actions_.offer_timer_recovery)
     if agents is not None:
         QTimer.singleShot(0, agents.start)  # after the window is up: the consent dialog needs it
+    freeze_startup_heap()
     code = app.exec()
     for job in jobs:
         job.stop()
     watcher.close()
     guard.release()
     return int(code)
+
+
+def freeze_startup_heap() -> None:
+    """Take everything start-up allocated (modules, Qt wrappers, the window) out of the garbage
+    collector's walks. A full collection visits every tracked object while holding the GIL
+    (about 90 ms for this heap on a busy 2-core machine); the sync worker's allocations
+    triggered one mid-sync and the GUI thread stood still for 75–230 ms. Afterwards a full
+    collection only visits objects created since start-up. Garbage is collected first."""
+    gc.collect()
+    gc.freeze()
 
 
 def _cannot_start(message: str) -> int:
