@@ -243,18 +243,15 @@ class Settings:
         self._file_data: dict[str, Any] = {}
         self._environ = dict(os.environ if environ is None else environ)
         self._invalid: set[str] = set()
+        self._broken_blocks: set[str] = set()
         self._load_file()
         self._data = self._merged()
         self._validate()
 
     # ---- reading -----------------------------------------------------------------------
     def get(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self._data
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return copy.deepcopy(node)
+        found, value = _lookup(self._data, dotted)
+        return copy.deepcopy(value) if found else default
 
     def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
@@ -266,15 +263,7 @@ class Settings:
     # ---- writing -----------------------------------------------------------------------
     def set(self, dotted: str, value: Any) -> None:
         """Change a value in the file layer (call ``save()`` to persist)."""
-        node = self._file_data
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[parts[-1]] = copy.deepcopy(value)
+        _assign(self._file_data, dotted, value)
         self._invalid = {p for p in self._invalid if p != dotted and not p.startswith(dotted + ".")}
         self._data = self._merged()
 
@@ -314,18 +303,36 @@ class Settings:
         env_names = {path: name for name, (path, _) in ENV_OVERRIDES.items() if name in self._environ}
         for dotted, rule in RULES.items():
             found, value = _lookup(self._data, dotted)
-            if not found or rule.accepts(value):
+            if found and rule.accepts(value):
                 continue
-            default = _lookup(DEFAULTS, dotted)[1]
+            if not found:  # a block above it is not an object (``"ingestion": "x"``): report the block once
+                block = self._broken_block(dotted)
+                self._invalid.update(path for path in RULES if path == block or path.startswith(block + "."))
+                continue
             source = f"environment variable {env_names[dotted]}" if dotted in env_names else self.paths.config_path.name
-            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            problem = (f"setting {dotted} = {shown} from {source} is not valid (expected {rule.describe()}); "
-                       f"the default {default!r} is used")
-            self.problems.append(problem)
-            log.warning("%s", problem)
+            default = _lookup(DEFAULTS, dotted)[1]
+            self._report(dotted, value, source, rule.describe(), f"the default {default!r} is used")
             self._invalid.add(dotted)
         if self._invalid:
             self._data = self._merged()
+
+    def _broken_block(self, dotted: str) -> str:
+        parts = dotted.split(".")
+        for end in range(1, len(parts)):
+            block = ".".join(parts[:end])
+            found, value = _lookup(self._data, block)
+            if found and not isinstance(value, dict):
+                if block not in self._broken_blocks:
+                    self._broken_blocks.add(block)
+                    self._report(block, value, self.paths.config_path.name, "an object", "its defaults are used")
+                return block
+        return dotted
+
+    def _report(self, dotted: str, value: Any, source: str, expected: str, fallback: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        problem = f"setting {dotted} = {shown} from {source} is not valid (expected {expected}); {fallback}"
+        self.problems.append(problem)
+        log.warning("%s", problem)
 
     @staticmethod
     def _keep_aside(path: Path) -> Path:
@@ -351,11 +358,7 @@ class Settings:
                 if problem not in self.problems:
                     self.problems.append(problem)
                 continue
-            node = data
-            parts = dotted.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
+            _assign(data, dotted, value)
         for dotted in self._invalid:
             _assign(data, dotted, _lookup(DEFAULTS, dotted)[1])
         return data

@@ -100,3 +100,15 @@ def test_invalid_values_are_reported_once_and_defaults_used(tmp_path: Path, capl
     assert settings.get("ingestion.batch_size") == 200 and len(settings.problems) == len(bad)
     settings.set("monitoring.sample_interval", 2)
     assert settings.get("monitoring.sample_interval") == 2
+
+
+def test_a_block_that_is_not_an_object_is_reported_once(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path).ensure()
+    paths.config_path.write_text(json.dumps({"ingestion": "lots", "monitoring": {"exclusions": 3}}))
+    settings = Settings(paths, environ={})
+    assert settings.get("ingestion.batch_size") == 200 and settings.get("ingestion.api.verify_tls") is True
+    assert settings.get("monitoring.exclusions.apps") and settings.get("monitoring.sample_interval") == 5
+    assert settings.problems == [
+        "setting ingestion = 'lots' from config.json is not valid (expected an object); its defaults are used",
+        "setting monitoring.exclusions = 3 from config.json is not valid (expected an object); its defaults are used",
+    ]
