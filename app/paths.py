@@ -15,7 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
-from app.errors import DataFolderError
+from app.errors import DataFolderError, WfhError
 
 APP_NAME = "wfh-agent"
 DATA_DIR_ENV = "WFH_AGENT_DATA_DIR"
@@ -92,7 +92,7 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     )
 
 
-class PackageDataMissing(RuntimeError):
+class PackageDataMissing(WfhError):
     """The install lacks ``app.migrations`` or ``app.resources`` (a broken wheel or bundle)."""
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app import crash
 from app.errors import DataFolderError, WfhError
 from app.logging_setup import set_level, setup_logging
-from app.paths import resolve_paths
+from app.paths import PackageDataMissing, resolve_paths
 from app.recovery_dialog import check_and_recover
 from app.single_instance import SingleInstance
 from app.storage.backup import DailyJob, backup_scheduler
@@ -99,7 +99,10 @@ def run_gui(args: argparse.Namespace) -> int:
         return _cannot_start(str(exc))
     setup_logging(paths, "INFO")  # the profile's own level once its settings are read (once)
     crash.install()
-    app.setWindowIcon(QIcon(str(app_icon_path())))
+    try:
+        app.setWindowIcon(QIcon(str(app_icon_path())))
+    except PackageDataMissing as exc:  # the same broken install fails clearly at the migrations below
+        log.warning("%s", exc)
     guard = SingleInstance(paths)
     if not smoke and not guard.acquire():
         print("wfh-agent: already running for this profile (its window, if it has one, was brought to the front)")
