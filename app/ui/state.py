@@ -141,6 +141,8 @@ class _FitWhenShown(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, lambda: fit_to_screen(watched, self._default))
+            default = self._default
+            # the window is the timer's context: a window destroyed first cancels the call
+            QTimer.singleShot(0, watched, lambda: fit_to_screen(watched, default))
             self.deleteLater()
         return False
