@@ -2,8 +2,9 @@
 
 Subcommands live in ``app/commands/`` (one module each, listed in ``COMMAND_MODULES``). Each
 module has ``register(subparsers)`` that adds its parser and sets ``handler(args) -> int``.
-Expected failures (newer schema, corrupt DB, bad input) print one line to stderr and exit
-non-zero; no traceback.
+Expected failures (newer schema, corrupt DB, a read-only data folder, bad input) print one line
+to stderr and exit non-zero; no traceback. Global options (``--data-dir``) go before or after
+the subcommand; output into a closed pipe (``db-info | head``) ends quietly.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +32,8 @@ COMMAND_MODULES = [
 ]
 
 EXIT_USER_ERROR = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
+DATA_DIR_HELP = "profile folder (overrides WFH_AGENT_DATA_DIR)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="WFH Agent: offline-first time tracker and work-from-home monitor.",
     )
     parser.add_argument("--version", action="version", version=f"wfh-agent {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR", help="profile folder (overrides WFH_AGENT_DATA_DIR)")
+    parser.add_argument("--data-dir", metavar="DIR", help=DATA_DIR_HELP)
     parser.add_argument("--minimized", action="store_true", help="start hidden in the tray")
     parser.add_argument("--offline", action="store_true", help="start in Work offline mode")
     parser.add_argument(
@@ -48,7 +52,18 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command in subparsers.choices.values():
+        # also after the subcommand; SUPPRESS keeps a value given before it when none comes after
+        command.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS, help=DATA_DIR_HELP)
     return parser
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head``): drop what is left instead of a traceback at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,7 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from app.ui.launch import run_gui
 
             return run_gui(args)
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe shows up here for short output
+        return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except WfhError as exc:
         print(f"wfh-agent: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -11,12 +11,15 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.logging_setup import LEVELS
 from app.paths import AppPaths
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,122 @@ def default_of(dotted: str) -> Any:
     return copy.deepcopy(node)
 
 
+@dataclass(frozen=True)
+class Rule:
+    """What one setting may hold: a type, and a range or a list of choices."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False
+    items: type = str  # for lists: the type of every item
+
+    def describe(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        names = {bool: "true or false", int: "a whole number", float: "a number", str: "text",
+                 list: "a list of " + ("text" if self.items is str else "objects")}
+        text = names[self.kind]
+        if self.low is not None and self.high is not None:
+            text += f" from {self.low:g} to {self.high:g}"
+        return text + (" or null" if self.nullable else "")
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.nullable
+        if self.kind is bool or isinstance(value, bool):
+            return self.kind is bool and isinstance(value, bool)
+        if self.kind in (int, float):
+            finite_float = isinstance(value, float) and math.isfinite(value)
+            numeric = isinstance(value, int) or (self.kind is float and finite_float)
+            return numeric and (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
+        if self.kind is list:
+            return isinstance(value, list) and all(isinstance(item, self.items) for item in value)
+        if not isinstance(value, str):
+            return False
+        return not self.choices or value.upper() in {c.upper() for c in self.choices}
+
+
+def _seconds(low: float, high: float) -> Rule:
+    return Rule(float, low, high)
+
+
+_DAY = 86_400
+_BIG = 10**9
+# Every leaf of DEFAULTS has a rule (tests/test_config.py checks); the UI's forms use the same ranges.
+RULES: dict[str, Rule] = {
+    "emp_id": Rule(int, 0, 2**31 - 1),
+    "general.log_level": Rule(str, choices=LEVELS),
+    "general.start_minimized": Rule(bool),
+    "general.autostart": Rule(bool),
+    "general.theme": Rule(str, choices=("system", "light", "dark")),
+    "ingestion.enabled": Rule(bool),
+    "ingestion.mode": Rule(str, choices=("api", "postgres")),
+    "ingestion.batch_size": Rule(int, 1, 1000),  # the contract's limit per request
+    "ingestion.api.base_url": Rule(str),
+    "ingestion.api.auth_header": Rule(str),
+    "ingestion.api.auth_env": Rule(str),
+    "ingestion.api.verify_tls": Rule(bool),
+    "ingestion.api.ca_bundle": Rule(str, nullable=True),
+    "ingestion.api.connect_timeout_seconds": _seconds(0.1, 300),
+    "ingestion.api.read_timeout_seconds": _seconds(0.1, 3600),
+    "ingestion.api.gzip_min_bytes": Rule(int, 0, _BIG),
+    "ingestion.sync.heartbeats_seconds": _seconds(1, _DAY),
+    "ingestion.sync.other_seconds": _seconds(1, _DAY),
+    "ingestion.queue.max_screenshot_mb": Rule(int, 0, _BIG),
+    "ingestion.queue.max_total_mb": Rule(int, 0, _BIG),
+    "ingestion.queue.min_free_disk_mb": Rule(int, 0, _BIG),
+    "ingestion.queue.keep_days": Rule(int, 1, 36_500),
+    "ingestion.db.url": Rule(str),
+    "ingestion.db.url_env": Rule(str),
+    "ingestion.db.schema": Rule(str),
+    "monitoring.enabled": Rule(bool),
+    "monitoring.sample_interval": _seconds(0.2, 3600),
+    "monitoring.idle_threshold": _seconds(1, _DAY),
+    "monitoring.screenshot_interval": _seconds(5, 7 * _DAY),
+    "monitoring.screenshots_enabled": Rule(bool),
+    "monitoring.passive_media": Rule(bool),
+    "monitoring.screenshot_jitter": Rule(float, 0, 0.9),
+    "monitoring.screenshot_monitors": Rule(str, choices=("primary", "all")),
+    "monitoring.screenshot_format": Rule(str, choices=("auto", "png", "webp", "jpeg")),
+    "monitoring.screenshot_quality": Rule(int, 1, 100),
+    "monitoring.screenshot_blur": Rule(float, 0, 100),
+    "monitoring.screenshot_downscale": Rule(float, 0.1, 1.0),
+    "monitoring.screenshot_max_disk_mb": Rule(int, 0, _BIG),
+    "monitoring.aggregate_interval": _seconds(1, _DAY),
+    "monitoring.workday_hours": Rule(float, 0.5, 24),
+    "monitoring.exclusions.apps": Rule(list),
+    "monitoring.exclusions.titles": Rule(list),
+    "monitoring.rules": Rule(list, nullable=True, items=dict),  # each rule object: app.monitor.categorize
+    "retention.heartbeats_days": Rule(int, 0, 36_500),  # 0 switches a rule off
+    "retention.screenshots_days": Rule(int, 0, 36_500),
+    "retention.sync_log_days": Rule(int, 0, 36_500),
+    "retention.agent_metrics_days": Rule(int, 0, 36_500),
+    "backups.keep": Rule(int, 1, 1000),
+}
+
+
+def _lookup(data: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
+    node: Any = data
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _assign(data: dict[str, Any], dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = data.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            data[part] = child
+        data = child
+    data[parts[-1]] = copy.deepcopy(value)
+
+
 def deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Return a copy of ``base`` with ``override`` merged in (nested dicts merge, others replace)."""
     merged = copy.deepcopy(base)
@@ -123,8 +242,9 @@ def _parse_env(raw: str, kind: type) -> Any:
 class Settings:
     """The merged settings of one profile, read with dotted paths: ``settings.get("ingestion.mode")``.
 
-    ``problems`` lists what went wrong while loading (a broken file kept aside, a bad env value),
-    for the UI and the CLI to show.
+    ``problems`` lists what went wrong while loading (a broken file kept aside, a bad env value,
+    a value outside its ``RULES`` — reported once, logged, and replaced by its default), for
+    Diagnostics and the CLI to show. Values set later through ``set()`` come from validated forms.
     """
 
     def __init__(self, paths: AppPaths, environ: Mapping[str, str] | None = None) -> None:
@@ -132,17 +252,16 @@ class Settings:
         self.problems: list[str] = []
         self._file_data: dict[str, Any] = {}
         self._environ = dict(os.environ if environ is None else environ)
+        self._invalid: set[str] = set()
+        self._broken_blocks: set[str] = set()
         self._load_file()
         self._data = self._merged()
+        self._validate()
 
     # ---- reading -----------------------------------------------------------------------
     def get(self, dotted: str, default: Any = None) -> Any:
-        node: Any = self._data
-        for part in dotted.split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        return copy.deepcopy(node)
+        found, value = _lookup(self._data, dotted)
+        return copy.deepcopy(value) if found else default
 
     def as_dict(self) -> dict[str, Any]:
         return copy.deepcopy(self._data)
@@ -176,15 +295,8 @@ class Settings:
     # ---- writing -----------------------------------------------------------------------
     def set(self, dotted: str, value: Any) -> None:
         """Change a value in the file layer (call ``save()`` to persist)."""
-        node = self._file_data
-        parts = dotted.split(".")
-        for part in parts[:-1]:
-            child = node.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                node[part] = child
-            node = child
-        node[parts[-1]] = copy.deepcopy(value)
+        _assign(self._file_data, dotted, value)
+        self._invalid = {p for p in self._invalid if p != dotted and not p.startswith(dotted + ".")}
         self._data = self._merged()
 
     def save(self) -> None:
@@ -219,6 +331,41 @@ class Settings:
             return
         self._file_data = data
 
+    def _validate(self) -> None:
+        env_names = {path: name for name, (path, _) in ENV_OVERRIDES.items() if name in self._environ}
+        for dotted, rule in RULES.items():
+            found, value = _lookup(self._data, dotted)
+            if found and rule.accepts(value):
+                continue
+            if not found:  # a block above it is not an object (``"ingestion": "x"``): report the block once
+                block = self._broken_block(dotted)
+                self._invalid.update(path for path in RULES if path == block or path.startswith(block + "."))
+                continue
+            source = f"environment variable {env_names[dotted]}" if dotted in env_names else self.paths.config_path.name
+            default = _lookup(DEFAULTS, dotted)[1]
+            self._report(dotted, value, source, rule.describe(), f"the default {default!r} is used")
+            self._invalid.add(dotted)
+        if self._invalid:
+            self._data = self._merged()
+
+    def _broken_block(self, dotted: str) -> str:
+        parts = dotted.split(".")
+        for end in range(1, len(parts)):
+            block = ".".join(parts[:end])
+            found, value = _lookup(self._data, block)
+            if found and not isinstance(value, dict):
+                if block not in self._broken_blocks:
+                    self._broken_blocks.add(block)
+                    self._report(block, value, self.paths.config_path.name, "an object", "its defaults are used")
+                return block
+        return dotted
+
+    def _report(self, dotted: str, value: Any, source: str, expected: str, fallback: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        problem = f"setting {dotted} = {shown} from {source} is not valid (expected {expected}); {fallback}"
+        self.problems.append(problem)
+        log.warning("%s", problem)
+
     @staticmethod
     def _keep_aside(path: Path) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -243,12 +390,7 @@ class Settings:
                 if problem not in self.problems:
                     self.problems.append(problem)
                 continue
-            node = data
-            parts = dotted.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = value
-        batch = data["ingestion"].get("batch_size", 200)
-        if isinstance(batch, int) and not isinstance(batch, bool):
-            data["ingestion"]["batch_size"] = min(1000, max(1, batch))
+            _assign(data, dotted, value)
+        for dotted in self._invalid:
+            _assign(data, dotted, _lookup(DEFAULTS, dotted)[1])
         return data

@@ -94,24 +94,28 @@ def setup_logging(
     max_bytes: int = MAX_BYTES,
     backup_count: int = BACKUP_COUNT,
     console: bool = False,
-) -> Path:
-    """Send the root logger to a rotating file in ``paths.log_dir``; return the file's path.
+) -> Path | None:
+    """Send the root logger to a rotating file in ``paths.log_dir``; return the file's path, or
+    None when that folder cannot be written and the log goes to stderr instead.
 
     Idempotent: handlers installed by an earlier call are replaced, other handlers are left
     alone (pytest's, for example) but get the redacting filter too.
     """
-    paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_wfh_agent", False):
             root.removeHandler(handler)
             handler.close()
     formatter = RedactingFormatter(FORMAT)
-    handlers: list[logging.Handler] = [
-        PrivateRotatingFileHandler(log_file(paths), maxBytes=max_bytes, backupCount=backup_count,
-                                   encoding="utf-8", delay=False)
-    ]
-    if console:
+    handlers: list[logging.Handler] = []
+    failure: OSError | None = None
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handlers.append(PrivateRotatingFileHandler(log_file(paths), maxBytes=max_bytes, backupCount=backup_count,
+                                                   encoding="utf-8", delay=False))
+    except OSError as exc:  # a read-only or missing log folder must not stop the app: log to stderr
+        failure = exc
+    if console or failure is not None:
         handlers.append(logging.StreamHandler(sys.stderr))
     for handler in handlers:
         handler.setFormatter(formatter)
@@ -123,6 +127,10 @@ def setup_logging(
             handler.addFilter(RedactingFilter())
     set_level(level)
     logging.captureWarnings(True)
+    if failure is not None:
+        logging.getLogger(__name__).warning("the log folder %s cannot be written (%s): logging to stderr instead",
+                                            paths.log_dir, failure.strerror or failure)
+        return None
     return log_file(paths)
 
 

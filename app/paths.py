@@ -8,10 +8,14 @@ config, logs, screenshots, backups and the key file, so two profiles never touch
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
+
+from app.errors import DataFolderError, WfhError
 
 APP_NAME = "wfh-agent"
 DATA_DIR_ENV = "WFH_AGENT_DATA_DIR"
@@ -54,8 +58,26 @@ class AppPaths:
         return f"wfh-agent-{digest}"
 
     def ensure(self) -> AppPaths:
-        for folder in (self.data_dir, self.config_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        """Create the profile's folders and prove the data and config folders are writable.
+
+        Raises ``DataFolderError`` with one line for the user ("the data folder X is read-only: …")
+        instead of failing later inside SQLite or the log handler. The log folder may fail on its
+        own: logging then falls back to stderr (app.logging_setup).
+        """
+        for folder in dict.fromkeys((self.data_dir, self.config_dir)):
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise DataFolderError(f"the data folder {folder} cannot be created: {exc.strerror or exc}") from exc
+            try:
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+            except OSError as exc:
+                raise DataFolderError(f"the data folder {folder} is read-only: {exc.strerror or exc}") from exc
+        try:
+            self.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            pass  # reported by setup_logging, which logs to stderr instead
         return self
 
 
@@ -70,3 +92,27 @@ def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
         config_dir=platformdirs.user_config_path(APP_NAME, appauthor=False),
         log_dir=platformdirs.user_log_path(APP_NAME, appauthor=False),
     )
+
+
+class PackageDataMissing(WfhError):
+    """The install lacks ``app.migrations`` or ``app.resources`` (a broken wheel or bundle)."""
+
+
+def package_data_dir(name: str) -> Path:
+    """The folder of shipped data ``app.<name>`` (``migrations`` or ``resources``) as a real path.
+
+    The repository keeps them at the top level; pyproject/setup.py map them into the package,
+    so editable installs, wheels and the PyInstaller bundle all find them through
+    ``importlib.resources`` instead of guessing a path beside the package.
+    """
+    try:
+        root = resources.files(f"app.{name}")
+    except ModuleNotFoundError as exc:
+        raise PackageDataMissing(
+            f"this installation of WFH Agent has no app.{name} (its {name}/ folder was not packaged): "
+            "reinstall it from a complete wheel or bundle"
+        ) from exc
+    path = Path(str(root))
+    if not path.is_dir():
+        raise PackageDataMissing(f"app.{name} is not a folder on disk ({root}); install WFH Agent unzipped")
+    return path

@@ -48,6 +48,7 @@ class Profile:
             before_upgrade = pre_migration_backup
         paths = resolve_paths(data_dir).ensure()
         settings = Settings(paths)
+        shipped = migrations.load_migrations()  # before any file exists: no migrations, no empty database
         factory = ConnectionFactory(paths.db_path)
         try:
             conn = factory.get()
@@ -55,7 +56,7 @@ class Profile:
             if before_upgrade is not None:
                 def hook(old: int, new: int) -> None:
                     before_upgrade(paths.db_path, old, new)
-            version = migrations.migrate(conn, before_upgrade=hook)
+            version = migrations.migrate(conn, shipped, before_upgrade=hook)
         except sqlite3.DatabaseError as exc:
             factory.close_all()
             raise translate_error(exc, paths.db_path) from exc
@@ -64,7 +65,7 @@ class Profile:
             raise
         profile = cls(paths=paths, settings=settings, db=factory, schema_version=version)
         profile.problems.extend(settings.problems)
-        changed = migrations.verify_checksums(conn)
+        changed = migrations.verify_checksums(conn, shipped)
         if changed:
             profile.problems.append(f"released migrations changed after they were applied: {', '.join(changed)}")
         return profile

@@ -7,7 +7,15 @@ from importlib import metadata
 SERVICE_NAME = "wfh-agent-ingestion"
 API_VERSION = "1"
 
-try:
-    __version__ = metadata.version("wfh-agent")
-except metadata.PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0"
+
+def _installed_version() -> str:
+    """Installed alone (``pip install ./ingestion``) or with the desktop app (the root project)."""
+    for distribution in ("wfh-ingestion", "wfh-agent"):
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    return "0.0.0"  # a source tree that was never installed
+
+
+__version__ = _installed_version()

@@ -18,7 +18,7 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    paths = resolve_paths(args.data_dir)
+    paths = resolve_paths(args.data_dir).ensure()  # a read-only folder: one line, not a traceback
     keep = Settings(paths).get("backups.keep", DEFAULT_KEEP)
     path = create_backup(paths.db_path, paths.backups_dir, keep=int(keep or DEFAULT_KEEP))
     print(path)

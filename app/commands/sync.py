@@ -11,6 +11,8 @@ import json
 import sys
 from typing import Any
 
+from app.commands import iso_time
+
 EXIT_PENDING = 1
 
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         profile.close()
     ok = result.state == "synced"
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+        print(json.dumps({**result.as_dict(), "retry_at": iso_time(result.retry_at)}, indent=2, sort_keys=True))
     else:
         for stream in sorted(set(result.synced) | set(result.pending) | set(result.quarantined)):
             print(f"{stream:<14} sent {result.synced.get(stream, 0):>7,}  quarantined "

@@ -11,13 +11,13 @@ import hashlib
 import logging
 import re
 import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.errors import MigrationError, SchemaTooNewError
+from app.paths import PackageDataMissing, package_data_dir
 from app.storage.db import translate_error
 
 log = logging.getLogger(__name__)
@@ -48,15 +48,19 @@ class Migration:
 
 
 def default_migrations_dir() -> Path:
-    """``migrations/`` beside the ``app`` package, or inside a PyInstaller bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "migrations"
-    return Path(__file__).resolve().parent.parent.parent / "migrations"
+    """The shipped ``app.migrations`` package (the repository's top-level ``migrations/``)."""
+    try:
+        return package_data_dir("migrations")
+    except PackageDataMissing as exc:
+        raise MigrationError(str(exc)) from exc
 
 
 def load_migrations(directory: Path | None = None) -> list[Migration]:
-    """Read ``NNNN_name.sql`` files; numbers must run 1, 2, 3 … without gaps."""
+    """Read ``NNNN_name.sql`` files; numbers must run 1, 2, 3 … without gaps.
+
+    Finding none is an error: migrating with an empty list would leave a new database empty
+    (schema version 0) and every screen would fail later with "no such table".
+    """
     directory = directory or default_migrations_dir()
     found: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
@@ -64,6 +68,9 @@ def load_migrations(directory: Path | None = None) -> list[Migration]:
         if not match:
             raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
         found.append(Migration(int(match.group(1)), match.group(2), path.read_text(encoding="utf-8")))
+    if not found:
+        raise MigrationError(f"no schema migrations found in {directory}: this installation is incomplete, "
+                             "reinstall WFH Agent")
     for expected, migration in enumerate(found, start=1):
         if migration.version != expected:
             raise MigrationError(f"migration {expected:04d} is missing (found {migration.version:04d})")

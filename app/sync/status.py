@@ -11,6 +11,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.config import Settings
 
 
 class SyncState(StrEnum):
@@ -90,3 +94,13 @@ def current_status(conn: sqlite3.Connection) -> SyncStatus:
     pending = sum(outbox.pending_counts(conn, ALL_STREAMS).values())
     return resolve(state.load_status(conn), offline=state.work_offline(conn), pending=pending,
                    last_success=state.last_success(conn))
+
+
+def local_only_reason(settings: Settings) -> SyncReason | None:
+    """Why nothing can be uploaded from this profile (no server set up, uploads switched off), or None
+    when a destination is configured: the CLI's ``local_only`` state."""
+    if not settings.flag("ingestion.enabled"):
+        return SyncReason.UPLOADS_DISABLED
+    if settings.text("ingestion.mode") == "api" and not settings.text("ingestion.api.base_url").strip():
+        return SyncReason.NOT_SET_UP
+    return None

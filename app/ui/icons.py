@@ -1,9 +1,14 @@
-"""App and tray icons drawn in code: a clock face whose ring colour shows the state."""
+"""App and tray icons: the shipped PNGs (``app.resources``) and a clock face drawn in code whose
+ring colour shows the state."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+
+from app.paths import package_data_dir
 
 STATE_COLOURS = {
     "idle": QColor(70, 130, 200),
@@ -44,6 +49,15 @@ def clock_icon(colour: QColor, running: bool = False) -> QIcon:
 
 def state_icon(state: str) -> QIcon:
     return clock_icon(STATE_COLOURS.get(state, STATE_COLOURS["idle"]), running=state == "running")
+
+
+def icons_dir(kind: str) -> Path:
+    """``app`` or ``sync``: the folder of shipped PNG icons of that kind."""
+    return package_data_dir("resources") / "icons" / kind
+
+
+def app_icon_path() -> Path:
+    return icons_dir("app") / "wfh-agent-256.png"
 
 
 BADGE_SIZES = (16, 22, 32, 48, 64)

@@ -18,6 +18,7 @@ from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.icons import state_icon
 from app.ui.messages import StatusMessages
+from app.ui.state import restore_geometry
 from app.ui.stats.view import StatisticsView
 from app.ui.tasks.panel import TasksPanel
 from app.ui.weeks.panel import WeeksPanel
@@ -143,9 +144,7 @@ class MainWindow(QMainWindow):
     # ---- layout persistence ----------------------------------------------------------------
     def restore_state(self) -> None:
         state = self.context.state
-        geometry = state.get_bytes("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        restore_geometry(self, state.get_bytes("geometry"), default=self.size())
         window_state = state.get_bytes("window_state")
         if window_state is not None:
             self.restoreState(window_state)

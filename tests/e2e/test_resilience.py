@@ -75,20 +75,57 @@ def test_kill_9_during_sync_repeatedly(e2e: E2E) -> None:
 
 
 def test_gui_stays_responsive_during_10000_record_sync(qtbot: Any, e2e: E2E) -> None:
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    """The GUI thread never waits 50 ms. It once did (74 ms, and up to 230 ms under a probe): the
+    sync worker's allocations triggered a full garbage collection, which walks the whole heap with
+    the GIL held. The app freezes its start-up heap before the event loop (run_gui), as here."""
+    import gc
+
+    from app.ui.launch import freeze_startup_heap
+
+    write_heartbeats(e2e.profile, 10_000)
+    freeze_startup_heap()  # what run_gui does once the window is up
+    try:
+        _sync_10000_and_measure_gaps(qtbot, e2e)
+    finally:
+        gc.unfreeze()  # the test session's heap goes back to normal collection
+
+
+def test_a_full_garbage_collection_after_start_up_is_cheap() -> None:
+    """The cause of the stall, measured in CPU time (immune to the machine's load): a full
+    collection walks every tracked object with the GIL held; after freeze_startup_heap it walks
+    only what was created since."""
+    import gc
+
+    from app.ui.launch import freeze_startup_heap
+
+    def collect_cpu_ms() -> float:
+        started = time.thread_time()
+        gc.collect()
+        return (time.thread_time() - started) * 1000
+
+    gc.collect()
+    baseline = min(collect_cpu_ms() for _ in range(3))
+    freeze_startup_heap()
+    try:
+        frozen = min(collect_cpu_ms() for _ in range(3))
+    finally:
+        gc.unfreeze()
+    assert baseline > 5 * frozen and frozen < 5, (baseline, frozen)
+
+
+def _sync_10000_and_measure_gaps(qtbot: Any, e2e: E2E) -> None:
+    from PySide6.QtCore import QTimer
 
     from app.sync.worker import SyncController
 
-    write_heartbeats(e2e.profile, 10_000)
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
+    gaps: list[tuple[float, float]] = []  # (wall ms between ticks, ms the machine kept our threads waiting)
+    last = [time.perf_counter(), _run_queue_waits()]
 
     def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
+        now, waits = time.perf_counter(), _run_queue_waits()
+        starved = max((waits[tid] - last[1].get(tid, waits[tid]) for tid in waits), default=0.0)
+        gaps.append(((now - last[0]) * 1000, starved))
+        last[0], last[1] = now, waits
 
     probe = QTimer()
     probe.setInterval(5)
@@ -105,4 +142,26 @@ def test_gui_stays_responsive_during_10000_record_sync(qtbot: Any, e2e: E2E) -> 
     assert len(e2e.server_ids("heartbeats")) == 10_000
     assert outbox.pending_counts(e2e.conn, ["heartbeats"]) == {"heartbeats": 0}
     assert len(gaps) > 20
-    assert max(gaps[1:]) < 50, sorted(gaps)[-5:]
+    stalls = sorted(((round(wall - starved, 1), round(wall, 1)) for wall, starved in gaps[1:]), reverse=True)
+    assert stalls[0][0] < 50, f"(stall ms, wall ms): {stalls[:5]}"
+
+
+def _run_queue_waits() -> dict[str, float]:
+    """Per thread of this process: ms spent runnable but not running (Linux schedstat).
+
+    Other work on the shared 2-core machine can keep the GUI thread, or the sync thread while it
+    holds the GIL, off the CPU; the test subtracts that from each gap so it measures what the app
+    does to its GUI thread, not the machine's load. Without /proc every wait counts as 0.
+    """
+    waits: dict[str, float] = {}
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return waits
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/schedstat") as handle:
+                waits[tid] = int(handle.read().split()[1]) / 1e6
+        except (OSError, IndexError, ValueError):
+            continue
+    return waits

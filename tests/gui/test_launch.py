@@ -32,7 +32,7 @@ def test_smoke_test_exits_zero_and_leaves_no_data(data_dir):
 def test_run_gui_minimized_starts_without_showing_the_window(data_dir):
     """In its own process: quitting ends QApplication for good, so it must not share the test session's."""
     script = (
-        "import argparse, sys\n"
+        "import argparse, gc, sys\n"
         "from PySide6.QtCore import QTimer\n"
         "from PySide6.QtWidgets import QApplication\n"
         "from app.ui.launch import make_application, run_gui\n"
@@ -42,6 +42,7 @@ def test_run_gui_minimized_starts_without_showing_the_window(data_dir):
         "def check():\n"
         "    w = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))\n"
         "    print('SHOWN' if w.isVisible() and not w.isMinimized() else 'NOT SHOWN', flush=True)\n"
+        "    print('FROZEN', gc.get_freeze_count(), flush=True)\n"
         "    w.findChild(Shell).quit()\n"
         "QTimer.singleShot(300, check)\n"
         f"sys.exit(run_gui(argparse.Namespace(data_dir={str(data_dir)!r}, minimized=True, smoke_test=False)))\n"
@@ -51,4 +52,6 @@ def test_run_gui_minimized_starts_without_showing_the_window(data_dir):
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert "NOT SHOWN" in result.stdout
+    frozen = int(result.stdout.split("FROZEN ")[1].split()[0])
+    assert frozen > 10_000  # run_gui froze the start-up heap before its event loop (freeze_startup_heap)
     assert (data_dir / "ui_state.json").exists()

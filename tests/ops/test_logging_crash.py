@@ -154,3 +154,18 @@ def test_restart_with_backoff_stops_promptly() -> None:
     stop.set()
     thread.join(2)
     assert not thread.is_alive()
+
+
+def test_unwritable_log_folder_falls_back_to_stderr(log_paths, tmp_path: Path, capsys) -> None:
+    """A read-only log folder once killed the window with an OSError traceback on stderr."""
+    import dataclasses
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    paths = dataclasses.replace(log_paths, log_dir=blocker / "logs")
+    assert logging_setup.setup_logging(paths, "INFO") is None
+    logging.getLogger("app.test").warning("still logged")
+    _flush()
+    err = capsys.readouterr().err
+    assert f"the log folder {blocker / 'logs'} cannot be written" in err and "logging to stderr instead" in err
+    assert "still logged" in err and "Traceback" not in err

@@ -132,3 +132,37 @@ def test_connection_pragmas_and_private_file(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
     assert path.stat().st_mode & 0o777 == 0o600
     assert isinstance(conn, sqlite3.Connection)
+
+
+def test_no_migrations_found_is_an_error_not_an_empty_database(tmp_path: Path) -> None:
+    with pytest.raises(MigrationError, match="no schema migrations found"):
+        migrate.load_migrations(tmp_path)
+
+
+def test_profile_without_packaged_migrations_refuses_and_creates_no_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel that lacks app.migrations once created an empty database at schema version 0."""
+    import app.paths
+
+    real = app.paths.package_data_dir
+
+    def missing(name: str) -> Path:
+        if name == "migrations":
+            raise app.paths.PackageDataMissing("this installation of WFH Agent has no app.migrations")
+        return real(name)
+
+    monkeypatch.setattr(migrate, "package_data_dir", missing)
+    with pytest.raises(MigrationError, match="has no app.migrations"):
+        Profile.open(tmp_path / "profile")
+    assert not (tmp_path / "profile" / "wfh_agent.db").exists()
+
+
+def test_shipped_data_is_read_from_the_package() -> None:
+    import app.migrations
+    import app.resources
+
+    from app.paths import package_data_dir
+
+    assert package_data_dir("migrations") == Path(app.migrations.__file__).parent
+    assert (package_data_dir("resources") / "icons" / "app" / "wfh-agent-256.png").is_file()
+    assert [m.name for m in _shipped()] == [p.stem[5:] for p in sorted(package_data_dir("migrations").glob("*.sql"))]

@@ -25,7 +25,7 @@ def test_sync_once_ok_and_status(sync_env: Any, capsys: Any) -> None:
     assert out["synced"] == {"heartbeats": 250} and out["state"] == "synced"
     assert main(["--data-dir", data_dir, "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert set(status) == {"state", "reason", "detail", "pending", "quarantined", "last_success"}
+    assert set(status) == {"state", "reason", "detail", "pending", "quarantined", "last_success", "retry_at"}
     assert status["state"] == "synced" and status["pending"]["heartbeats"] == 0 and status["last_success"]
 
 
@@ -86,8 +86,25 @@ def test_no_server_set_up_is_local_only_not_an_error(sync_env: Any, capsys: Any)
     assert NOT_SET_UP in capsys.readouterr().err
     main(["--data-dir", data_dir, "status", "--json"])
     status = json.loads(capsys.readouterr().out)
-    assert (status["state"], status["reason"], status["pending"]["heartbeats"]) == ("pending", "not_set_up", 3)
-    assert status["detail"] == NOT_SET_UP
+    from app.commands.status import NO_SERVER
+
+    assert (status["state"], status["reason"], status["pending"]["heartbeats"]) == ("local_only", "not_set_up", 3)
+    assert status["detail"] == NO_SERVER
     local_only = SyncStatus(SyncState.PENDING, SyncReason.NOT_SET_UP, NOT_SET_UP, pending=3)
     assert describe(local_only) == "Local only (no server set up) · 3 pending"
     assert sync_env.server.seen == []
+
+
+def test_sync_once_json_retry_at_is_iso(sync_env: Any, capsys: Any) -> None:
+    """retry_at was an epoch float; every JSON time is ISO 8601 with offset."""
+    from datetime import datetime
+
+    seed_heartbeats(sync_env.conn, 2)
+    data_dir = _prepare(sync_env)
+    sync_env.server.script = [lambda s: (503, {**JSON, "Retry-After": "30"}, b'{"error":"unavailable"}')]
+    assert main(["--data-dir", data_dir, "sync", "--once", "--json"]) == 1
+    retry_at = json.loads(capsys.readouterr().out)["retry_at"]
+    assert isinstance(retry_at, str) and datetime.fromisoformat(retry_at).utcoffset() is not None
+    main(["--data-dir", data_dir, "status", "--json"])
+    saved = json.loads(capsys.readouterr().out)["retry_at"]  # stored with millisecond precision
+    assert abs((datetime.fromisoformat(saved) - datetime.fromisoformat(retry_at)).total_seconds()) < 0.002

@@ -5,7 +5,6 @@ Icons are the PNGs drawn by ``scripts/draw_sync_icons.py`` (glyph + colour per s
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import datetime
 from functools import cache
@@ -14,15 +13,14 @@ from pathlib import Path
 from PySide6.QtGui import QIcon
 
 from app.sync.status import SyncReason, SyncState, SyncStatus
+from app.ui.icons import icons_dir
 
 STATES = tuple(SyncState)
 SIZES = (16, 22, 32, 64)
 
 
 def icon_dir() -> Path:
-    bundle = getattr(sys, "_MEIPASS", None)
-    root = Path(bundle) if bundle else Path(__file__).resolve().parents[3]
-    return root / "resources" / "icons" / "sync"
+    return icons_dir("sync")
 
 
 @cache
