@@ -137,12 +137,3 @@ def setup_logging(
 def set_level(level: object) -> None:
     """Apply ``general.log_level`` (call again when the setting changes)."""
     logging.getLogger().setLevel(parse_level(level))
-
-
-def open_log_folder(paths: AppPaths) -> bool:
-    """The "Open log folder" action: show ``paths.log_dir`` in the desktop's file manager."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
-
-    paths.log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.log_dir))))

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
 
 from app import autostart, logging_setup
@@ -193,7 +193,10 @@ class MenuBar(QObject):
 
     @Slot()
     def open_log_folder(self) -> None:
-        if not logging_setup.open_log_folder(self.window.context.profile.paths):
+        """Show the log folder in the desktop's file manager (or say where it is)."""
+        log_dir = self.window.context.profile.paths.log_dir
+        log_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir))):
             QMessageBox.information(self.window, "Log folder",
                                     f"The logs are in {self.window.context.profile.paths.log_dir}")
 
