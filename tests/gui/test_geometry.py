@@ -36,7 +36,7 @@ def test_fit_rect_centres_the_default_when_the_saved_size_does_not_fit() -> None
 
 
 def test_main_window_restores_an_oversized_geometry_inside_the_screen(qtbot, context, clock, answers) -> None:
-    from app.ui.main_window import MainWindow
+    from app.ui.shell import Shell
 
     available = QGuiApplication.primaryScreen().availableGeometry()
     big = QWidget()
@@ -46,11 +46,12 @@ def test_main_window_restores_an_oversized_geometry_inside_the_screen(qtbot, con
     state.save()
     context.state = UiState.load(context.profile.paths.data_dir)
 
-    window = MainWindow(context, clock=clock, use_tray=False, confirm=answers)
+    shell = Shell(context, clock=clock, use_tray=False, confirm=answers)
+    window = shell.window
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: available.contains(window.frameGeometry()), timeout=2000)
-    window.timer._ticker.stop()
+    shell.timer._ticker.stop()
 
 
 SCREEN_CONFIG = """{"windowFrameMargins": true, "screens": [{"name": "laptop", "x": 0, "y": 0,
@@ -61,11 +62,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from app.ui.launch import make_application, run_gui
 from app.ui.main_window import MainWindow
+from app.ui.shell import Shell
 make_application()
 def check():
     w = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
     print("GEOMETRY", *w.frameGeometry().getRect(), *w.screen().availableGeometry().getRect(), flush=True)
-    w.quit_cleanly()
+    w.findChild(Shell).quit()
 QTimer.singleShot(300, check)
 sys.exit(run_gui(argparse.Namespace(data_dir=sys.argv[1], minimized=False, offline=False, smoke_test=False)))
 """
