@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingestion.db import AsyncConn
+from ingestion.reports.rollups import add_heartbeats
 from ingestion.validation import STREAMS, Stream
 
 
@@ -127,9 +128,13 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     params += [device_id, entry.key_id, entry.endpoint, entry.http_status, entry.record_count,
                valid, entry.rejected, entry.body_bytes, entry.duration_ms, entry.request_id,
                entry.user_agent]
-    cur = await conn.execute(_SQL[stream.name], params)
-    row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    async with conn.transaction():
+        cur = await conn.execute(_SQL[stream.name], params)
+        row = await cur.fetchone()
+        accepted = int(row[0]) if row else 0
+        if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction
+            await add_heartbeats(conn, device_id, emp_id, rows)
+    return accepted
 
 
 async def log_request(conn: AsyncConn, device_id: int, entry: LogEntry, accepted: int = 0,
