@@ -48,9 +48,11 @@ def clean_team_name(name: str) -> str:
 
 def ensure_team(conn: psycopg.Connection[Any], name: str) -> int:
     """The id of team ``name``, created when it does not exist."""
-    row = conn.execute(
-        "INSERT INTO teams (name) VALUES (%s) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
-        " RETURNING team_id", (clean_team_name(name),)).fetchone()
+    name = clean_team_name(name)
+    row = conn.execute("SELECT team_id FROM teams WHERE name = %s", (name,)).fetchone()
+    if row is None:  # (an upsert would burn an identity value on every existing name)
+        row = conn.execute("INSERT INTO teams (name) VALUES (%s) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name"
+                           " RETURNING team_id", (name,)).fetchone()
     assert row is not None
     return int(row[0])
 

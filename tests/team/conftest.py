@@ -3,6 +3,9 @@ known passwords, device keys, and helpers to ingest spans through the real inges
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import re
 import uuid
 import warnings
@@ -117,3 +120,27 @@ def ingest(client: TestClient, key: str, records: list[dict[str, Any]], stream: 
 
 def hours_ago(hours: float) -> datetime:
     return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=hours)
+
+
+def png(width: int = 64, height: int = 40, seed: int = 0) -> bytes:
+    """A PNG with sharp stripes, so a blurred copy is measurably different."""
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), "white")
+    for x in range(0, width, 4):
+        for y in range(height):
+            image.putpixel((x, y), ((seed * 40) % 256, 0, 0))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def upload_screenshot(client: TestClient, key: str, captured_at: datetime, data: bytes) -> str:
+    client_id = str(uuid.uuid4())
+    meta = {"client_id": client_id, "captured_at": captured_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "sha256": hashlib.sha256(data).hexdigest(), "width": 64, "height": 40, "format": "png",
+            "blurred": False}
+    response = client.post("/api/v1/screenshots", headers={"X-Api-Key": key}, data={"meta": json.dumps(meta)},
+                           files={"file": ("s.png", data, "image/png")})
+    assert response.status_code == 201, response.text
+    return client_id
