@@ -3,6 +3,7 @@ responses: templates, redirects to the login, and error pages for refused reques
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,15 @@ def local_time(moment: datetime | str | None, tz: ZoneInfo | None = None, fmt: s
     return moment.astimezone(tz or UTC).strftime(fmt)
 
 
-env = Environment(loader=FileSystemLoader(TEMPLATES),
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _visible(value: Any) -> Any:
+    """Control characters from devices become U+FFFD, so a title cannot carry invisible bytes."""
+    return _CONTROL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+env = Environment(finalize=_visible, loader=FileSystemLoader(TEMPLATES),
                   autoescape=select_autoescape(default=True, default_for_string=True),
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 env.filters["duration"] = duration
