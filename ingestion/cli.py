@@ -147,8 +147,10 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--days", type=int, default=90)
     prune.set_defaults(func=cmd_prune_log)
     from ingestion.accounts.commands import add_commands as add_user_commands
+    from ingestion.demo import add_command as add_demo_command
 
     add_user_commands(sub)
+    add_demo_command(sub)
     return parser
 
 
