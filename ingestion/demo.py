@@ -22,8 +22,9 @@ from pathlib import Path
 from ingestion.accounts import users
 from ingestion.config import Settings
 
-PG_FOLDERS = ["/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin", "/opt/homebrew/opt/postgresql*/bin",
-              "/usr/local/opt/postgresql*/bin", "/Applications/Postgres.app/Contents/Versions/*/bin",
+PG_FOLDERS = ["/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin",
+              "/opt/homebrew/opt/postgresql*/bin", "/usr/local/opt/postgresql*/bin",
+              "/Applications/Postgres.app/Contents/Versions/*/bin",
               "C:/Program Files/PostgreSQL/*/bin"]
 
 
@@ -88,7 +89,8 @@ def _accounts(settings: Settings) -> list[tuple[str, str, str]]:
     """Demo users with fresh random passwords: (email, role, password). Re-running resets them."""
     from ingestion.demo_data import TEAM
 
-    cast = [("admin@demo.invalid", "admin", None, None), ("manager@demo.invalid", "manager", None, "Demo team")]
+    cast: list[tuple[str, str, int | None, str | None]] = [
+        ("admin@demo.invalid", "admin", None, None), ("manager@demo.invalid", "manager", None, "Demo team")]
     cast += [(p.email, "employee", p.emp_id, "Demo team") for p in TEAM]
     logins = []
     with users.open_sync(settings) as conn:

@@ -65,6 +65,7 @@ def workday(person: Person, day: date, until: datetime, rng: random.Random) -> l
     lunch = datetime(day.year, day.month, day.day, 12, 30, tzinfo=tz).astimezone(UTC)
     spans: list[dict[str, Any]] = []
     had_lunch = False
+    activity: tuple[str, str, str | None, str]
     while moment < min(end, until):
         if not had_lunch and moment >= lunch:
             length, status, activity = rng.randrange(35, 50) * 60, "locked", ("LockApp", "Locked", None, "neutral")
