@@ -11,6 +11,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -42,7 +43,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _visible(value: Any) -> Any:
     """Control characters from devices become U+FFFD, so a title cannot carry invisible bytes."""
-    return _CONTROL.sub("\ufffd", value) if isinstance(value, str) else value
+    if isinstance(value, str) and not isinstance(value, Markup):  # Markup: our own templates' output
+        return _CONTROL.sub("\ufffd", value)
+    return value
 
 
 env = Environment(finalize=_visible, loader=FileSystemLoader(TEMPLATES),
