@@ -27,18 +27,25 @@ def _day(request: Request, tz: Any) -> date:
 
 
 def _bar_segments(spans: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
-    """Timeline spans as x/width in SVG units across the local day."""
+    """Timeline bar: runs of touching spans with one status merged, as x/width in SVG units of the day
+    (a day of minute heartbeats draws a few dozen rectangles, not hundreds)."""
     length = (end - start).total_seconds()
-    out = []
+    runs: list[dict[str, Any]] = []
     for span in spans:
         s = max(datetime.fromisoformat(span["started_at"]), start)
         e = min(datetime.fromisoformat(span["ended_at"]), end)
         if e <= s:
             continue
-        x = (s - start).total_seconds() / length * WIDTH
-        width = max((e - s).total_seconds() / length * WIDTH, 0.3)
-        out.append({**span, "x": round(x, 2), "width": round(width, 2)})
-    return out
+        last = runs[-1] if runs else None
+        if last is not None and last["status"] == span["status"] and s <= last["end"]:
+            last["end"] = max(last["end"], e)
+            last["spans"] += 1
+        else:
+            runs.append({"status": span["status"], "start": s, "end": e, "spans": 1})
+    for run in runs:
+        run["x"] = round((run["start"] - start).total_seconds() / length * WIDTH, 2)
+        run["width"] = round(max((run["end"] - run["start"]).total_seconds() / length * WIDTH, 0.3), 2)
+    return runs
 
 
 def _stacks(rows: list[dict[str, Any]], height: float, scale: float) -> list[list[dict[str, Any]]]:
@@ -75,7 +82,7 @@ async def employee_day(request: Request, found: Viewer) -> Response:
     slot = WIDTH / max(len(hours), 1)
     return _render_employee(request, "day.html", person, tz, day=day, totals=totals, hours=hours,
                             hour_stacks=_stacks(hours, 160, 3600), slot=slot, apps=apps, domains=domains,
-                            segments=_bar_segments(spans, start, end), truncated=more is not None,
+                            runs=_bar_segments(spans, start, end), segments=spans, truncated=more is not None,
                             shots=shots, prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 
