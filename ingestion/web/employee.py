@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ingestion.accounts.authz import visible_employee
+from ingestion.accounts.authz import Employee, visible_employee
 from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
+from ingestion.db import AsyncConn
 from ingestion.reports import queries
 from ingestion.reports.ranges import DayRange, local_midnight, parse_day
 from ingestion.web.guard import page
@@ -21,9 +23,13 @@ TIMELINE_LIMIT = 5000
 WIDTH = 1000  # SVG user units of the timeline bar and charts
 
 
-def _day(request: Request, tz: Any) -> date:
+async def _subject(conn: AsyncConn, request: Request, found: Viewer) -> tuple[Employee, ZoneInfo, date]:
+    """The employee of the URL (if the viewer may see them), their zone and the asked day (default today)."""
+    emp_id = request.path_params["emp_id"]
+    person = await visible_employee(conn, found, emp_id)
+    tz = await queries.employee_zone(conn, emp_id)
     raw = request.query_params.get("date")
-    return parse_day(raw, "date") if raw else datetime.now(tz).date()
+    return person, tz, parse_day(raw, "date") if raw else datetime.now(tz).date()
 
 
 def _bar_segments(spans: list[dict[str, Any]], start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -66,11 +72,9 @@ def _stacks(rows: list[dict[str, Any]], height: float, scale: float) -> list[lis
 
 @page(router, "/employees/{emp_id:int}")
 async def employee_day(request: Request, found: Viewer) -> Response:
-    emp_id = request.path_params["emp_id"]
     async with app_state(request).db.connection() as conn:
-        person = await visible_employee(conn, found, emp_id)
-        tz = await queries.employee_zone(conn, emp_id)
-        day = _day(request, tz)
+        person, tz, day = await _subject(conn, request, found)
+        emp_id = person.emp_id
         span = DayRange(day, day, tz)
         totals = (await queries.days(conn, emp_id, span))[0]
         hours = await queries.day_hours(conn, emp_id, span)
@@ -88,11 +92,9 @@ async def employee_day(request: Request, found: Viewer) -> Response:
 
 @page(router, "/employees/{emp_id:int}/week")
 async def employee_week(request: Request, found: Viewer) -> Response:
-    emp_id = request.path_params["emp_id"]
     async with app_state(request).db.connection() as conn:
-        person = await visible_employee(conn, found, emp_id)
-        tz = await queries.employee_zone(conn, emp_id)
-        day = _day(request, tz)
+        person, tz, day = await _subject(conn, request, found)
+        emp_id = person.emp_id
         monday = day - timedelta(days=day.weekday())
         days = await queries.days(conn, emp_id, DayRange(monday, monday + timedelta(days=6), tz))
     total = {key: sum(d[key] for d in days) for key in days[0] if key.endswith("_seconds")}
