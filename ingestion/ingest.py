@@ -133,7 +133,7 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
         row = await cur.fetchone()
         accepted = int(row[0]) if row else 0
         if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction
-            await add_heartbeats(conn, device_id, emp_id, rows)
+            await add_heartbeats(conn, device_id, emp_id, rows, accepted == len(rows))
     return accepted
 
 

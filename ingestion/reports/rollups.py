@@ -11,14 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from ingestion.db import AsyncConn
+from ingestion.validation import STREAMS
 
-_PIECES = """
-WITH new AS (
+# Rows of the batch that this transaction stored: all of them when nothing was a duplicate (the
+# common case: no lookup at all), else those found again by primary key with our ``xmin``.
+_ALL_NEW = """
+    SELECT * FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],
+                         %(process)b::text[], %(domain)b::text[], %(tz)b::text[])
+        AS u(started_at, ended_at, status, process_name, domain, tz)
+"""
+_SOME_NEW = """
     SELECT h.started_at, h.ended_at, h.status, h.process_name, h.domain, h.tz
     FROM unnest(%(ids)b::uuid[]) AS u(client_id)
     JOIN heartbeats h ON h.device_id = %(device)s AND h.client_id = u.client_id
     WHERE h.xmin = pg_current_xact_id()::xid
-), pieces AS (
+"""
+_PIECES = """
+WITH new AS ({new}), pieces AS (
     SELECT n.status, n.process_name, n.domain, q AS bucket,
            extract(epoch FROM least(n.ended_at, q + interval '15 minutes') - greatest(n.started_at, q))
                ::float8 AS seconds
@@ -49,10 +58,22 @@ WITH new AS (
 )
 SELECT 1
 """
+_SQL = {True: _PIECES.format(new=_ALL_NEW), False: _PIECES.format(new=_SOME_NEW)}
+_FIELDS = [f.name for f in STREAMS["heartbeats"].fields]
+_INDEX = {name: _FIELDS.index(name) for name in
+          ("client_id", "started_at", "ended_at", "status", "process_name", "domain", "tz")}
 
 
-async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]]) -> None:
-    """Add the heartbeats of ``rows`` (validated rows, ``client_id`` first) that this transaction stored."""
+async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]],
+                         all_stored: bool) -> None:
+    """Add the heartbeats of ``rows`` (validated, in-batch deduplicated) that this transaction stored;
+    ``all_stored`` when the insert accepted every one of them."""
     if not rows:
         return
-    await conn.execute(_PIECES, {"ids": [row[0] for row in rows], "device": device_id, "emp": emp_id})
+    if all_stored:
+        params = {key: [row[_INDEX[name]] for row in rows] for key, name in (
+            ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
+            ("domain", "domain"), ("tz", "tz"))}
+    else:
+        params = {"ids": [row[_INDEX["client_id"]] for row in rows]}
+    await conn.execute(_SQL[all_stored], {**params, "device": device_id, "emp": emp_id})

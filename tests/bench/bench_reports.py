@@ -204,9 +204,10 @@ def main() -> None:
         started = time.perf_counter()
         rows = load(url, args.employees, args.days, end)
         load_s = time.perf_counter() - started
+        team_size = min(50, args.employees)
         with connect(url) as conn:
             team_id = users.ensure_team(conn, "Fleet")
-            conn.execute("UPDATE employees SET team_id = %s WHERE emp_id <= 50", (team_id,))
+            conn.execute("UPDATE employees SET team_id = %s WHERE emp_id <= %s", (team_id, team_size))
             manager = users.create_user(conn, "m@example.com", "manager", None, "Fleet")
             users.set_password(conn, manager.user_id, "bench password 1")
             quarters = conn.execute("SELECT count(*) FROM status_quarters").fetchone()
@@ -221,7 +222,7 @@ def main() -> None:
             client.post("/login", data={"email": "m@example.com", "password": "bench password 1", "csrf_token": token})
             first, last = end - timedelta(days=29), end
             rng = random.Random(3)
-            emps = [rng.randrange(1, 51) for _ in range(SAMPLES)]
+            emps = [rng.randrange(1, team_size + 1) for _ in range(SAMPLES)]
             timed(client, [f"/teams/{team_id}"] * 3)  # warm-up
             team = timed(client, [f"/teams/{team_id}"] * SAMPLES)
             day = timed(client, [f"/employees/{e}?date={end}" for e in emps])
@@ -229,9 +230,9 @@ def main() -> None:
             apps30 = timed(client, [f"/api/v1/reports/employees/{e}/apps?from={first}&to={last}" for e in emps])
             week = timed(client, [f"/employees/{e}/week?date={end}" for e in emps])
             team30 = timed(client, [f"/api/v1/reports/teams/{team_id}/employees?from={first}&to={last}"] * SAMPLES)
-            for name, values in [("team overview page (50 employees)", team), ("employee day page", day),
+            for name, values in [(f"team overview page ({team_size} employees)", team), ("employee day page", day),
                                  ("30-day days report (JSON)", days30), ("30-day top apps (JSON)", apps30),
-                                 ("week page", week), ("team 30-day totals (50, JSON)", team30)]:
+                                 ("week page", week), (f"team 30-day totals ({team_size}, JSON)", team30)]:
                 print(f"{name:<36} p50 {statistics.median(values):6.1f} ms   p95 {p95(values):6.1f} ms"
                       f"   (n={len(values)})", flush=True)
             raw = raw_scan(url, emps[:20], first, last)

@@ -137,3 +137,15 @@ def test_reports_without_a_session_are_401(people: People, app_client: Callable[
     keyed = client.get(f"{BASE}/{EMP_A}/days?from=2026-01-01&to=2026-01-02",
                        headers={"X-Api-Key": people.keys[EMP_A]})
     assert keyed.status_code == 401  # a device key is not a person's session
+
+
+def test_a_batch_mixing_resent_and_new_spans_counts_only_the_new(people: People,
+                                                                app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    key = people.keys[EMP_A]
+    first = [span(_at("2026-10-05T08:00:00"), 600), span(_at("2026-10-05T08:10:00"), 300, "idle")]
+    ingest(client, key, first)
+    mixed = ingest(client, key, [*first, span(_at("2026-10-05T08:15:00"), 900), first[0]])
+    assert mixed["accepted"] == 1 and mixed["duplicates"] == 3
+    day = client.get(f"{BASE}/{EMP_A}/days?from=2026-10-05&to=2026-10-05").json()["days"][0]
+    assert (day["active_seconds"], day["idle_seconds"]) == (1500, 300)
