@@ -129,6 +129,9 @@ async def employee_timeline(request: Request, emp_id: Emp,
     async with app_state(request).db.connection() as conn:
         envelope, span = await _employee_range(request, conn, emp_id, date, date)
         spans, next_offset = await queries.timeline(conn, emp_id, span.first, span.tz, offset, _limit(limit))
+    for row in spans:
+        row["started_at"] = row["started_at"].astimezone(UTC).isoformat()
+        row["ended_at"] = row["ended_at"].astimezone(UTC).isoformat()
     return {**envelope, "date": span.first.isoformat(), "next_offset": next_offset}, "spans", spans
 
 

@@ -109,7 +109,8 @@ async def domains(conn: AsyncConn, emp_id: int, span: DayRange, limit: int) -> l
 
 async def timeline(conn: AsyncConn, emp_id: int, day: date, tz: ZoneInfo, offset: int,
                    limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    """The raw heartbeat spans overlapping one local day, in time order; returns (page, next offset)."""
+    """The raw heartbeat spans overlapping one local day, in time order; returns (page, next offset).
+    Times stay ``datetime`` (the day page draws them; the API formats them)."""
     start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
     cur = await conn.execute(
         "SELECT started_at, ended_at, status, process_name, window_title, domain, url, device_id FROM heartbeats"
@@ -118,8 +119,8 @@ async def timeline(conn: AsyncConn, emp_id: int, day: date, tz: ZoneInfo, offset
         {"d": await device_ids(conn, emp_id), "lo": start - MAX_SPAN, "hi": end, "start": start,
          "o": offset, "n": limit + 1})
     rows = await cur.fetchall()
-    page = [{"started_at": s.astimezone(UTC).isoformat(), "ended_at": e.astimezone(UTC).isoformat(),
-             "status": st, "process_name": p, "window_title": t, "domain": d, "url": u, "device_id": dev}
+    page = [{"started_at": s, "ended_at": e, "status": st, "process_name": p, "window_title": t, "domain": d,
+             "url": u, "device_id": dev}
             for s, e, st, p, t, d, u, dev in rows[:limit]]
     return page, (offset + limit if len(rows) > limit else None)
 

@@ -38,8 +38,8 @@ def _bar_segments(spans: list[dict[str, Any]], start: datetime, end: datetime) -
     length = (end - start).total_seconds()
     runs: list[dict[str, Any]] = []
     for span in spans:
-        s = max(datetime.fromisoformat(span["started_at"]), start)
-        e = min(datetime.fromisoformat(span["ended_at"]), end)
+        s = max(span["started_at"], start)
+        e = min(span["ended_at"], end)
         if e <= s:
             continue
         last = runs[-1] if runs else None
