@@ -23,7 +23,7 @@ from ingestion.web.session import page_headers
 
 router = APIRouter()
 # Every table holding the employee's data, with the column that orders it.
-TABLES = {"devices": "device_id", "api_keys": "key_id", "heartbeats": "started_at", "timeline": "started_at",
+TABLES = {"devices": "created_at", "api_keys": "created_at", "heartbeats": "started_at", "timeline": "started_at",
           "website_usage": "date", "productivity": "date", "wellness": "date", "screenshots": "captured_at"}
 _PRIVATE_COLUMNS = {"api_keys": ("key_hash",)}  # never exported: the digest of a secret
 
