@@ -23,6 +23,7 @@ from ingestion.errors import ApiError, error_response
 from ingestion.metrics import render
 from ingestion.middleware import ContractMiddleware
 from ingestion.ratelimit import RateLimiter
+from ingestion.reports import api as reports_api
 from ingestion.routes import health, ingest, me, screenshots
 from ingestion.schemas import (
     RECORD_MODELS,
@@ -34,6 +35,8 @@ from ingestion.schemas import (
     ScreenshotMeta,
     ScreenshotResult,
 )
+from ingestion.web import admin as web_admin
+from ingestion.web import pages as web_pages
 
 log = logging.getLogger("ingestion")
 _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
@@ -97,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes))
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)
+    app.include_router(reports_api.router)  # people-facing read side (issue 17)
+    web_pages.mount(app)
+    app.include_router(web_admin.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -149,12 +149,20 @@ def _parser() -> argparse.ArgumentParser:
     prune = sub.add_parser("prune-log", help="delete old ingest_log rows")
     prune.add_argument("--days", type=int, default=90)
     prune.set_defaults(func=cmd_prune_log)
+    from ingestion.accounts.commands import add_commands as add_user_commands
+    from ingestion.demo import add_command as add_demo_command
+
+    add_user_commands(sub)
+    add_demo_command(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.command == "demo":  # runs without WFH_INGEST_DATABASE_URL (then on a throwaway cluster)
+        demo_result: int = args.func(args)
+        return demo_result
     try:
         settings = Settings.from_env()
     except ConfigError as exc:

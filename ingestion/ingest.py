@@ -26,6 +26,7 @@ from typing import Any
 from psycopg import errors as pg_errors
 
 from ingestion.db import AsyncConn
+from ingestion.reports.rollups import add_heartbeats
 from ingestion.validation import STREAMS, Stream
 
 
@@ -140,8 +141,12 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     """
     async def whole() -> Stored:
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
-        row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
-        return Stored(int(row[0]) if row else 0)
+        async with conn.transaction():
+            row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
+            accepted = int(row[0]) if row else 0
+            if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction
+                await add_heartbeats(conn, device_id, emp_id, rows, accepted == len(rows))
+        return Stored(accepted)
 
     try:
         result: Stored = await retrying(whole)
@@ -157,14 +162,19 @@ async def _store_each(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
                       rows: list[list[Any]], valid: int, entry: LogEntry) -> Stored:
     """Fallback: one savepoint per row; the refused rows are reported, the others kept."""
     stored = Stored(0)
+    kept: list[list[Any]] = []
     async with conn.transaction():
         for position, row in enumerate(rows):
             try:
                 async with conn.transaction():
                     cur = await conn.execute(_ROWS_SQL[stream.name], _params(stream, device_id, emp_id, [row]))
-                    stored.accepted += len(await cur.fetchall())
+                    if await cur.fetchall():
+                        stored.accepted += 1
+                        kept.append(row)
             except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
                 stored.refused.append((position, f"record: not storable ({type(exc).__name__})"))
+        if kept and stream.name == "heartbeats":
+            await add_heartbeats(conn, device_id, emp_id, kept, True)
         refused = len(stored.refused)
         await log_request(conn, device_id, replace(entry, rejected=entry.rejected + refused),
                           accepted=stored.accepted, duplicates=valid - refused - stored.accepted)

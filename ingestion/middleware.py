@@ -67,7 +67,7 @@ class ContractMiddleware:
                 headers = MutableHeaders(scope=message)
                 headers["X-Wfh-Api-Version"] = API_VERSION
                 headers["X-Request-Id"] = request_id
-                headers["Cache-Control"] = "no-store"
+                headers.setdefault("Cache-Control", "no-store")  # a route may be stricter (screenshots)
             await send(message)
 
         try:

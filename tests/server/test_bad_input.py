@@ -191,7 +191,7 @@ def test_request_id_is_echoed_or_generated(client: TestClient) -> None:
 @pytest.mark.parametrize("method, path, status", [
     ("POST", "/api/v1/ingest/heartbeats/", 404),  # no redirect to the slash-less path
     ("GET", "/health/", 404),
-    ("GET", "/", 404),
+    ("GET", "/no-such-page", 404),  # "/" is the dashboard (issue 17)
     ("OPTIONS", "/api/v1/me", 405),
     ("DELETE", "/api/v1/screenshots", 405),
 ])

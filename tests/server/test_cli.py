@@ -34,6 +34,7 @@ def test_create_list_revoke_keys(clean_db: str) -> None:
     assert _cli(clean_db, "create-key", "--emp-id", "0", "--device", "X").returncode == 1
 
 
+
 def test_migrate_is_idempotent_and_detects_changed_files(pg_url: str) -> None:
     admin = pg_url.rsplit("/", 1)[0] + "/postgres"  # the server holding the session database
     url = create_database(admin, "wfh_test_migrate")
