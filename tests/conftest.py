@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never read the developer's own profile or API key.
 os.environ.pop("WFH_AGENT_DATA_DIR", None)
 os.environ.pop("WFH_AGENT_API_KEY", None)
+
+
+FULL_COLLECTION_EVERY = 50  # tests; a full collection of the suite's heap takes ~0.1-0.2 s
+_tests_run = [0]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Garbage is collected on the main thread only, between tests (as the app does with
+    ``app.ui.gc_guard.GuiThreadCollector``): an automatic collection started by a server, proxy or
+    worker thread could free a Qt object of the GUI thread there, and crash the process."""
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    yield
+    _tests_run[0] += 1
+    gc.collect(2 if _tests_run[0] % FULL_COLLECTION_EVERY == 0 else 1)
 
 
 @pytest.fixture

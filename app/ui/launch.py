@@ -8,7 +8,6 @@ so the handler runs promptly even while Qt's event loop is idle in C++.
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import signal
 import socket
@@ -26,6 +25,7 @@ from app.paths import PackageDataMissing, resolve_paths
 from app.single_instance import SingleInstance
 from app.ui.context import AppContext
 from app.ui.daily_jobs import DailyJob, backup_scheduler, retention_scheduler
+from app.ui.gc_guard import GuiThreadCollector, freeze_startup_heap
 from app.ui.icons import app_icon_path
 from app.ui.recovery_dialog import check_and_recover
 from app.ui.theme import apply_theme, follow_system
@@ -148,22 +148,15 @@ def run_gui(args: argparse.Namespace) -> int:
     if workers is not None:
         QTimer.singleShot(0, workers.start)  # after the window is up: the consent dialog needs it
     freeze_startup_heap()
+    collector = GuiThreadCollector(app)
+    collector.start()  # from now on cyclic garbage is freed on this thread only
     code = app.exec()
+    collector.stop()
     for job in jobs:
         job.stop()
     watcher.close()
     guard.release()
     return int(code)
-
-
-def freeze_startup_heap() -> None:
-    """Take everything start-up allocated (modules, Qt wrappers, the window) out of the garbage
-    collector's walks. A full collection visits every tracked object while holding the GIL
-    (about 90 ms for this heap on a busy 2-core machine); the sync worker's allocations
-    triggered one mid-sync and the GUI thread stood still for 75–230 ms. Afterwards a full
-    collection only visits objects created since start-up. Garbage is collected first."""
-    gc.collect()
-    gc.freeze()
 
 
 def _cannot_start(message: str) -> int:

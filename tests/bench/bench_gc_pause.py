@@ -24,7 +24,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6 import __version__ as pyside_version  # noqa: E402
 
 from app.ui.context import AppContext  # noqa: E402
-from app.ui.launch import freeze_startup_heap, make_application  # noqa: E402
+from app.ui.gc_guard import freeze_startup_heap  # noqa: E402
+from app.ui.launch import make_application  # noqa: E402
 from app.ui.main_window import MainWindow  # noqa: E402
 
 RUNS = 7

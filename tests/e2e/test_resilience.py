@@ -80,7 +80,7 @@ def test_gui_stays_responsive_during_10000_record_sync(qtbot: Any, e2e: E2E) -> 
     the GIL held. The app freezes its start-up heap before the event loop (run_gui), as here."""
     import gc
 
-    from app.ui.launch import freeze_startup_heap
+    from app.ui.gc_guard import freeze_startup_heap
 
     write_heartbeats(e2e.profile, 10_000)
     freeze_startup_heap()  # what run_gui does once the window is up
@@ -96,7 +96,7 @@ def test_a_full_garbage_collection_after_start_up_is_cheap() -> None:
     only what was created since."""
     import gc
 
-    from app.ui.launch import freeze_startup_heap
+    from app.ui.gc_guard import freeze_startup_heap
 
     def collect_cpu_ms() -> float:
         started = time.thread_time()
