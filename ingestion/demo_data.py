@@ -8,13 +8,13 @@ import hashlib
 import io
 import json
 import random
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import requests
 from PIL import Image, ImageDraw
 
 AGENT = "wfh-agent/0.2.0 (demo)"
@@ -137,28 +137,34 @@ def screenshot_png(title: str, when: str, seed: int) -> bytes:
 
 
 class Loader:
-    """Posts records to a running server with each person's device key."""
+    """Posts records to a running server with each person's device key (standard library HTTP: the
+    server-only install has no HTTP client package)."""
 
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = requests.Session()
-        self.http.headers["User-Agent"] = AGENT
+
+    def _post(self, path: str, key: str, body: bytes, content_type: str) -> dict[str, Any]:
+        request = urllib.request.Request(f"{self.base_url}{path}", data=body, method="POST", headers={
+            "User-Agent": AGENT, "X-Api-Key": key, "Content-Type": content_type})
+        with urllib.request.urlopen(request, timeout=60) as response:  # raises HTTPError for 4xx/5xx
+            answer: dict[str, Any] = json.loads(response.read() or b"{}")
+            return answer
 
     def post(self, key: str, stream: str, records: list[dict[str, Any]]) -> None:
         for start in range(0, len(records), 500):
-            response = self.http.post(f"{self.base_url}/api/v1/ingest/{stream}", timeout=60,
-                                      json={"records": records[start:start + 500]}, headers={"X-Api-Key": key})
-            response.raise_for_status()
-            rejected = response.json()["rejected"]
+            body = json.dumps({"records": records[start:start + 500]}).encode("utf-8")
+            rejected = self._post(f"/api/v1/ingest/{stream}", key, body, "application/json")["rejected"]
             if rejected:
                 raise RuntimeError(f"demo data rejected by the server: {rejected[:3]}")
 
     def screenshot(self, key: str, captured_at: str, data: bytes) -> None:
         meta = {"client_id": str(uuid.uuid4()), "captured_at": captured_at, "sha256": hashlib.sha256(data).hexdigest(),
                 "width": 480, "height": 300, "format": "png", "blurred": False}
-        response = self.http.post(f"{self.base_url}/api/v1/screenshots", headers={"X-Api-Key": key}, timeout=60,
-                                  data={"meta": json.dumps(meta)}, files={"file": ("s.png", data, "image/png")})
-        response.raise_for_status()
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{json.dumps(meta)}\r\n"
+                f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"s.png\"\r\n"
+                f"Content-Type: image/png\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        self._post("/api/v1/screenshots", key, body, f"multipart/form-data; boundary={boundary}")
 
 
 def load_week(loader: Loader, person: Person, key: str, now: datetime, seed: int = 17) -> int:
