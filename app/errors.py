@@ -57,3 +57,7 @@ class StorageIOError(StorageError):
 
 class ConfigError(WfhError):
     """Settings that cannot be used as they are (a server URL that is not http(s), no API key, no DB URL)."""
+
+
+class OperationCancelled(WfhError):
+    """The user cancelled a background operation; its transaction was rolled back, nothing was written."""

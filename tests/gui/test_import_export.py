@@ -70,7 +70,8 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     assert "colour" in dialog.summary.text()
     assert context.data.count_week_tasks(week_id) == 0
     assert dialog.import_button.text() == "Import 1 task"
-    dialog.import_button.click()
+    with qtbot.waitSignal(dialog.imported):
+        dialog.import_button.click()
     assert [t.project_name for t in context.data.get_week_tasks(week_id)] == ["Good"]
 
 
