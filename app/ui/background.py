@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
@@ -21,6 +22,11 @@ from app.errors import OperationCancelled, WfhError
 
 log = logging.getLogger(__name__)
 _unfinished: set[threading.Event] = set()  # one per started task until its function has ended
+
+
+def _mark_ended(ended: threading.Event) -> None:  # on the worker thread, right after the function
+    ended.set()
+    _unfinished.discard(ended)
 
 
 def wait_for_background_tasks(timeout_ms: int = 10_000) -> bool:
@@ -94,7 +100,8 @@ class BackgroundTask(QObject):
         self._ended = threading.Event()
         self._writer = writer
         self._job = _Job(function, self._cancelled)
-        self._job.done.connect(self._end, Qt.ConnectionType.DirectConnection)
+        # a plain function, not a method: it must run even when the task object is gone (owner closed early)
+        self._job.done.connect(partial(_mark_ended, self._ended), Qt.ConnectionType.DirectConnection)
         self._job.succeeded.connect(self.finished)
         self._job.failed.connect(self.failed)
         self._job.progressed.connect(self.progressed)
@@ -107,12 +114,9 @@ class BackgroundTask(QObject):
         self._job.moveToThread(self._thread)
         self._thread.job = self._job  # type: ignore[attr-defined]  # lives as long as its thread
         self._thread.started.connect(self._job.run)
-        self._job.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)  # thread-safe; wait() needs no event loop
+        # quit() is thread-safe; called directly, wait() ends without the GUI event loop running
+        self._job.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._thread.deleteLater)
-
-    def _end(self) -> None:  # on the worker thread, right after the function
-        self._ended.set()
-        _unfinished.discard(self._ended)
 
     def start(self) -> None:
         self._started = True
