@@ -35,7 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -43,6 +43,9 @@ from app.monitor.runner import MonitorEvents, MonitorRunner, NoConsentError
 from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import ms_to_iso
+
+if TYPE_CHECKING:
+    from app.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ class MonitorAgent(QObject):
 
     def __init__(
         self,
-        profile: Any,
+        profile: Profile,
         *,
         display: str | None = None,
         runner_factory: RunnerFactory | None = None,

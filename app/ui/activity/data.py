@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -21,6 +21,9 @@ from app.monitor.spans import Span
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import day_bounds_ms, local_zone_name
 from app.ui.background import BackgroundTask
+
+if TYPE_CHECKING:
+    from app.profile import Profile
 
 THUMB_WIDTH = 240
 
@@ -42,7 +45,7 @@ class ActivityDay:
     passive_seconds: int = 0   # active without input while media played (included in the active time)
 
 
-def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool = True) -> ActivityDay:
+def load_day(profile: Profile, day: date, tz: str | None = None, *, thumbnails: bool = True) -> ActivityDay:
     tz = tz or local_zone_name()
     zone = ZoneInfo(tz)
     store = MonitorStore(profile.db)
@@ -66,7 +69,7 @@ def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool
     result.per_app = sorted(
         ((app, sum(c.values()) // 1000, max(sorted(c), key=lambda k: c[k])) for app, c in per_app.items()),
         key=lambda row: (-row[1], row[0]))
-    agg = compute_day(spans, day, zone, workday_hours=float(profile.settings.get("monitoring.workday_hours", 8)))
+    agg = compute_day(spans, day, zone, workday_hours=profile.settings.number("monitoring.workday_hours"))
     result.per_domain = sorted(((d, v["duration_seconds"], v["tag"]) for d, v in agg.website_usage.items()),
                                key=lambda row: (-row[1], row[0]))
     result.productivity, result.wellness = agg.productivity, agg.wellness
@@ -80,7 +83,7 @@ def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool
     return result
 
 
-def _read_day(profile: Any, day: date, tz: str | None) -> ActivityDay:
+def _read_day(profile: Profile, day: date, tz: str | None) -> ActivityDay:
     try:
         return load_day(profile, day, tz)
     finally:
@@ -98,7 +101,7 @@ class DayLoader(QObject):
     loaded = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, profile: Any, tz: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, profile: Profile, tz: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.profile = profile
         self.tz = tz

@@ -6,7 +6,7 @@ Signals: ``screenshotDeleted(str client_id)`` after a delete was committed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 from app.monitor.screenshots import delete_screenshots
 from app.monitor.store import MonitorStore
 
+if TYPE_CHECKING:
+    from app.profile import Profile
+
 
 class ScreenshotViewer(QDialog):
     def __init__(self, path: Path, title: str, parent: QWidget | None = None) -> None:
@@ -44,7 +47,7 @@ class ScreenshotViewer(QDialog):
 class ScreenshotGallery(QWidget):
     screenshotDeleted = Signal(str)
 
-    def __init__(self, profile: Any, parent: QWidget | None = None, *, confirm: bool = True) -> None:
+    def __init__(self, profile: Profile, parent: QWidget | None = None, *, confirm: bool = True) -> None:
         super().__init__(parent)
         self.profile = profile
         self.confirm = confirm
