@@ -80,6 +80,8 @@ def select_for_retention(
 
 @dataclass(frozen=True)
 class Encoded:
+    """One encoded screenshot: the file bytes, their size and format, and whether it was blurred."""
+
     data: bytes
     width: int
     height: int

@@ -70,6 +70,12 @@ def _fill(table: QTableWidget, rows: list[tuple[str, int, str]]) -> None:
 
 
 class ActivityView(QWidget):
+    """The Activity tab: one local day's timeline, per-app and per-site times, screenshots and held spans.
+
+    Signals:
+        dayLoaded(str day): the day (ISO date) was read in the background and is now shown.
+    """
+
     dayLoaded = Signal(str)
 
     def __init__(self, profile: Profile, parent: QWidget | None = None, *, tz: str | None = None) -> None:

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 
 class ConsentDialog(QDialog):
+    """First-run consent: shows exactly what is captured and sent; Accept records consent (``ensure``)."""
+
     def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.profile = profile

@@ -30,6 +30,8 @@ THUMB_WIDTH = 240
 
 @dataclass
 class ActivityDay:
+    """Everything the Activity view shows for one local day, read off the GUI thread by ``load_day``."""
+
     day: date
     tz: str
     start_ms: int

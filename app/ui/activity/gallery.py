@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 
 class ScreenshotViewer(QDialog):
+    """One screenshot at full size in a scrollable dialog (says so when the file is missing)."""
+
     def __init__(self, path: Path, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -45,6 +47,12 @@ class ScreenshotViewer(QDialog):
 
 
 class ScreenshotGallery(QWidget):
+    """The day's screenshot thumbnails with View and Delete.
+
+    Signals:
+        screenshotDeleted(str client_id): the user deleted that screenshot (file and row).
+    """
+
     screenshotDeleted = Signal(str)
 
     def __init__(self, profile: Profile, parent: QWidget | None = None, *, confirm: bool = True) -> None:
