@@ -29,7 +29,7 @@ ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
 PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks of a bulk write
 
 
-def _drop_in_slices(items: list[Any]) -> None:
+def drop_in_slices(items: list[Any]) -> None:
     """Free a big list a slice at a time: freeing 100,000 dicts at once holds the GIL ~0.1 s and so stalls
     the GUI thread too, while between slices the interpreter can switch threads."""
     while items:
@@ -158,27 +158,25 @@ class DataService(QObject):
         """Insert tasks in one transaction on the calling thread's connection and return what changed.
 
         Touches neither the cache nor ``changed``, so it may run on the serialized writer thread; the GUI
-        thread then calls ``publish`` with the result. ``should_cancel`` is asked every ``PROGRESS_EVERY``
-        rows; cancelling raises ``OperationCancelled`` and rolls everything back.
+        thread then calls ``publish`` with the result. Each row is validated and inserted in turn, so no
+        list of 100,000 validated rows builds up (it would make the garbage collector walk the heap with
+        the GIL held, stalling the GUI); a bad row rolls the whole transaction back. ``should_cancel`` is
+        asked every ``PROGRESS_EVERY`` rows; cancelling raises ``OperationCancelled`` and rolls back.
         """
-        prepared = []
-        for index, data in enumerate(rows):
-            try:
-                values = validation.validate_task(data)
-                validation.check_task_times(values["time_begin"], values["time_end"])
-            except ValidationError as exc:
-                if len(rows) > 1:
-                    raise ValidationError(f"row {index + 1}: {exc}", exc.field) from None
-                raise
-            values.pop("week_id", None)
-            prepared.append(values)
-            _check_cancel(index, should_cancel)
         conn = self.db.get()
         ids: list[int] = []
-        total = len(prepared)
+        total = len(rows)
         with write_transaction(conn):
             self._require_week(conn, week_id)
-            for index, values in enumerate(prepared):
+            for index, data in enumerate(rows):
+                try:
+                    values = validation.validate_task(data)
+                    validation.check_task_times(values["time_begin"], values["time_end"])
+                except ValidationError as exc:
+                    if total > 1:
+                        raise ValidationError(f"row {index + 1}: {exc}", exc.field) from None
+                    raise
+                values.pop("week_id", None)
                 task_id = repo.insert_task(conn, week_id, values)
                 repo.log_event(conn, task_id, "task_created", {"week_id": week_id},
                                values["duration_seconds"], user_action)
@@ -187,7 +185,6 @@ class DataService(QObject):
                     progress(index, total)
                 _check_cancel(index, should_cancel)
             repo.refresh_week_statistics(conn, week_id)
-        _drop_in_slices(prepared)
         if progress is not None:
             progress(total, total)
         return Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS)
