@@ -61,3 +61,7 @@ class ConfigError(WfhError):
 
 class DataFolderError(WfhError):
     """The profile's folder is missing and cannot be created, or cannot be written."""
+
+
+class OperationCancelled(WfhError):
+    """The user cancelled a background operation; its transaction was rolled back, nothing was written."""

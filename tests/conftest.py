@@ -62,6 +62,10 @@ def wait_for_pool_jobs() -> None:
         from PySide6.QtCore import QThreadPool
 
         QThreadPool.globalInstance().waitForDone(10_000)
+    if "app.ui.background" in sys.modules:
+        from app.ui.background import wait_for_background_tasks
+
+        wait_for_background_tasks(10_000)
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -43,6 +43,9 @@ from app.monitor.runner import MonitorEvents, MonitorRunner, NoConsentError
 from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import ms_to_iso
+
+if TYPE_CHECKING:
+    from app.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,23 @@ RunnerFactory = Callable[[Any, MonitorEvents], MonitorRunner]
 
 
 class MonitorAgent(QObject):
+    """The monitoring loop (``MonitorRunner``) as a QObject for its own QThread, restarted with backoff after a crash.
+
+    Control methods (``stop``, ``pause``, ``resume``, ``reload_settings``) are thread-safe plain calls from
+    the GUI thread; every signal is emitted on the monitoring thread and reaches GUI objects queued.
+
+    Signals:
+        stateChanged(str state, str detail): a ``MonitorState`` value and its detail (pause end, restart delay).
+        idleDetected(str started_at, float idle_seconds): no input for ``idle_threshold``.
+        idleReturned(str started_at, str ended_at, float seconds): the user came back after idle time.
+        spansWritten(int count): closed spans were written to the outbox.
+        screenshotTaken(str client_id): a screenshot row was written.
+        warning(str message): an expected problem the user should see (disk full, …).
+        error(str message): the loop crashed; it restarts after the backoff delay.
+        restarted(int attempt): the loop was started again after a crash.
+        finished(): ``run`` returned (the agent was stopped).
+    """
+
     stateChanged = Signal(str, str)
     idleDetected = Signal(str, float)
     idleReturned = Signal(str, str, float)
@@ -89,7 +109,7 @@ class MonitorAgent(QObject):
 
     def __init__(
         self,
-        profile: Any,
+        profile: Profile,
         *,
         display: str | None = None,
         runner_factory: RunnerFactory | None = None,

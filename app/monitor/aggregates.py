@@ -30,6 +30,8 @@ TIMELINE_MAX_MS = 900_000
 
 
 class SpanLike(Protocol):
+    """What the aggregates need of a span (``Span`` and the journal's held spans both fit)."""
+
     start_ms: int
     end_ms: int
     status: str
@@ -40,6 +42,8 @@ class SpanLike(Protocol):
 
 @dataclass
 class DayAggregates:
+    """One local day's aggregate rows: per-site usage, productivity and wellness figures, as uploaded."""
+
     day: date
     website_usage: dict[str, dict[str, Any]] = field(default_factory=dict)
     productivity: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +133,8 @@ def _breaks_and_streak(intervals: Sequence[tuple[int, int]]) -> tuple[int, int]:
 
 @dataclass
 class TimelineEntry:
+    """One stretch of the user-facing timeline (``kind``: app, web, idle, away, task…) in ms, with its zone."""
+
     start_ms: int
     end_ms: int
     tz: str

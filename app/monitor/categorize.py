@@ -54,6 +54,8 @@ DEFAULT_EXCLUSIONS: dict[str, list[str]] = {
 
 @dataclass(frozen=True)
 class RuleMatch:
+    """The first categorisation rule that matched: its position, category, optional name and the rule itself."""
+
     index: int
     category: str
     name: str | None

@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from app.config import Settings
 from app.errors import WfhError
 from app.monitor import consent
 from app.monitor.aggregates import TimelineBuilder
@@ -33,6 +34,9 @@ from app.monitor.spans import Sample, Span, SpanMerger
 from app.monitor.state import MonitorState
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import days_touched, local_zone_name, ms_to_iso
+
+if TYPE_CHECKING:
+    from app.profile import Profile
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +67,29 @@ class _Request:
     seconds: float | None = None
 
 
-def uploads_configured(settings: Any) -> bool:
+def uploads_configured(settings: Settings) -> bool:
     """True when screenshots are meant to reach a server: then local retention must leave unsent ones to
     the sync worker's queue caps (INGESTION_API.md §10.9); a local-only profile keeps its own retention."""
-    if not settings.get("ingestion.enabled", True):
+    if not settings.flag("ingestion.enabled"):
         return False
-    if settings.get("ingestion.mode", "api") == "postgres":
+    if settings.text("ingestion.mode") == "postgres":
         return True
-    return bool(str(settings.get("ingestion.api.base_url") or "").strip())
+    return bool(settings.text("ingestion.api.base_url").strip())
+
+
+def sample_interval(settings: Settings) -> float:
+    """Seconds between samples (at least 0.2)."""
+    return max(0.2, settings.number("monitoring.sample_interval"))
+
+
+def idle_threshold(settings: Settings) -> float:
+    """Seconds without input after which the user counts as idle (at least 1)."""
+    return max(1.0, settings.number("monitoring.idle_threshold"))
+
+
+def hold_seconds(settings: Settings) -> float:
+    """How long closed spans are held back before they are final: the idle threshold plus one interval."""
+    return idle_threshold(settings) + sample_interval(settings)
 
 
 class MonitorRunner:
@@ -78,7 +97,7 @@ class MonitorRunner:
 
     def __init__(
         self,
-        profile: Any,
+        profile: Profile,
         *,
         events: MonitorEvents | None = None,
         display: str | None = None,
@@ -257,22 +276,21 @@ class MonitorRunner:
         return sample
 
     # ---- internals -------------------------------------------------------------------------
-    def _load_settings(self, settings: Any = None) -> None:
+    def _load_settings(self, settings: Settings | None = None) -> None:
         """Read the monitoring block; ``settings`` is a fresh Settings after a reload (the profile's own
-        object is shared with the GUI and the sync worker, so it is never replaced from this thread)."""
-        self.full_settings = settings if settings is not None else self.profile.settings
-        mon = self.full_settings.get("monitoring", {}) or {}
-        self.settings = mon
-        self.interval = max(0.2, float(mon.get("sample_interval", 5)))
-        self.idle_threshold = max(1.0, float(mon.get("idle_threshold", 180)))
-        self.shot_interval = max(5.0, float(mon.get("screenshot_interval", 600)))
-        self.jitter = float(mon.get("screenshot_jitter", 0.2))
-        self.screenshots_enabled = bool(mon.get("screenshots_enabled", True))
-        self.aggregate_interval = max(1.0, float(mon.get("aggregate_interval", 60)))
-        self.workday_hours = float(mon.get("workday_hours", 8))
-        self.passive_media = bool(mon.get("passive_media", True))   # media playing: active, marked passive
-        self.rules = mon.get("rules") or DEFAULT_RULES
-        self.exclusions = mon.get("exclusions") or {}
+        object is shared with the GUI and the sync worker, so it is never replaced from this thread).
+        Typed reads: a missing or hand-mistyped value reads as its ``config.DEFAULTS`` value."""
+        self.full_settings = s = settings if settings is not None else self.profile.settings
+        self.interval = sample_interval(s)
+        self.idle_threshold = idle_threshold(s)
+        self.shot_interval = max(5.0, s.number("monitoring.screenshot_interval"))
+        self.jitter = s.number("monitoring.screenshot_jitter")
+        self.screenshots_enabled = s.flag("monitoring.screenshots_enabled")
+        self.aggregate_interval = max(1.0, s.number("monitoring.aggregate_interval"))
+        self.workday_hours = s.number("monitoring.workday_hours")
+        self.passive_media = s.flag("monitoring.passive_media")   # media playing: active, marked passive
+        self.rules = s.get("monitoring.rules") or DEFAULT_RULES     # a list the user may have emptied
+        self.exclusions = s.get("monitoring.exclusions") or {}
         self.tz = local_zone_name()
         self.zone = ZoneInfo(self.tz)
         self.merger = SpanMerger(self.interval, hold_seconds=self.idle_threshold + self.interval)
@@ -358,7 +376,7 @@ class MonitorRunner:
     def _take_screenshot(self, sample: Sample) -> None:
         assert self._screens is not None
         try:
-            row = self._screens.take(int(sample.wall * 1000), self.settings)
+            row = self._screens.take(int(sample.wall * 1000), self.full_settings)
         except Exception as exc:  # noqa: BLE001 - no display, mss/Pillow failure: skip this one
             if not self._shot_failed_logged:
                 log.warning("screenshot failed: %s", exc)
@@ -370,6 +388,6 @@ class MonitorRunner:
             return
         self.events.screenshot_taken(row)
         self._screens.apply_retention(int(sample.wall * 1000),
-                                      float(self.full_settings.get("retention.screenshots_days", 30)),
-                                      float(self.settings.get("screenshot_max_disk_mb", 1024)),
+                                      self.full_settings.number("retention.screenshots_days"),
+                                      self.full_settings.number("monitoring.screenshot_max_disk_mb"),
                                       keep_unsent=uploads_configured(self.full_settings))

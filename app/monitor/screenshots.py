@@ -21,6 +21,7 @@ from typing import Any
 
 from PIL import Image, ImageFilter
 
+from app.config import Settings
 from app.monitor.store import MonitorStore, new_client_id
 from app.monitor.timeutil import iso_to_ms, ms_to_iso
 
@@ -79,6 +80,8 @@ def select_for_retention(
 
 @dataclass(frozen=True)
 class Encoded:
+    """One encoded screenshot: the file bytes, their size and format, and whether it was blurred."""
+
     data: bytes
     width: int
     height: int
@@ -159,14 +162,15 @@ class ScreenshotTaker:
             self._sct = factory(**kwargs)
         return self._sct
 
-    def take(self, now_ms: int, settings: Mapping[str, Any]) -> dict[str, Any] | None:
-        """Capture now; returns the outbox row, or None when the disk was full."""
-        image = grab(self._mss(), str(settings.get("screenshot_monitors", "primary")))
+    def take(self, now_ms: int, settings: Settings) -> dict[str, Any] | None:
+        """Capture now with the ``monitoring.screenshot_*`` settings; returns the outbox row, or None when the
+        disk was full."""
+        image = grab(self._mss(), settings.text("monitoring.screenshot_monitors"))
         encoded = encode(
-            image, fmt=str(settings.get("screenshot_format", "auto")),
-            quality=int(settings.get("screenshot_quality", 70)),
-            blur=float(settings.get("screenshot_blur", 0) or 0),
-            downscale=float(settings.get("screenshot_downscale", 1.0) or 1.0),
+            image, fmt=settings.text("monitoring.screenshot_format"),
+            quality=settings.integer("monitoring.screenshot_quality", minimum=1),
+            blur=settings.number("monitoring.screenshot_blur"),
+            downscale=settings.number("monitoring.screenshot_downscale") or 1.0,
         )
         return self.save(now_ms, encoded)
 

@@ -10,22 +10,35 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, Slot
 
 from app.domain import validation
 from app.domain.changes import BULK_ROWS, Changes
 from app.domain.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
 from app.domain.stats import bonus
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration
-from app.errors import NotFoundError, ValidationError
+from app.errors import NotFoundError, OperationCancelled, ValidationError
 from app.services.cache import CacheService, cached
 from app.storage import repositories as repo
 from app.storage.db import ConnectionFactory, write_transaction
 
 ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
+PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks of a bulk write
+
+
+def drop_in_slices(items: list[Any]) -> None:
+    """Free a big list a slice at a time: freeing 100,000 dicts at once holds the GIL ~0.1 s and so stalls
+    the GUI thread too, while between slices the interpreter can switch threads."""
+    while items:
+        del items[-PROGRESS_EVERY:]
+
+
+def _check_cancel(index: int, should_cancel: Callable[[], bool] | None) -> None:
+    if should_cancel is not None and index % PROGRESS_EVERY == 0 and should_cancel():
+        raise OperationCancelled("cancelled; nothing was written")
 
 
 class DataService(QObject):
@@ -133,31 +146,48 @@ class DataService(QObject):
         return self.create_tasks(week_id, [task_data], user_action)[0]
 
     def create_tasks(self, week_id: int, rows: Sequence[Mapping[str, Any]], user_action: str = "manual") -> list[int]:
-        """Create several tasks in one transaction (CSV import); all or nothing."""
-        prepared = []
-        for index, data in enumerate(rows):
-            try:
-                values = validation.validate_task(data)
-                validation.check_task_times(values["time_begin"], values["time_end"])
-            except ValidationError as exc:
-                if len(rows) > 1:
-                    raise ValidationError(f"row {index + 1}: {exc}", exc.field) from None
-                raise
-            values.pop("week_id", None)
-            prepared.append(values)
+        """Create several tasks in one transaction; all or nothing. Bulk imports use ``write_tasks`` off the GUI
+        thread instead."""
+        changes = self.write_tasks(week_id, rows, user_action)
+        self.publish(changes)
+        return list(changes.tasks_created)
+
+    def write_tasks(self, week_id: int, rows: Sequence[Mapping[str, Any]], user_action: str = "manual",
+                    progress: Callable[[int, int], None] | None = None,
+                    should_cancel: Callable[[], bool] | None = None) -> Changes:
+        """Insert tasks in one transaction on the calling thread's connection and return what changed.
+
+        Touches neither the cache nor ``changed``, so it may run on the serialized writer thread; the GUI
+        thread then calls ``publish`` with the result. Each row is validated and inserted in turn, so no
+        list of 100,000 validated rows builds up (it would make the garbage collector walk the heap with
+        the GIL held, stalling the GUI); a bad row rolls the whole transaction back. ``should_cancel`` is
+        asked every ``PROGRESS_EVERY`` rows; cancelling raises ``OperationCancelled`` and rolls back.
+        """
         conn = self.db.get()
         ids: list[int] = []
+        total = len(rows)
         with write_transaction(conn):
             self._require_week(conn, week_id)
-            for values in prepared:
+            for index, data in enumerate(rows):
+                try:
+                    values = validation.validate_task(data)
+                    validation.check_task_times(values["time_begin"], values["time_end"])
+                except ValidationError as exc:
+                    if total > 1:
+                        raise ValidationError(f"row {index + 1}: {exc}", exc.field) from None
+                    raise
+                values.pop("week_id", None)
                 task_id = repo.insert_task(conn, week_id, values)
                 repo.log_event(conn, task_id, "task_created", {"week_id": week_id},
                                values["duration_seconds"], user_action)
                 ids.append(task_id)
+                if progress is not None and index % PROGRESS_EVERY == 0:
+                    progress(index, total)
+                _check_cancel(index, should_cancel)
             repo.refresh_week_statistics(conn, week_id)
-        self._invalidate_weeks([week_id])
-        self.changed.emit(Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS))
-        return ids
+        if progress is not None:
+            progress(total, total)
+        return Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS)
 
     def update_task(self, task_id: int, changes: Mapping[str, Any], user_action: str = "manual") -> None:
         values = validation.validate_task(changes, partial=True)
@@ -223,11 +253,23 @@ class DataService(QObject):
         self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_deleted=tuple(ids),
                                   bulk=len(ids) > BULK_ROWS))
 
+    @Slot()
     def notify_bulk_change(self) -> None:
         """After a bulk write outside DataService (legacy import): drop caches, tell views to reload."""
-        if self.cache_service is not None:
-            self.cache_service.invalidate_all()
-        self.changed.emit(Changes(bulk=True))
+        self.publish(Changes(bulk=True))
+
+    @Slot(object)
+    def publish(self, changes: Changes) -> None:
+        """On the GUI thread, after a committed write: drop the touched cache keys, then emit ``changed`` once.
+
+        A bulk change set that names no week (legacy import) drops every cache.
+        """
+        if changes.bulk and not changes.weeks:
+            if self.cache_service is not None:
+                self.cache_service.invalidate_all()
+        else:
+            self._invalidate_weeks(changes.weeks)
+        self.changed.emit(changes)
 
     # ---- internals ---------------------------------------------------------------------
     def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
-from app.errors import StorageError, WfhError
+from app.errors import OperationCancelled, StorageError
 from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
 
@@ -25,7 +25,7 @@ ORPHAN_WEEK_LABEL = "Imported tasks without a week"
 PROGRESS_EVERY = 2000
 
 
-class ImportCancelled(WfhError):
+class ImportCancelled(OperationCancelled):
     """The user cancelled the import; nothing was written."""
 
 

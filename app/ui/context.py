@@ -5,12 +5,13 @@ Tests and the benchmark build the same object as the real app, so they exercise 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.profile import Profile
 from app.services.cache import CacheMetrics, CacheService
 from app.services.data_service import DataService
+from app.ui.background import SerialWriter
 from app.ui.state import UiState
 
 
@@ -23,6 +24,14 @@ class AppContext:
     data: DataService
     metrics: CacheMetrics
     state: UiState
+    _writer: SerialWriter | None = field(default=None, repr=False)
+
+    @property
+    def writer(self) -> SerialWriter:
+        """The one serialized writer thread for bulk writes (imports), started on first use."""
+        if self._writer is None:
+            self._writer = SerialWriter(at_end=self.profile.db.close_thread)
+        return self._writer
 
     @classmethod
     def open(cls, data_dir: str | Path | None) -> AppContext:
@@ -41,7 +50,14 @@ class AppContext:
             state=UiState.load(profile.paths.data_dir),
         )
 
+    def stop_writer(self) -> None:
+        """Let queued bulk writes finish and end the writer thread (before the profile's connections close)."""
+        if self._writer is not None:
+            self._writer.stop()
+            self._writer = None
+
     def close(self) -> None:
+        self.stop_writer()
         self.state.save()
         self.cache.cleanup_timer.stop()
         self.profile.close()

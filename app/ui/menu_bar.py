@@ -106,7 +106,8 @@ class MenuBar(QObject):
             if not chosen:
                 return None
             path = Path(chosen)
-        dialog = CsvImportDialog(self.window.context.data, week[0], week[1], path, self.window)
+        context = self.window.context
+        dialog = CsvImportDialog(context.data, context.writer, week[0], week[1], path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(lambda n: self.messages.result(f"Imported {n:,} tasks."))
         dialog.open()
@@ -120,7 +121,7 @@ class MenuBar(QObject):
                 return None
             path = Path(chosen)
         ctx = self.window.context
-        dialog = LegacyImportDialog(ctx.profile, ctx.data, path, self.window)
+        dialog = LegacyImportDialog(ctx.profile, ctx.data, ctx.writer, path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog

@@ -2,8 +2,9 @@
 workers, and connects their signals in one place (like qutebrowser's ``_connect_signals``).
 
 Nothing else knows more than one of these parts: the window is a view, the workers get a status
-sink, the timer and a dialog parent, the menus get the window and the timer. "Sync now" and
-"Work offline" are one pair of actions (``SyncActions``) shared by the menu bar, tray and Sync panel.
+sink, the timer and a dialog presenter (``WorkerDialogs``, built here over the window), the menus get
+the window and the timer. "Sync now" and "Work offline" are one pair of actions (``SyncActions``)
+shared by the menu bar, tray and Sync panel.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.ui.sync.actions import SyncActions
 from app.ui.sync.panel import SyncPanel
 from app.ui.timer import Clock, TimerController
 from app.ui.tray import TrayIcon
+from app.ui.worker_dialogs import WorkerDialogs
 from app.ui.workers import BackgroundWorkers
 
 log = logging.getLogger(__name__)
@@ -97,8 +99,8 @@ class Shell(QObject):
         """Create the monitoring and sync workers (not started) with their views, menus and tray entries."""
         profile, window = self.context.profile, self.window
         self.workers = workers = BackgroundWorkers(
-            profile, data=self.context.data, timer=self.timer, messages=self.messages, dialog_parent=window,
-            offline=offline, parent=self)
+            profile, data=self.context.data, timer=self.timer, messages=self.messages,
+            dialogs=WorkerDialogs(window), offline=offline, parent=self)
         self.sync_actions = SyncActions(self, work_offline=offline)
         self.pause_menu = PauseMenu(window)
         self.pause_menu.connect_agent(workers.monitor)

@@ -1,8 +1,9 @@
 """The background workers of a running app: the monitoring agent and the sync worker, each on its own thread.
 
 ``BackgroundWorkers`` starts and stops them and makes the decisions that need both a worker and the
-timer (idle time). It gets what it needs — the profile, the timer, a status-message sink and a parent
-widget for its two dialogs — never the window; ``app.ui.shell`` connects its signals to the views.
+timer (idle time). It gets what it needs — the profile, the timer, a status-message sink and a
+``DialogPresenter`` for its two questions (consent, idle time) — never the window; ``app.ui.shell``
+builds the presenter over the window and connects the workers' signals to the views.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
-from PySide6.QtWidgets import QWidget
 
 from app.monitor.agent import MonitorAgent, start_in_thread
 from app.monitor.aggregates import TimelineEntry
@@ -20,9 +20,10 @@ from app.monitor.timeutil import iso_to_ms, local_zone_name
 from app.profile import Profile
 from app.services.data_service import DataService
 from app.sync.worker import SyncController
-from app.ui.activity import ADD_TO_TASK, DISCARD, ConsentDialog, IdlePrompt
+from app.ui.activity import ADD_TO_TASK, DISCARD
 from app.ui.messages import StatusMessages
 from app.ui.timer import TimerController
+from app.ui.worker_dialogs import DialogPresenter
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ class BackgroundWorkers(QObject):
     monitorStateChanged = Signal(str, str)
 
     def __init__(self, profile: Profile, *, data: DataService, timer: TimerController, messages: StatusMessages,
-                 dialog_parent: QWidget, offline: bool = False, parent: QObject | None = None) -> None:
+                 dialogs: DialogPresenter, offline: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.profile = profile
         self.data = data
         self.timer = timer
         self.messages = messages
-        self.dialog_parent = dialog_parent
+        self.dialogs = dialogs
         self.offline = offline
         self.sync = SyncController(profile, parent=self)
         self.monitor = MonitorAgent(profile)
@@ -68,7 +69,7 @@ class BackgroundWorkers(QObject):
     def start_monitoring(self, *, ask_consent: bool = True) -> bool:
         if self.monitor_thread is not None or not self.profile.settings.flag("monitoring.enabled"):
             return False
-        if ask_consent and not ConsentDialog.ensure(self.profile, self.dialog_parent):
+        if ask_consent and not self.dialogs.ensure_consent(self.profile):
             self.monitorStateChanged.emit(MonitorState.NO_CONSENT, "")
             return False
         self.monitor_thread = start_in_thread(self.monitor)
@@ -115,7 +116,7 @@ class BackgroundWorkers(QObject):
         if task_id is None:
             return
         name = self.data.get_task(task_id).display_name
-        choice = IdlePrompt.ask(started_at, ended_at, seconds, name, self.dialog_parent)
+        choice = self.dialogs.ask_idle(started_at, ended_at, seconds, name)
         if choice == DISCARD:
             removed = self.timer.discard_seconds(int(seconds))
             self.messages.result(f"{removed // 60} min of idle time removed from the timer.")

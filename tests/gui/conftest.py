@@ -47,6 +47,7 @@ def context(qapp: object, data_dir: Path) -> Iterator[AppContext]:
     ctx = AppContext.open(data_dir)
     yield ctx
     ctx.cache.cleanup_timer.stop()
+    ctx.stop_writer()
     wait_for_pool_jobs()
     ctx.profile.close()
 

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, QThread
 
 from app.errors import StorageError
-from app.ui.background import BackgroundTask
+from app.ui.background import BackgroundTask, SerialWriter, wait_for_background_tasks
 
 
 def test_result_and_known_failure_arrive_on_the_gui_thread(qtbot: Any) -> None:
@@ -52,3 +52,43 @@ def test_owner_deleted_while_the_work_runs(qtbot: Any) -> None:
     release.set()
     assert ran_to_end.wait(5)
     qtbot.waitUntil(lambda: len(app.findChildren(QThread)) == before, timeout=5000)  # finished, then deleted
+
+
+def test_serial_writer_runs_jobs_in_order_on_one_thread_and_ends_with_at_end(qtbot: Any) -> None:
+    ends: list[int] = []
+    writer = SerialWriter(at_end=lambda: ends.append(threading.get_ident()))
+    release = threading.Event()
+    ran: list[tuple[str, int]] = []
+
+    def job(name: str, wait: bool) -> Any:
+        def run(_control: Any) -> str:
+            if wait:
+                release.wait(10)
+            ran.append((name, threading.get_ident()))
+            return name
+        return run
+
+    tasks = [writer.submit(job(name, name == "first")) for name in ("first", "second", "third")]
+    for task in tasks:
+        task.start()
+    assert all(task.is_running() for task in tasks)  # queued counts as running: Cancel must still work
+    with qtbot.waitSignal(tasks[-1].finished, timeout=5000) as last:
+        release.set()
+    assert last.args == ["third"]
+    assert [name for name, _ in ran] == ["first", "second", "third"]
+    threads = {ident for _, ident in ran}
+    assert len(threads) == 1 and threading.main_thread().ident not in threads
+    assert writer.stop(5000)
+    assert ends == [*threads]  # the writer thread's connection is closed on that thread
+    assert not any(task.is_running() for task in tasks)
+
+
+def test_wait_for_background_tasks_waits_for_a_running_function(qtbot: Any) -> None:
+    release, done = threading.Event(), threading.Event()
+    task = BackgroundTask(lambda _control: (release.wait(10), done.set()))
+    task.start()
+    assert not wait_for_background_tasks(50)
+    release.set()
+    assert wait_for_background_tasks(5000) and done.is_set()
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass

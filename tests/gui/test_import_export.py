@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import threading
 
+from app.domain.changes import BULK_ROWS, Changes
 from app.domain.models import Task
+from app.services import data_service as data_service_module
 from tests.gui.conftest import make_week
 from tests.support.legacy import build_large_legacy_db, build_messy_legacy_db
 
@@ -70,7 +73,8 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     assert "colour" in dialog.summary.text()
     assert context.data.count_week_tasks(week_id) == 0
     assert dialog.import_button.text() == "Import 1 task"
-    dialog.import_button.click()
+    with qtbot.waitSignal(dialog.imported):
+        dialog.import_button.click()
     assert [t.project_name for t in context.data.get_week_tasks(week_id)] == ["Good"]
 
 
@@ -115,3 +119,78 @@ def test_legacy_import_can_be_cancelled(window, context, qtbot, tmp_path, shell)
     assert "cancel" in failed.args[0]
     assert context.data.list_weeks() == ()
     assert dialog.buttons.isEnabled()
+
+
+def _write_csv(path, count: int) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["project_name", "duration", "score"])
+        for i in range(count):
+            writer.writerow([f"Row {i}", "00:01:00", str(i % 100)])
+
+
+def test_csv_import_writes_on_the_writer_thread_and_publishes_one_bulk_change(
+        window, context, qtbot, tmp_path, shell, monkeypatch):
+    week_id = make_week(context, "Bulk")
+    window.weeks.select_week(week_id)
+    assert context.data.get_week_tasks(week_id) == ()  # warm cache: must be dropped before the signal
+    path = tmp_path / "bulk.csv"
+    _write_csv(path, BULK_ROWS + 50)
+    write_threads: set[int] = set()
+    real_insert = data_service_module.repo.insert_task
+
+    def recording_insert(*args, **kwargs):
+        write_threads.add(threading.get_ident())
+        return real_insert(*args, **kwargs)
+
+    monkeypatch.setattr(data_service_module.repo, "insert_task", recording_insert)
+    seen: list[tuple[bool, Changes, int]] = []
+    context.data.changed.connect(lambda changes: seen.append(
+        (threading.current_thread() is threading.main_thread(), changes, len(context.data.get_week_tasks(week_id)))))
+    dialog = shell.menu_bar.import_csv(path)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    with qtbot.waitSignal(dialog.imported, timeout=20_000) as imported:
+        dialog.import_button.click()
+    assert imported.args == [BULK_ROWS + 50]
+    assert write_threads and threading.main_thread().ident not in write_threads  # before: the GUI thread wrote
+    assert len(seen) == 1
+    on_gui_thread, changes, rows_seen_in_slot = seen[0]
+    assert on_gui_thread and changes.bulk and changes.weeks == {week_id}
+    assert rows_seen_in_slot == BULK_ROWS + 50  # the cache was dropped before the signal
+    assert window.tasks.model.rowCount() == BULK_ROWS + 50
+
+
+def test_csv_import_cancel_while_queued_writes_nothing(window, context, qtbot, tmp_path, shell):
+    week_id = make_week(context, "Cancelled")
+    window.weeks.select_week(week_id)
+    path = tmp_path / "many.csv"
+    _write_csv(path, 500)
+    dialog = shell.menu_bar.import_csv(path)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
+    release = threading.Event()
+    blocker = context.writer.submit(lambda _control: release.wait(10))
+    blocker.start()  # the writer is busy, so the import waits in the queue behind it
+    changes: list[Changes] = []
+    context.data.changed.connect(changes.append)
+    dialog.import_button.click()
+    assert dialog.progress.isVisible() and not dialog.import_button.isEnabled()
+    dialog.reject()  # Cancel while the import waits: the dialog stays until the writer has answered
+    assert dialog.isVisible() and "Cancelling" in dialog.summary.text()
+    with qtbot.waitSignal(dialog.write.failed, timeout=10_000) as failed:
+        release.set()
+    assert "cancelled" in failed.args[0]
+    assert "Nothing was imported" in dialog.summary.text() and dialog.import_button.isEnabled()
+    assert context.data.count_week_tasks(week_id) == 0 and changes == []
+    dialog.reject()
+    assert not dialog.isVisible()
+
+
+def test_csv_import_cancel_during_the_write_rolls_back(context, qtbot):
+    week_id = make_week(context, "Rolled back")
+    rows = [{"project_name": f"Row {i}", "duration": 60} for i in range(5000)]
+    task = context.writer.submit(lambda control: context.data.write_tasks(
+        week_id, rows, "import", lambda done, _total: done >= 2000 and task.cancel(), control.should_cancel))
+    with qtbot.waitSignal(task.failed, timeout=20_000) as failed:
+        task.start()
+    assert "cancelled" in failed.args[0]
+    assert context.data.count_week_tasks(week_id) == 0

@@ -145,3 +145,31 @@ def test_worker_signals_are_handled_on_the_gui_thread(qtbot: Any, context: Any, 
         thread.wait(5000)
         workers.sync.stop()
     assert seen and all(seen)
+
+
+def test_workers_hold_no_widget_and_ask_through_the_presenter(workers_shell: Any, context: Any) -> None:
+    """The workers get a dialog presenter from the shell, never the window (before: ``dialog_parent=window``)."""
+    from PySide6.QtWidgets import QWidget
+
+    shell, workers = workers_shell
+    assert not [name for name, value in vars(workers).items() if isinstance(value, QWidget)]
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.calls: list[tuple[Any, ...]] = []
+
+        def ensure_consent(self, profile: Any) -> bool:
+            self.calls.append(("consent", profile))
+            return False
+
+        def ask_idle(self, started_at: str, ended_at: str, seconds: float, task_name: str) -> str:
+            self.calls.append(("idle", task_name, seconds))
+            return DISCARD
+
+    recorder = Recorder()
+    workers.dialogs = recorder
+    assert workers.start_monitoring() is False
+    week = make_week(context, "Presenter week")
+    shell.timer.start(context.data.create_task(week, {"project_name": "Deep work"}))
+    workers.monitor.idleReturned.emit("2026-11-26T09:05:00Z", "2026-11-26T09:10:00Z", 300.0)
+    assert recorder.calls == [("consent", context.profile), ("idle", "Deep work", 300.0)]

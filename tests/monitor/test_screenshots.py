@@ -75,16 +75,20 @@ def test_retention_leaves_unsent_screenshots_to_the_sync_queue_caps() -> None:
                                                                           "b-sent"]
 
 
-def test_uploads_configured_decides_who_may_drop_unsent_data() -> None:
+def test_uploads_configured_decides_who_may_drop_unsent_data(profile: Any) -> None:
     from app.monitor.runner import uploads_configured
 
-    def settings(values: dict[str, Any]) -> Any:
-        return type("S", (), {"get": staticmethod(lambda key, default=None: values.get(key, default))})
-
-    assert uploads_configured(settings({"ingestion.api.base_url": "https://ingest.example.com"}))
-    assert not uploads_configured(settings({"ingestion.api.base_url": ""}))
-    assert uploads_configured(settings({"ingestion.mode": "postgres"}))
-    assert not uploads_configured(settings({"ingestion.enabled": False, "ingestion.api.base_url": "https://x"}))
+    settings = profile.settings
+    settings.set("ingestion.api.base_url", "https://ingest.example.com")
+    assert uploads_configured(settings)
+    settings.set("ingestion.api.base_url", "")
+    assert not uploads_configured(settings)
+    settings.set("ingestion.mode", "postgres")
+    assert uploads_configured(settings)
+    settings.set("ingestion.mode", "api")
+    settings.set("ingestion.enabled", False)
+    settings.set("ingestion.api.base_url", "https://x")
+    assert not uploads_configured(settings)
 
 
 @pytest.mark.xvfb
@@ -92,9 +96,11 @@ def test_capture_on_xvfb_writes_private_file_and_outbox_row(xvfb: str, profile: 
     store = MonitorStore(profile.db)
     taker = ScreenshotTaker(profile.paths.data_dir, store, display=xvfb)
     try:
-        first = taker.take(iso_to_ms("2026-11-26T09:00:00Z"), {"screenshot_format": "png"})
-        second = taker.take(iso_to_ms("2026-11-26T09:10:00Z"),
-                            {"screenshot_format": "webp", "screenshot_downscale": 0.5, "screenshot_blur": 3})
+        profile.settings.set("monitoring.screenshot_format", "png")
+        first = taker.take(iso_to_ms("2026-11-26T09:00:00Z"), profile.settings)
+        for key, value in (("format", "webp"), ("downscale", 0.5), ("blur", 3)):
+            profile.settings.set(f"monitoring.screenshot_{key}", value)
+        second = taker.take(iso_to_ms("2026-11-26T09:10:00Z"), profile.settings)
     finally:
         taker.close()
     assert first is not None and second is not None

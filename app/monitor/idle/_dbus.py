@@ -29,6 +29,8 @@ METHODS = (
 
 
 class DbusIdleBackend:
+    """Idle seconds from GNOME Mutter's or KDE's D-Bus idle service (Wayland sessions with no X server to ask)."""
+
     name = "dbus"
 
     def __init__(self, connect: Callable[[], Any] | None = None) -> None:

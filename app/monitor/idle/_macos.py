@@ -12,6 +12,8 @@ K_CG_ANY_INPUT_EVENT_TYPE = 0xFFFFFFFF
 
 
 class MacIdleBackend:
+    """Idle seconds on macOS from CoreGraphics' seconds since the last input event."""
+
     name = "macos"
 
     def __init__(self) -> None:

@@ -23,6 +23,8 @@ NOTIFY_AFTER = 5  # seconds without input before swayidle reports idle
 
 
 class SwayIdleBackend:
+    """Idle state on wlroots compositors from a ``swayidle`` child process told to report after the threshold."""
+
     name = "swayidle"
     description = "swayidle (the compositor's idle-notify protocol)"
 

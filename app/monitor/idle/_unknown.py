@@ -9,6 +9,8 @@ _warned = False
 
 
 class UnknownIdleBackend:
+    """Fallback where idle time cannot be read: logs that once and always reports the user as active."""
+
     name = "unknown"
 
     def __init__(self, reason: str = "unsupported platform") -> None:

@@ -8,10 +8,14 @@ from typing import Any
 
 
 class LASTINPUTINFO(ctypes.Structure):
+    """The Win32 ``LASTINPUTINFO`` structure filled by ``GetLastInputInfo``."""
+
     _fields_ = [("cbSize", wintypes.UINT), ("dwTime", wintypes.DWORD)]
 
 
 class WindowsIdleBackend:
+    """Idle seconds on Windows: ``GetTickCount`` minus ``GetLastInputInfo`` (ctypes)."""
+
     name = "windows"
 
     def __init__(self) -> None:

@@ -20,6 +20,8 @@ SCREENSAVER_ON = 1
 
 
 class XScreenSaverInfo(ctypes.Structure):
+    """The ``XScreenSaverInfo`` structure libXss fills (idle milliseconds, screen saver state)."""
+
     _fields_ = [
         ("window", ctypes.c_ulong),
         ("state", ctypes.c_int),
@@ -50,6 +52,8 @@ def _load(name: str) -> Any:
 
 
 class X11IdleBackend:
+    """Idle seconds and screen saver state on X11 through the XScreenSaver extension (libXss over ctypes)."""
+
     name = "x11"
     description = "the X server (XScreenSaver extension)"
 

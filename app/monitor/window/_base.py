@@ -16,6 +16,8 @@ class ActiveWindow:
 
 
 class WindowBackend(Protocol):
+    """What every per-OS window backend offers: its name, the active window (None when unknown), close()."""
+
     name: str
 
     def active_window(self) -> ActiveWindow | None: ...

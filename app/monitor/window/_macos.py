@@ -13,6 +13,8 @@ from app.monitor.window._unknown import UnknownWindowBackend
 
 
 class MacWindowBackend:
+    """The frontmost macOS application through AppKit; titles only with the Accessibility permission."""
+
     name = "macos"
 
     def __init__(self, workspace: Any, quartz: Any | None) -> None:

@@ -87,6 +87,8 @@ def focused_window(tree: dict[str, Any]) -> ActiveWindow | None:
 
 
 class SwayWindowBackend:
+    """The focused window on sway and other i3-IPC compositors, read from ``GET_TREE`` over ``SWAYSOCK``."""
+
     name = "sway"
     description = "sway's IPC (window events)"
 

@@ -11,6 +11,8 @@ _warned = False
 
 
 class UnknownWindowBackend:
+    """Fallback where the active window cannot be read: logs that once and reports no window."""
+
     name = "unknown"
 
     def __init__(self, reason: str = "unsupported platform") -> None:

@@ -10,6 +10,8 @@ from app.monitor.window._base import ActiveWindow
 
 
 class WindowsWindowBackend:
+    """The Windows foreground window: title and process through ctypes (``GetForegroundWindow`` …)."""
+
     name = "windows"
 
     def __init__(self) -> None:

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class X11WindowBackend:
+    """The X11 active window through python-xlib (``_NET_ACTIVE_WINDOW``, ``_NET_WM_NAME``, ``_NET_WM_PID``)."""
+
     name = "x11"
     description = "the X server (_NET_ACTIVE_WINDOW, change events)"
 

@@ -21,6 +21,8 @@ COALESCE_SECONDS = 0.03
 
 
 class X11ChangeWatcher:
+    """Calls ``on_change`` (debounced) when the active X11 window or its title changes; own connection and thread."""
+
     def __init__(self, display_name: str | None, on_change: Callable[[], None]) -> None:
         from Xlib import X
         from Xlib import display as xdisplay

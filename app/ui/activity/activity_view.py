@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -33,10 +33,14 @@ from PySide6.QtWidgets import (
 
 from app.errors import StorageError
 from app.monitor.aggregates import timeline_entries
+from app.monitor.runner import hold_seconds
 from app.ui.activity.data import ActivityDay, DayLoader
 from app.ui.activity.gallery import ScreenshotGallery
-from app.ui.activity.in_progress import InProgressPanel, hold_seconds, read_in_progress
+from app.ui.activity.in_progress import InProgressPanel, read_in_progress
 from app.ui.activity.timeline_bar import COLORS, TimelineBar
+
+if TYPE_CHECKING:
+    from app.profile import Profile
 
 IN_PROGRESS_MS = 5000
 
@@ -66,9 +70,15 @@ def _fill(table: QTableWidget, rows: list[tuple[str, int, str]]) -> None:
 
 
 class ActivityView(QWidget):
+    """The Activity tab: one local day's timeline, per-app and per-site times, screenshots and held spans.
+
+    Signals:
+        dayLoaded(str day): the day (ISO date) was read in the background and is now shown.
+    """
+
     dayLoaded = Signal(str)
 
-    def __init__(self, profile: Any, parent: QWidget | None = None, *, tz: str | None = None) -> None:
+    def __init__(self, profile: Profile, parent: QWidget | None = None, *, tz: str | None = None) -> None:
         super().__init__(parent)
         self.profile = profile
         self.loader = DayLoader(profile, tz, self)

@@ -6,16 +6,21 @@ returns True when consent exists or was just given. Nothing is captured without 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from app.monitor import consent, session
 
+if TYPE_CHECKING:
+    from app.profile import Profile
+
 
 class ConsentDialog(QDialog):
-    def __init__(self, profile: Any, parent: QWidget | None = None) -> None:
+    """First-run consent: shows exactly what is captured and sent; Accept records consent (``ensure``)."""
+
+    def __init__(self, profile: Profile, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.profile = profile
         self.setWindowTitle("Monitoring — your consent")
@@ -48,7 +53,7 @@ class ConsentDialog(QDialog):
         super().accept()
 
     @staticmethod
-    def ensure(profile: Any, parent: QWidget | None = None) -> bool:
+    def ensure(profile: Profile, parent: QWidget | None = None) -> bool:
         if consent.has_consent(profile.db.get()):
             return True
         return ConsentDialog(profile, parent).exec() == QDialog.DialogCode.Accepted

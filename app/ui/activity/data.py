@@ -1,33 +1,37 @@
 """What the Activity view shows for one local day, read off the GUI thread.
 
-``load_day`` is a plain function (tested directly); ``DayLoader`` runs it on the global
-QThreadPool — each pool thread gets its own SQLite connection from the profile's factory — and
-hands the result back with the queued signal ``loaded(object ActivityDay)``.
+``load_day`` is a plain function (tested directly); ``DayLoader`` runs it as a ``BackgroundTask``
+(the project's one way off the GUI thread) with that thread's own SQLite connection, closed when
+the read ends, and hands the result back with ``loaded(object ActivityDay)`` on the GUI thread.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
 from app.monitor.aggregates import TimelineEntry, compute_day, timeline_entries
 from app.monitor.spans import Span
 from app.monitor.store import MonitorStore
 from app.monitor.timeutil import day_bounds_ms, local_zone_name
+from app.ui.background import BackgroundTask
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from app.profile import Profile
+
 THUMB_WIDTH = 240
 
 
 @dataclass
 class ActivityDay:
+    """Everything the Activity view shows for one local day, read off the GUI thread by ``load_day``."""
+
     day: date
     tz: str
     start_ms: int
@@ -43,7 +47,7 @@ class ActivityDay:
     passive_seconds: int = 0   # active without input while media played (included in the active time)
 
 
-def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool = True) -> ActivityDay:
+def load_day(profile: Profile, day: date, tz: str | None = None, *, thumbnails: bool = True) -> ActivityDay:
     tz = tz or local_zone_name()
     zone = ZoneInfo(tz)
     store = MonitorStore(profile.db)
@@ -67,7 +71,7 @@ def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool
     result.per_app = sorted(
         ((app, sum(c.values()) // 1000, max(sorted(c), key=lambda k: c[k])) for app, c in per_app.items()),
         key=lambda row: (-row[1], row[0]))
-    agg = compute_day(spans, day, zone, workday_hours=float(profile.settings.get("monitoring.workday_hours", 8)))
+    agg = compute_day(spans, day, zone, workday_hours=profile.settings.number("monitoring.workday_hours"))
     result.per_domain = sorted(((d, v["duration_seconds"], v["tag"]) for d, v in agg.website_usage.items()),
                                key=lambda row: (-row[1], row[0]))
     result.productivity, result.wellness = agg.productivity, agg.wellness
@@ -81,39 +85,39 @@ def load_day(profile: Any, day: date, tz: str | None = None, *, thumbnails: bool
     return result
 
 
-class _LoadJob(QRunnable):
-    def __init__(self, loader: DayLoader, profile: Any, day: date, tz: str | None, serial: int) -> None:
-        super().__init__()
-        self.loader, self.profile, self.day, self.tz, self.serial = loader, profile, day, tz, serial
-
-    def run(self) -> None:
-        try:
-            result = load_day(self.profile, self.day, self.tz)
-        except Exception as exc:  # noqa: BLE001 - reported to the view, never raised in a pool thread
-            log.exception("activity for %s could not be read", self.day)
-            self.loader.failed.emit(f"Activity for {self.day} could not be read: {exc}")
-            return
-        self.loader._deliver.emit(self.serial, result)
+def _read_day(profile: Profile, day: date, tz: str | None) -> ActivityDay:
+    try:
+        return load_day(profile, day, tz)
+    finally:
+        profile.db.close_thread()  # each read has its own short-lived thread and connection
 
 
 class DayLoader(QObject):
-    """``load(day)`` reads in the background; ``loaded(ActivityDay)`` comes back on the GUI thread."""
+    """``load(day)`` reads one day in the background; only the latest request's result is delivered.
+
+    Signals:
+        loaded(object ActivityDay): the day requested last, on the GUI thread.
+        failed(str message): a read could not be done (the message names the day).
+    """
 
     loaded = Signal(object)
     failed = Signal(str)
-    _deliver = Signal(int, object)
 
-    def __init__(self, profile: Any, tz: str | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, profile: Profile, tz: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.profile = profile
         self.tz = tz
         self._serial = 0
-        self._deliver.connect(self._on_deliver)
 
     def load(self, day: date) -> None:
         self._serial += 1
-        QThreadPool.globalInstance().start(_LoadJob(self, self.profile, day, self.tz, self._serial))
+        serial, profile, tz = self._serial, self.profile, self.tz
+        task = BackgroundTask(lambda _control: _read_day(profile, day, tz), self)
+        # task's signals are emitted on the GUI thread, so these lambdas run there
+        task.finished.connect(lambda result: self._deliver(serial, result))
+        task.failed.connect(lambda message: self.failed.emit(f"Activity for {day} could not be read: {message}"))
+        task.start()
 
-    def _on_deliver(self, serial: int, result: object) -> None:
+    def _deliver(self, serial: int, result: ActivityDay) -> None:
         if serial == self._serial:  # only the latest request counts (quick date changes)
             self.loaded.emit(result)

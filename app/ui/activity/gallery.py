@@ -6,7 +6,7 @@ Signals: ``screenshotDeleted(str client_id)`` after a delete was committed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
@@ -26,8 +26,13 @@ from PySide6.QtWidgets import (
 from app.monitor.screenshots import delete_screenshots
 from app.monitor.store import MonitorStore
 
+if TYPE_CHECKING:
+    from app.profile import Profile
+
 
 class ScreenshotViewer(QDialog):
+    """One screenshot at full size in a scrollable dialog (says so when the file is missing)."""
+
     def __init__(self, path: Path, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -42,9 +47,15 @@ class ScreenshotViewer(QDialog):
 
 
 class ScreenshotGallery(QWidget):
+    """The day's screenshot thumbnails with View and Delete.
+
+    Signals:
+        screenshotDeleted(str client_id): the user deleted that screenshot (file and row).
+    """
+
     screenshotDeleted = Signal(str)
 
-    def __init__(self, profile: Any, parent: QWidget | None = None, *, confirm: bool = True) -> None:
+    def __init__(self, profile: Profile, parent: QWidget | None = None, *, confirm: bool = True) -> None:
         super().__init__(parent)
         self.profile = profile
         self.confirm = confirm

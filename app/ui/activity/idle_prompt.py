@@ -30,6 +30,8 @@ def _local_hm(iso: str) -> str:
 
 
 class IdlePrompt(QDialog):
+    """Asks what to do with idle time a running timer covered: keep, discard, or count it as work on the task."""
+
     def __init__(self, started_at: str, ended_at: str, seconds: float, task_name: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -10,7 +10,7 @@ plain statement when this desktop does not let window titles be read. Titles are
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -22,16 +22,13 @@ from app.monitor.spans import Span
 from app.monitor.store import MonitorStore
 from app.ui.activity.idle_prompt import away_duration
 
+if TYPE_CHECKING:
+    from app.profile import Profile
+
 MAX_LINES = 6
 
 
-def hold_seconds(settings: Any) -> float:
-    """How long closed spans are held back: the idle threshold plus one sampling interval."""
-    mon = settings.get("monitoring", {}) or {}
-    return max(1.0, float(mon.get("idle_threshold", 180))) + max(0.2, float(mon.get("sample_interval", 5)))
-
-
-def read_in_progress(profile: Any) -> list[Span]:
+def read_in_progress(profile: Profile) -> list[Span]:
     """The held and open spans (categorised like final ones will be), oldest first."""
     spans = read_held(MonitorStore(profile.db)).spans()
     rules = profile.settings.get("monitoring.rules") or DEFAULT_RULES

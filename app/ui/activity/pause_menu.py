@@ -39,6 +39,13 @@ def describe_state(state: str, detail: str) -> str:
 
 
 class PauseMenu(QMenu):
+    """The Pause monitoring menu (for N minutes, until resumed; Resume) shared by menu bar and tray.
+
+    Signals:
+        pauseRequested(float seconds): pause for that long (-1 means "until resumed").
+        resumeRequested(): resume monitoring now.
+    """
+
     pauseRequested = Signal(float)
     resumeRequested = Signal()
 

@@ -34,6 +34,12 @@ CATEGORY_COLUMN = 3
 
 
 class RulesEditor(QWidget):
+    """Edits the categorisation rules (regexes per app, title, domain) with per-cell problems and a tester.
+
+    Signals:
+        rulesChanged(): the table was edited (and re-checked).
+    """
+
     rulesChanged = Signal()
 
     def __init__(self, rules: Sequence[Mapping[str, Any]] | None = None, parent: QWidget | None = None) -> None:

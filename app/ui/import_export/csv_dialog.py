@@ -1,5 +1,7 @@
 """CSV import: read and validate the file on a worker thread, show every row with its problem,
-and write nothing until the user presses Import (then the valid rows go in one transaction)."""
+and write nothing until the user presses Import. Then the valid rows go in one transaction on the
+serialized writer thread, with progress and Cancel; the GUI thread only publishes the one bulk
+change set when it has committed."""
 
 from __future__ import annotations
 
@@ -13,15 +15,16 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from app.errors import WfhError
-from app.services.data_service import DataService
-from app.ui.background import BackgroundTask
+from app.domain.changes import Changes
+from app.services.data_service import DataService, drop_in_slices
+from app.ui.background import BackgroundTask, JobControl, SerialWriter
 from app.ui.import_export.formats import CsvPreview, CsvRow, read_csv
 from app.ui.list_table_model import AnyIndex, ListTableModel
 
@@ -53,16 +56,22 @@ class CsvPreviewModel(ListTableModel):
 
 
 class CsvImportDialog(QDialog):
-    """Signals: imported(int task_count) after the rows were written."""
+    """Preview a CSV file, then import its valid rows into one week on the serialized writer.
+
+    Signals:
+        imported(int task_count): the rows were committed and ``DataService.changed`` has fired.
+    """
 
     imported = Signal(int)
 
-    def __init__(self, data_service: DataService, week_id: int, week_label: str, path: Path,
+    def __init__(self, data_service: DataService, writer: SerialWriter, week_id: int, week_label: str, path: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
+        self._writer = writer
         self._week_id = week_id
         self.preview: CsvPreview | None = None
+        self.write: BackgroundTask | None = None
         self.setWindowTitle(f"Import {Path(path).name}")
         self.resize(820, 520)
         self.summary = QLabel(f"Reading {Path(path).name}…")
@@ -79,6 +88,9 @@ class CsvImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        self.progress = QProgressBar()
+        self.progress.hide()
+        layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
         self.reader = BackgroundTask(lambda _control: read_csv(Path(path)), self)
         self._connect_signals()
@@ -94,7 +106,8 @@ class CsvImportDialog(QDialog):
     def _on_read(self, preview: CsvPreview) -> None:
         self.preview = preview
         self.model.set_rows(preview.rows)
-        valid, bad = len(preview.valid_rows), len(preview.error_rows)
+        valid = len(preview.valid_values)
+        bad = len(preview.rows) - valid
         parts = [f"{valid:,} row{'s' if valid != 1 else ''} ready to import"]
         if bad:
             parts.append(f"{bad:,} with problems (listed first, not imported)")
@@ -111,18 +124,79 @@ class CsvImportDialog(QDialog):
 
     @Slot()
     def import_rows(self) -> int:
-        if self.preview is None or not self.preview.valid_rows:
+        """Queue the valid rows on the writer; returns how many were queued (0 when there is nothing to import)."""
+        if self.preview is None or not self.preview.valid_values or self.write is not None:
             return 0
-        rows = [r.values for r in self.preview.valid_rows if r.values is not None]
-        try:
-            self._data.create_tasks(self._week_id, rows, user_action="import")
-        except WfhError as exc:
-            self.summary.setText(f"Nothing was imported: {exc}")
-            self.summary.setStyleSheet("color: #e05050;")
-            return 0
-        self.imported.emit(len(rows))
+        rows = self.preview.valid_values  # built on the reading thread: 100,000 rows cost the GUI nothing here
+        count, data, week_id = len(rows), self._data, self._week_id
+
+        def write(control: JobControl) -> Changes:
+            return data.write_tasks(week_id, rows, "import", control.progress, control.should_cancel)
+
+        self.write = self._writer.submit(write, self)
+        # DataService publishes first (cache dropped, one changed(Changes)), even if this dialog is gone by then.
+        self.write.finished.connect(data.publish)
+        self.write.finished.connect(self._on_written)
+        self.write.failed.connect(self._on_write_failed)
+        self.write.progressed.connect(self._on_progress)
+        self.import_button.setEnabled(False)
+        self.progress.setRange(0, count)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.summary.setText(f"Importing {count:,} tasks… Cancel rolls the import back.")
+        self.write.start()
+        return count
+
+    @Slot(int, int)
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+
+    @Slot(object)
+    def _on_written(self, changes: Changes) -> None:
+        self._release_preview()
+        self.imported.emit(len(changes.tasks_created))
         self.accept()
-        return len(rows)
+
+    def _release_preview(self) -> None:
+        """Free the preview's rows on the writer thread: 100,000 of them freed here would stall the window
+        for ~0.1 s when the dialog closes."""
+        if self.preview is None:
+            return
+        preview, self.preview = self.preview, None
+        self.model.set_rows([])
+        def release(_control: JobControl) -> None:
+            drop_in_slices(preview.valid_values)
+            drop_in_slices(preview.rows)
+
+        self._writer.submit(release).start()
+
+    @Slot(str)
+    def _on_write_failed(self, message: str) -> None:
+        self.write = None
+        self.progress.hide()
+        self.summary.setText(f"Nothing was imported: {message}")
+        self.summary.setStyleSheet("color: #e05050;")
+        self.buttons.setEnabled(True)
+        self.import_button.setEnabled(self.preview is not None and bool(self.preview.valid_values))
+
+    @Slot()
+    def reject(self) -> None:
+        """Cancel, Escape or the close box: a running import is cancelled (it rolls back) and the dialog stays
+        until it has; otherwise the dialog closes."""
+        if self.write is not None and self.write.is_running():
+            self.write.cancel()
+            self.summary.setText("Cancelling… (the import is rolled back)")
+            self.buttons.setEnabled(False)
+            return
+        super().reject()
+
+    def closeEvent(self, event: Any) -> None:
+        if self.write is not None and self.write.is_running():
+            self.reject()
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def done(self, result: int) -> None:
         self.reader.wait(10_000)  # reading is bounded by max_rows; never destroy a running thread

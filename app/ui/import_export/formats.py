@@ -103,6 +103,7 @@ class CsvPreview:
     path: Path
     rows: list[CsvRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
+    valid_values: list[dict[str, Any]] = field(default_factory=list)  # made on the reading thread, for Import
 
     @property
     def valid_rows(self) -> list[CsvRow]:
@@ -134,6 +135,7 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
                 preview.rows.append(_parse_row(reader.line_num, raw))
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ValidationError(f"{Path(path).name} line {reader.line_num}: {exc}") from None
+    preview.valid_values = [r.values for r in preview.rows if r.values is not None]
     return preview
 
 

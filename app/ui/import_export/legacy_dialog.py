@@ -1,7 +1,7 @@
 """Import the old (seed 002) database: progress bar, cancel, and the import report.
 
-The import runs on a worker thread with that thread's own connection; when it finishes the
-GUI thread tells DataService about the bulk change so every view re-reads once.
+The import runs on the serialized writer thread with that thread's own connection; when it finishes
+the GUI thread tells DataService about the bulk change so every view re-reads once.
 """
 
 from __future__ import annotations
@@ -16,15 +16,12 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit,
 from app.profile import Profile
 from app.services.data_service import DataService
 from app.storage.legacy_import import ImportReport, import_legacy
-from app.ui.background import BackgroundTask, JobControl
+from app.ui.background import JobControl, SerialWriter
 
 
 def _run_import(profile: Profile, path: Path, control: JobControl) -> ImportReport:
-    conn = profile.db.get()  # this worker thread's own connection
-    try:
-        return import_legacy(conn, path, progress=control.progress, should_cancel=control.should_cancel)
-    finally:
-        profile.db.close_thread()
+    conn = profile.db.get()  # the writer thread's own connection
+    return import_legacy(conn, path, progress=control.progress, should_cancel=control.should_cancel)
 
 
 class LegacyImportDialog(QDialog):
@@ -33,7 +30,8 @@ class LegacyImportDialog(QDialog):
     importFinished = Signal(object)
     importFailed = Signal(str)
 
-    def __init__(self, profile: Profile, data_service: DataService, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, profile: Profile, data_service: DataService, writer: SerialWriter, path: Path,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
         self.report: ImportReport | None = None
@@ -53,11 +51,12 @@ class LegacyImportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.report_view, 1)
         layout.addWidget(self.buttons)
-        self.task = BackgroundTask(lambda control: _run_import(profile, Path(path), control), self)
+        self.task = writer.submit(lambda control: _run_import(profile, Path(path), control), self)
         self._connect_signals()
         self.task.start()
 
     def _connect_signals(self) -> None:
+        self.task.finished.connect(self._data.notify_bulk_change)  # first, and even if the dialog is gone by then
         self.task.progressed.connect(self._on_progress)
         self.task.finished.connect(self._on_finished)
         self.task.failed.connect(self._on_failed)
@@ -72,7 +71,6 @@ class LegacyImportDialog(QDialog):
     @Slot(object)
     def _on_finished(self, report: Any) -> None:
         self.report = report
-        self._data.notify_bulk_change()
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.status.setText(
