@@ -94,6 +94,7 @@ def test_status_without_a_server_is_local_only_with_the_reason(tmp_path: Path) -
 def test_json_times_are_iso_with_offset(tmp_path: Path) -> None:
     from app.profile import Profile
     from app.sync import state
+    from app.sync.status import SyncReason, SyncState, SyncStatus
     from tests.sync.replay import seed_heartbeats
 
     profile = Profile.open(tmp_path)
@@ -101,7 +102,8 @@ def test_json_times_are_iso_with_offset(tmp_path: Path) -> None:
         conn = profile.db.get()
         seed_heartbeats(conn, 3)
         started = conn.execute("SELECT MIN(started_at) FROM heartbeats").fetchone()[0]
-        state.save_state(conn, "unreachable", "Server unreachable", 1_800_000_000.5)
+        state.save_status(conn, SyncStatus(SyncState.UNREACHABLE, SyncReason.SERVER_UNREACHABLE,
+                                           "Server unreachable", retry_at=1_800_000_000.5))
     finally:
         profile.close()
     (tmp_path / "config.json").write_text(json.dumps({"ingestion": {"api": {"base_url": "https://wfh.example"}}}))
