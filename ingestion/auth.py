@@ -31,6 +31,8 @@ _TOUCH = "UPDATE api_keys SET last_used_at = now() WHERE key_id = %s"
 
 @dataclass(frozen=True)
 class Identity:
+    """Who a valid device key speaks for: the key, its employee and its device (never taken from the body)."""
+
     key_id: int
     prefix: str
     emp_id: int

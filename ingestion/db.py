@@ -36,6 +36,9 @@ AsyncConn = psycopg.AsyncConnection[Any]
 
 
 class Database:
+    """The connection pool of one worker, with outage detection: a failed probe marks the database
+    down for a short while (503 + Retry-After) and a fresh pool replaces the old one after recovery."""
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._down_until = 0.0

@@ -39,6 +39,8 @@ ACTIVITIES = {
 
 @dataclass(frozen=True)
 class Person:
+    """One employee of the demo team, with the habits their generated week follows."""
+
     emp_id: int
     name: str
     email: str

@@ -19,6 +19,8 @@ from ingestion.errors import ApiError
 
 @dataclass
 class Part:
+    """One part of a multipart body as it streams in: its form name and its bytes."""
+
     name: str | None = None
     chunks: list[bytes] = field(default_factory=list)
 

@@ -27,6 +27,8 @@ class _Strict(BaseModel):
 
 
 class Geo(_Strict):
+    """A device position in degrees (optional on heartbeats)."""
+
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
 
@@ -66,23 +68,31 @@ ScreenshotMeta = record_model(SCREENSHOT_META)
 
 
 class Rejection(BaseModel):
+    """One record the server refused: its position in the batch, its client_id when readable, why."""
+
     index: int
     client_id: str | None
     error: str
 
 
 class IngestResult(BaseModel):
+    """The answer to a batch: every record is accepted, a duplicate, or rejected (§5.4)."""
+
     accepted: int
     duplicates: int
     rejected: list[Rejection]
 
 
 class Error(BaseModel):
+    """The contract's error body: a stable code and a human detail."""
+
     error: str
     detail: str | None = None
 
 
 class Health(BaseModel):
+    """GET /health: the service and whether its database answers."""
+
     status: Literal["healthy", "unhealthy"]
     service: str
     database: Literal["connected", "unavailable"]
@@ -90,6 +100,8 @@ class Health(BaseModel):
 
 
 class Me(BaseModel):
+    """GET /api/v1/me: what the key is bound to, and the server's clock for skew checks."""
+
     emp_id: int
     device: str
     key_prefix: str
@@ -97,6 +109,8 @@ class Me(BaseModel):
 
 
 class ScreenshotResult(BaseModel):
+    """The answer to a screenshot upload: created, or a duplicate of the same client_id and bytes."""
+
     result: Literal["created", "duplicate"]
     client_id: str
     sha256: str

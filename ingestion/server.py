@@ -49,6 +49,9 @@ def connection_budget(wanted: int = MAX_CONNECTIONS) -> int:
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with deadlines for headers and bodies and a per-worker connection
+    budget that closes the oldest idle connection first, so idle or slow clients cannot starve the others."""
+
     header_seconds = HEADER_SECONDS
     body_idle_seconds = BODY_IDLE_SECONDS
     max_connections = connection_budget()

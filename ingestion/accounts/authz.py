@@ -13,6 +13,8 @@ from ingestion.errors import ApiError
 
 @dataclass(frozen=True)
 class Employee:
+    """An employee as the authorization checks see them: team, and whether managers see blurred screenshots."""
+
     emp_id: int
     display_name: str | None
     team_id: int | None

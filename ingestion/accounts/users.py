@@ -20,6 +20,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 
 @dataclass(frozen=True)
 class CreatedUser:
+    """A new account and the one-time token of its set-password link (shown once, stored hashed)."""
+
     user_id: int
     email: str
     role: str

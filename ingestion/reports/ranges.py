@@ -32,6 +32,8 @@ def zone(name: str | None) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class DayRange:
+    """An inclusive range of calendar days in one employee's zone (DST-correct day boundaries)."""
+
     first: date
     last: date
     tz: ZoneInfo

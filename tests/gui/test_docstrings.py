@@ -1,4 +1,4 @@
-"""Every public class under ``app/`` says why it exists, and every class that declares Qt signals lists them
+"""Every public class under ``app/`` and ``ingestion/`` says why it exists, and every class that declares Qt signals lists them
 in a ``Signals:`` section (issue 12), so a newcomer never has to read the emit calls to learn a contract."""
 
 from __future__ import annotations
@@ -6,15 +6,16 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[2] / "app"
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = (ROOT / "app", ROOT / "ingestion")
 
 
 def _public_classes() -> list[tuple[str, ast.ClassDef]]:
     found = []
-    for path in sorted(APP.rglob("*.py")):
+    for path in sorted(p for package in PACKAGES for p in package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
-                found.append((f"{path.relative_to(APP.parent)}:{node.lineno} {node.name}", node))
+                found.append((f"{path.relative_to(ROOT)}:{node.lineno} {node.name}", node))
     return found
 
 
