@@ -1,5 +1,6 @@
-"""Every public class under ``app/`` and ``ingestion/`` says why it exists, and every class that declares Qt signals lists them
-in a ``Signals:`` section (issue 12), so a newcomer never has to read the emit calls to learn a contract."""
+"""Every public class under ``app/`` and ``ingestion/`` says why it exists, and every class that
+declares Qt signals lists them in a ``Signals:`` section (issue 12), so a newcomer never has to
+read the emit calls to learn a contract."""
 
 from __future__ import annotations
 
