@@ -166,3 +166,23 @@ def test_shipped_data_is_read_from_the_package() -> None:
     assert package_data_dir("migrations") == Path(app.migrations.__file__).parent
     assert (package_data_dir("resources") / "icons" / "app" / "wfh-agent-256.png").is_file()
     assert [m.name for m in _shipped()] == [p.stem[5:] for p in sorted(package_data_dir("migrations").glob("*.sql"))]
+
+
+def test_week_start_date_backfilled_from_iso_labels(tmp_path: Path) -> None:
+    """Migration 0004 dates existing ISO weeks by their Monday and leaves other labels undated."""
+    import datetime as dt
+
+    shipped = _shipped()
+    before = [m for m in shipped if m.version < 4]
+    conn = connect(tmp_path / "old.db")
+    migrate.migrate(conn, before)
+    labels = [f"{year}-W{week:02d}" for year in (2020, 2021, 2026, 2027) for week in (1, 2, 27, 52)]
+    labels += ["2020-W53", "2026-w48", "Imported 2025", "2026-W4x"]
+    conn.executemany("INSERT INTO weeks (week_label) VALUES (?)", [(label,) for label in labels])
+    migrate.migrate(conn, shipped)
+    dated = dict(conn.execute("SELECT week_label, start_date FROM weeks").fetchall())
+    for label in labels[:-2]:
+        year, week = int(label[:4]), int(label[6:8])
+        assert dated[label] == dt.date.fromisocalendar(year, week, 1).isoformat(), label
+    assert dated["Imported 2025"] is None
+    assert dated["2026-W4x"] is None
