@@ -67,7 +67,9 @@ def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None =
         have_swayidle = shutil.which("swayidle") is not None
     if wayland and env.get("SWAYSOCK"):
         if have_swayidle:
-            idle, idle_note = "swayidle", "Idle time: from the compositor through swayidle (idle-notify protocol)."
+            idle, idle_note = "swayidle", ("Idle time: from the compositor through swayidle (idle-notify protocol); "
+                                           "while a window inhibits idle, time is active and marked passive; "
+                                           "screen lock: a swaylock-style locker running.")
         else:
             idle, idle_note = "none", ("Idle time is not detected: install swayidle (apt install swayidle); "
                                        "until then all time counts as active.")

@@ -39,6 +39,8 @@ def main() -> int:
             member = f"{member}:{msg.body[-1]}"
         if member in answers:
             signature, value = answers[member]
+            if signature.startswith("a(") and isinstance(value, list):   # JSON has no tuples: structs arrive as lists
+                value = [tuple(item) for item in value]
             conn.send(new_method_return(msg, signature, (value,)))
         else:
             conn.send(new_error(msg, "org.freedesktop.DBus.Error.UnknownMethod", "s", (f"no {member}",)))
