@@ -20,9 +20,10 @@ from tests.monitor.test_runner import make, rows, ticks
 SERVICE = Path(__file__).with_name("fake_dbus_service.py")
 
 
-def dbus_service(name: str, answers: dict[str, list[Any]]) -> subprocess.Popen[str]:
+def dbus_service(name: str, answers: dict[str, list[Any]], call_log: Path | None = None) -> subprocess.Popen[str]:
     """tests/monitor/fake_dbus_service.py owning ``name`` on the session bus of DBUS_SESSION_BUS_ADDRESS."""
-    proc = subprocess.Popen([sys.executable, str(SERVICE), name, json.dumps(answers)], stdin=subprocess.PIPE,
+    extra = [str(call_log)] if call_log is not None else []
+    proc = subprocess.Popen([sys.executable, str(SERVICE), name, json.dumps(answers), *extra], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=dict(os.environ))
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
