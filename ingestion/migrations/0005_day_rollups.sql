@@ -14,7 +14,7 @@ CREATE TABLE status_days (
     emp_id    integer NOT NULL,
     day       date NOT NULL,
     tz        text NOT NULL,
-    device_id bigint NOT NULL REFERENCES devices (device_id),
+    device_id bigint NOT NULL,
     status    text NOT NULL,
     seconds   double precision NOT NULL,
     PRIMARY KEY (emp_id, day, tz, device_id, status)
@@ -55,3 +55,10 @@ INSERT INTO category_rules (position, field, pattern, category, name) VALUES
 -- Sync health reads each device's last 24 hours of ingest_log: without this index it walked the
 -- device's whole history through the primary key (one row per batch, millions in a fleet).
 CREATE INDEX ingest_log_device_received_idx ON ingest_log (device_id, received_at) INCLUDE (record_count, rejected);
+
+-- The rollups are derived from heartbeats, whose own foreign key already proves the device exists
+-- (and devices are never deleted): checking it again for every rollup upsert was a fifth of the
+-- rollups' cost in the ingest statement.
+ALTER TABLE status_quarters DROP CONSTRAINT IF EXISTS status_quarters_device_id_fkey;
+ALTER TABLE app_quarters DROP CONSTRAINT IF EXISTS app_quarters_device_id_fkey;
+ALTER TABLE domain_quarters DROP CONSTRAINT IF EXISTS domain_quarters_device_id_fkey;

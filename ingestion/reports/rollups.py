@@ -22,12 +22,15 @@ RETURNING = "device_id, emp_id, started_at, ended_at, status, process_name, doma
 
 _CTES = """
 pieces AS (
-    SELECT n.device_id, n.emp_id, n.status, n.process_name, n.domain, coalesce(z.name, 'UTC') AS tz, q AS bucket,
+    SELECT n.device_id, n.emp_id, n.status, n.process_name, n.domain, n.tz, q AS bucket,
            extract(epoch FROM least(n.ended_at, q + interval '15 minutes') - greatest(n.started_at, q))
                ::float8 AS seconds
-    FROM {source} n LEFT JOIN known_zones z ON z.name = n.tz,
+    FROM {source} n,
          generate_series(date_bin('15 minutes', n.started_at, 'epoch'), n.ended_at, interval '15 minutes') q
     WHERE least(n.ended_at, q + interval '15 minutes') > greatest(n.started_at, q)
+), zones AS MATERIALIZED (
+    SELECT t.tz, coalesce((SELECT k.name FROM known_zones k WHERE k.name = t.tz), 'UTC') AS known
+    FROM (SELECT DISTINCT tz FROM {source}) t
 ), by_status AS (
     INSERT INTO status_quarters AS r (emp_id, bucket, device_id, status, seconds)
     SELECT emp_id, bucket, device_id, status, sum(seconds) FROM pieces
@@ -35,8 +38,9 @@ pieces AS (
     ON CONFLICT (emp_id, bucket, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_day AS (
     INSERT INTO status_days AS r (emp_id, day, tz, device_id, status, seconds)
-    SELECT emp_id, (bucket AT TIME ZONE tz)::date AS day, tz, device_id, status, sum(seconds) FROM pieces
-    GROUP BY emp_id, day, tz, device_id, status ORDER BY emp_id, day, tz, device_id, status
+    SELECT p.emp_id, (p.bucket AT TIME ZONE z.known)::date AS day, z.known, p.device_id, p.status, sum(p.seconds)
+    FROM pieces p JOIN zones z ON z.tz = p.tz
+    GROUP BY p.emp_id, day, z.known, p.device_id, p.status ORDER BY p.emp_id, day, z.known, p.device_id, p.status
     ON CONFLICT (emp_id, day, tz, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_app AS (
     INSERT INTO app_quarters AS r (emp_id, bucket, device_id, process_name, seconds)
