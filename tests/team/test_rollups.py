@@ -188,3 +188,22 @@ def test_a_device_tag_for_a_domain_comes_before_the_server_rules(
                                          "updated_at": "2026-11-04T18:00:00Z"}], stream="website_usage")
     domains = client.get(f"{BASE}/{EMP_A}/domains?from=2026-11-04&to=2026-11-04").json()["domains"]
     assert [(d["domain"], d["category"]) for d in domains] == [("github.com", "unproductive")]
+
+
+def test_a_batch_stored_record_by_record_rolls_up_the_kept_rows_once(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    with connect(people.url) as conn:
+        conn.execute("ALTER TABLE heartbeats ADD CONSTRAINT test_refused CHECK (window_title <> 'refused')")
+    try:
+        records = [span(_at("2026-10-06T09:00:00") + timedelta(minutes=i), 60, tz="UTC") for i in range(4)]
+        records[1]["window_title"] = "refused"
+        response = client.post("/api/v1/ingest/heartbeats", json={"records": records},
+                               headers={"X-Api-Key": people.keys[EMP_A]})
+        assert response.status_code == 200 and response.json()["accepted"] == 3, response.text
+    finally:
+        with connect(people.url) as conn:
+            conn.execute("ALTER TABLE heartbeats DROP CONSTRAINT test_refused")
+    assert _active(client, EMP_A, "2026-10-06", "2026-10-06") == ("UTC", [180])
+    hours = client.get(f"{BASE}/{EMP_A}/hours?from=2026-10-06&to=2026-10-06").json()["hours"]
+    assert hours[9]["active_seconds"] == 180
