@@ -1,7 +1,8 @@
 """All SQL of the ingest path (INGESTION_API.md §7, §12.4).
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
-column and the batch's ``ingest_log`` row together, so the batch is a single atomic transaction in
+column and the batch's ``ingest_log`` row together (for heartbeats also the reports' rollups, over the
+rows the insert returns: ``reports/rollups.py``), so the batch is a single atomic transaction in
 one round trip. Append-only streams rely on ``ON CONFLICT (device_id, client_id) DO NOTHING`` alone:
 PostgreSQL probes the unique index before inserting, so a resend costs one index probe per row. (An
 earlier ``NOT EXISTS`` anti-join let the cached generic plan, made while the table was small, hash
