@@ -17,7 +17,8 @@ CREATE TABLE status_days (
     device_id bigint NOT NULL,
     status    text NOT NULL,
     seconds   double precision NOT NULL,
-    PRIMARY KEY (emp_id, day, tz, device_id, status)
+    -- seconds in the key's index: a team's 30 days (50 x 30 x 3 rows) are an index-only scan
+    PRIMARY KEY (emp_id, day, tz, device_id, status) INCLUDE (seconds)
 );
 
 -- Rollups of heartbeats stored before this migration.
