@@ -154,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_user_commands(sub)
     add_demo_command(sub)
+    from ingestion.reports.rule_commands import add_command as add_rules_command
+
+    add_rules_command(sub)
     return parser
 
 

@@ -1,7 +1,8 @@
 """All SQL of the ingest path (INGESTION_API.md §7, §12.4).
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
-column and the batch's ``ingest_log`` row together, so the batch is a single atomic transaction in
+column and the batch's ``ingest_log`` row together (for heartbeats also the reports' rollups, over the
+rows the insert returns: ``reports/rollups.py``), so the batch is a single atomic transaction in
 one round trip. Append-only streams rely on ``ON CONFLICT (device_id, client_id) DO NOTHING`` alone:
 PostgreSQL probes the unique index before inserting, so a resend costs one index probe per row. (An
 earlier ``NOT EXISTS`` anti-join let the cached generic plan, made while the table was small, hash
@@ -26,7 +27,7 @@ from typing import Any
 from psycopg import errors as pg_errors
 
 from ingestion.db import AsyncConn
-from ingestion.reports.rollups import add_heartbeats
+from ingestion.reports import rollups
 from ingestion.validation import STREAMS, Stream
 
 
@@ -54,7 +55,7 @@ _LOG_COLUMNS = ("device_id, key_id, endpoint, http_status, record_count, accepte
                 " body_bytes, duration_ms, request_id, user_agent")
 
 
-def _stream_sql(stream: Stream) -> str:
+def _stream_sql(stream: Stream, with_rollups: bool = True) -> str:
     cols = _COLUMNS[stream.name]
     names = ", ".join(name for name, _ in cols)
     arrays = ", ".join(f"%b::{kind}[]" for _, kind in cols)
@@ -71,18 +72,21 @@ def _stream_sql(stream: Stream) -> str:
         )
     else:
         insert += " ON CONFLICT (device_id, client_id) DO NOTHING"
+    # The reports' rollups fold into the same statement, over the rows the insert returns.
+    folded = with_rollups and stream.name == "heartbeats"
     return (
-        f"WITH ins AS ({insert} RETURNING 1),"
+        f"WITH ins AS ({insert} RETURNING {rollups.RETURNING if folded else 1}),"
         f" n AS (SELECT count(*)::int AS accepted FROM ins),"
         f" lg AS (INSERT INTO ingest_log ({_LOG_COLUMNS})"
         f" SELECT %s, %s, %s, %s, %s, n.accepted, %s - n.accepted, %s, %s, %s, %s, %s FROM n)"
+        f"{rollups.ctes('ins') if folded else ''}"
         f" SELECT accepted FROM n"
     )
 
 
 _SQL = {name: _stream_sql(stream) for name, stream in STREAMS.items()}
 # The rows part alone, for the record-by-record fallback: "WITH ins AS (<insert> RETURNING 1) ...".
-_ROWS_SQL = {name: sql[len("WITH ins AS ("):sql.index(" RETURNING 1)")] + " RETURNING 1"
+_ROWS_SQL = {name: sql[len("WITH ins AS ("):sql.index(" RETURNING ")] + " RETURNING 1"
              for name, sql in _SQL.items()}
 RETRIES = 4
 log = logging.getLogger("ingestion.ingest")
@@ -144,8 +148,6 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
         async with conn.transaction():
             row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
             accepted = int(row[0]) if row else 0
-            if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction
-                await add_heartbeats(conn, device_id, emp_id, rows, accepted == len(rows))
         return Stored(accepted)
 
     try:
@@ -174,7 +176,7 @@ async def _store_each(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
             except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
                 stored.refused.append((position, f"record: not storable ({type(exc).__name__})"))
         if kept and stream.name == "heartbeats":
-            await add_heartbeats(conn, device_id, emp_id, kept, True)
+            await rollups.add_heartbeats(conn, device_id, emp_id, kept)
         refused = len(stored.refused)
         await log_request(conn, device_id, replace(entry, rejected=entry.rejected + refused),
                           accepted=stored.accepted, duplicates=valid - refused - stored.accepted)

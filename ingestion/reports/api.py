@@ -7,7 +7,7 @@ Every table route is registered twice (``/x`` and ``/x.csv``), both in the OpenA
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -18,9 +18,9 @@ from ingestion.accounts.authz import visible_employee, visible_team
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, json_response
-from ingestion.reports import queries
+from ingestion.reports import daily, queries
 from ingestion.reports.csvout import to_csv, wants_csv
-from ingestion.reports.ranges import DayRange, day_range, local_midnight, zone
+from ingestion.reports.ranges import DayRange, day_range, zone
 from ingestion.schemas import error_responses
 from ingestion.web.session import api_viewer
 
@@ -99,8 +99,8 @@ async def employee_hours(request: Request, emp_id: Emp, from_: str | None = From
         return envelope, "hours", await queries.hours(conn, emp_id, span)
 
 
-@_table("/api/v1/reports/employees/{emp_id}/apps", ["process_name", "active_seconds", "category"],
-        "Top applications by active time")
+@_table("/api/v1/reports/employees/{emp_id}/apps", ["process_name", "active_seconds", "category", "category_name"],
+        "Top applications by active time, with their category")
 async def employee_apps(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To,
                         limit: int = Query(20)) -> Table:
     async with app_state(request).db.connection() as conn:
@@ -108,7 +108,7 @@ async def employee_apps(request: Request, emp_id: Emp, from_: str | None = From,
         return envelope, "apps", await queries.apps(conn, emp_id, span, _limit(limit))
 
 
-@_table("/api/v1/reports/employees/{emp_id}/domains", ["domain", "active_seconds", "category"],
+@_table("/api/v1/reports/employees/{emp_id}/domains", ["domain", "active_seconds", "category", "category_name"],
         "Top domains by active time, with their productivity category")
 async def employee_domains(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To,
                            limit: int = Query(20)) -> Table:
@@ -146,6 +146,10 @@ async def employee_screenshots(request: Request, emp_id: Emp, from_: str | None 
         return envelope, "screenshots", await queries.screenshots(conn, emp_id, span)
 
 
+def _summed(days: Any) -> dict[str, int]:
+    return {key: sum(d[key] for d in days) for key in _STATUS_COLUMNS}
+
+
 _TEAM_COLUMNS = ["emp_id", "name", "tz", *_STATUS_COLUMNS, "productivity_score", "last_seen_at"]
 
 
@@ -157,12 +161,10 @@ async def team_employees(request: Request, team_id: int, from_: str | None = Fro
     first, last = span.first, span.last
     async with app_state(request).db.connection() as conn:
         name = await visible_team(conn, found, team_id)
-        members = await queries.team_members(conn, team_id)
-        totals = await queries.totals_by_zone(
-            conn, members, lambda tz: [local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)])
-        scores = await queries.scores(conn, [m["emp_id"] for m in members], first, last)
-    rows = [{"emp_id": m["emp_id"], "name": m["name"], "tz": m["tz"].key, **totals[m["emp_id"]][0],
-             "productivity_score": scores.get(m["emp_id"]),
+        members = await queries.team_members(conn, team_id, first, last)
+        by_day = await daily.status_by_day(conn, [daily.Span(m["emp_id"], m["tz"], first, last) for m in members])
+    rows = [{"emp_id": m["emp_id"], "name": m["name"], "tz": m["tz"].key, **_summed(by_day[m["emp_id"]].values()),
+             "productivity_score": m["score"],
              "last_seen_at": m["last_seen_at"].astimezone(UTC).isoformat() if m["last_seen_at"] else None}
             for m in members]
     return {"team_id": team_id, "team": name, "from": first.isoformat(), "to": last.isoformat()}, "employees", rows
@@ -178,6 +180,5 @@ async def team_devices(request: Request, team_id: int) -> Table:
     found = await api_viewer(request)
     async with app_state(request).db.connection() as conn:
         name = await visible_team(conn, found, team_id)
-        members = await queries.team_members(conn, team_id)
-        rows = await queries.sync_health(conn, [m["emp_id"] for m in members], datetime.now(UTC))
+        rows = await queries.sync_health(conn, team_id, datetime.now(UTC))
     return {"team_id": team_id, "team": name}, "devices", rows

@@ -1,9 +1,13 @@
-"""Rollups of heartbeats, kept in the same transaction as the ingest (migration 0004).
+"""Rollups of heartbeats, kept in the same statement as the ingest (migrations 0004 and 0005).
 
-Range reports read seconds per 15-minute slot instead of raw heartbeats. A batch's rows are found
-again by primary key and only those written by the current transaction (``xmin``) are counted, so a
-resent or concurrently duplicated heartbeat never counts twice. Upserts run in key order so two
-batches of one device cannot deadlock.
+Range reports read seconds per 15-minute slot and per local day instead of raw heartbeats. The ingest
+statement folds their maintenance in: its heartbeat insert returns the rows it stored (``RETURNING``
+yields only rows the insert wrote, never a resent or concurrently duplicated one, so nothing counts
+twice) and data-modifying CTEs over those rows upsert the rollups, all in one statement and one
+round trip. Every rollup key starts with the employee and holds the device, so batches of different
+devices never touch the same rollup row; within one device the upserts run in key order, so two
+concurrent batches lock in the same order and cannot deadlock. ``add_heartbeats`` is the same
+maintenance as a separate statement, for the record-by-record fallback of a refused batch.
 """
 
 from __future__ import annotations
@@ -13,67 +17,70 @@ from typing import Any
 from ingestion.db import AsyncConn
 from ingestion.validation import STREAMS
 
-# Rows of the batch that this transaction stored: all of them when nothing was a duplicate (the
-# common case: no lookup at all), else those found again by primary key with our ``xmin``.
-_ALL_NEW = """
-    SELECT * FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],
-                         %(process)b::text[], %(domain)b::text[], %(tz)b::text[])
-        AS u(started_at, ended_at, status, process_name, domain, tz)
-"""
-_SOME_NEW = """
-    SELECT h.started_at, h.ended_at, h.status, h.process_name, h.domain, h.tz
-    FROM unnest(%(ids)b::uuid[]) AS u(client_id)
-    JOIN heartbeats h ON h.device_id = %(device)s AND h.client_id = u.client_id
-    WHERE h.xmin = pg_current_xact_id()::xid
-"""
-_PIECES = """
-WITH new AS ({new}), pieces AS (
-    SELECT n.status, n.process_name, n.domain, q AS bucket,
+# What the heartbeat insert returns for the rollups (the columns the CTEs below read from ``source``).
+RETURNING = "device_id, emp_id, started_at, ended_at, status, process_name, domain, tz"
+
+_CTES = """
+pieces AS (
+    SELECT n.device_id, n.emp_id, n.status, n.process_name, n.domain, n.tz, q AS bucket,
            extract(epoch FROM least(n.ended_at, q + interval '15 minutes') - greatest(n.started_at, q))
                ::float8 AS seconds
-    FROM new n,
+    FROM {source} n,
          generate_series(date_bin('15 minutes', n.started_at, 'epoch'), n.ended_at, interval '15 minutes') q
     WHERE least(n.ended_at, q + interval '15 minutes') > greatest(n.started_at, q)
+), zones AS MATERIALIZED (
+    SELECT t.tz, coalesce((SELECT k.name FROM known_zones k WHERE k.name = t.tz), 'UTC') AS known
+    FROM (SELECT DISTINCT tz FROM {source}) t
 ), by_status AS (
     INSERT INTO status_quarters AS r (emp_id, bucket, device_id, status, seconds)
-    SELECT %(emp)s, bucket, %(device)s, status, sum(seconds) FROM pieces
-    GROUP BY bucket, status ORDER BY bucket, status
+    SELECT emp_id, bucket, device_id, status, sum(seconds) FROM pieces
+    GROUP BY emp_id, bucket, device_id, status ORDER BY emp_id, bucket, device_id, status
     ON CONFLICT (emp_id, bucket, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
+), by_day AS (
+    INSERT INTO status_days AS r (emp_id, day, tz, device_id, status, seconds)
+    SELECT p.emp_id, (p.bucket AT TIME ZONE z.known)::date AS day, z.known, p.device_id, p.status, sum(p.seconds)
+    FROM pieces p JOIN zones z ON z.tz = p.tz
+    GROUP BY p.emp_id, day, z.known, p.device_id, p.status ORDER BY p.emp_id, day, z.known, p.device_id, p.status
+    ON CONFLICT (emp_id, day, tz, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_app AS (
     INSERT INTO app_quarters AS r (emp_id, bucket, device_id, process_name, seconds)
-    SELECT %(emp)s, bucket, %(device)s, process_name, sum(seconds) FROM pieces WHERE status = 'active'
-    GROUP BY bucket, process_name ORDER BY bucket, process_name
+    SELECT emp_id, bucket, device_id, process_name, sum(seconds) FROM pieces WHERE status = 'active'
+    GROUP BY emp_id, bucket, device_id, process_name ORDER BY emp_id, bucket, device_id, process_name
     ON CONFLICT (emp_id, bucket, device_id, process_name) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_domain AS (
     INSERT INTO domain_quarters AS r (emp_id, bucket, device_id, domain, seconds)
-    SELECT %(emp)s, bucket, %(device)s, domain, sum(seconds) FROM pieces
+    SELECT emp_id, bucket, device_id, domain, sum(seconds) FROM pieces
     WHERE status = 'active' AND domain IS NOT NULL
-    GROUP BY bucket, domain ORDER BY bucket, domain
+    GROUP BY emp_id, bucket, device_id, domain ORDER BY emp_id, bucket, device_id, domain
     ON CONFLICT (emp_id, bucket, device_id, domain) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), latest AS (
     INSERT INTO device_state AS s (device_id, emp_id, last_seen_at, tz)
-    SELECT %(device)s, %(emp)s, ended_at, tz FROM new ORDER BY ended_at DESC LIMIT 1
+    SELECT DISTINCT ON (device_id) device_id, emp_id, ended_at, tz FROM {source}
+    ORDER BY device_id, ended_at DESC
     ON CONFLICT (device_id) DO UPDATE SET emp_id = EXCLUDED.emp_id, last_seen_at = EXCLUDED.last_seen_at,
         tz = EXCLUDED.tz WHERE s.last_seen_at <= EXCLUDED.last_seen_at
-)
-SELECT 1
-"""
-_SQL = {True: _PIECES.format(new=_ALL_NEW), False: _PIECES.format(new=_SOME_NEW)}
+)"""
+
+
+def ctes(source: str) -> str:
+    """The rollup CTEs (``, pieces AS (...), ...``) over ``source``, a CTE or table with ``RETURNING``'s
+    columns; to be placed after ``source`` in a ``WITH`` list."""
+    return ", " + _CTES.strip().format(source=source)
+
+
+_SEPARATE = ("WITH new AS (SELECT %(device)s::bigint AS device_id, %(emp)s::integer AS emp_id, u.*"
+             " FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],"
+             " %(process)b::text[], %(domain)b::text[], %(tz)b::text[])"
+             " AS u(started_at, ended_at, status, process_name, domain, tz))" + ctes("new") + " SELECT 1")
 _FIELDS = [f.name for f in STREAMS["heartbeats"].fields]
-_INDEX = {name: _FIELDS.index(name) for name in
-          ("client_id", "started_at", "ended_at", "status", "process_name", "domain", "tz")}
+_INDEX = {name: _FIELDS.index(name) for name in ("started_at", "ended_at", "status", "process_name", "domain", "tz")}
 
 
-async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]],
-                         all_stored: bool) -> None:
-    """Add the heartbeats of ``rows`` (validated, in-batch deduplicated) that this transaction stored;
-    ``all_stored`` when the insert accepted every one of them."""
+async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]]) -> None:
+    """Add ``rows`` (validated heartbeats that the current transaction stored) to the rollups."""
     if not rows:
         return
-    if all_stored:
-        params = {key: [row[_INDEX[name]] for row in rows] for key, name in (
-            ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
-            ("domain", "domain"), ("tz", "tz"))}
-    else:
-        params = {"ids": [row[_INDEX["client_id"]] for row in rows]}
-    await conn.execute(_SQL[all_stored], {**params, "device": device_id, "emp": emp_id})
+    params = {key: [row[_INDEX[name]] for row in rows] for key, name in (
+        ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
+        ("domain", "domain"), ("tz", "tz"))}
+    await conn.execute(_SEPARATE, {**params, "device": device_id, "emp": emp_id})

@@ -14,7 +14,7 @@ from ingestion.accounts.authz import Employee, visible_employee
 from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
-from ingestion.reports import queries
+from ingestion.reports import categories, daily, queries
 from ingestion.reports.ranges import DayRange, local_midnight, parse_day
 from ingestion.web.guard import page
 
@@ -70,18 +70,34 @@ def _stacks(rows: list[dict[str, Any]], height: float, scale: float) -> list[lis
     return stacks
 
 
+def _day_totals(day: date, hour_rows: list[Any], aggregates: list[Any]) -> dict[str, Any]:
+    """The day's figures (as in the days report) from its hour rows and its aggregates' row."""
+    sums: dict[str, float] = {}
+    for _, _, status, seconds in hour_rows:
+        sums[status] = sums.get(status, 0.0) + seconds
+    out = {day: queries.day_row(day)}
+    out[day].update({f"{status}_seconds": round(seconds) for status, seconds in sums.items()})
+    queries.add_aggregates(out, aggregates)
+    return out[day]
+
+
 @page(router, "/employees/{emp_id:int}")
 async def employee_day(request: Request, found: Viewer) -> Response:
     async with app_state(request).db.connection() as conn:
         person, tz, day = await _subject(conn, request, found)
         emp_id = person.emp_id
         span = DayRange(day, day, tz)
-        totals = (await queries.days(conn, emp_id, span))[0]
-        hours = await queries.day_hours(conn, emp_id, span)
-        apps = await queries.apps(conn, emp_id, span, 10)
-        domains = await queries.domains(conn, emp_id, span, 10)
-        spans, more = await queries.timeline(conn, emp_id, day, tz, 0, TIMELINE_LIMIT)
-        shots = await queries.screenshots(conn, emp_id, span)
+        hour_rows, aggregates, top_apps, top_domains, span_rows, shot_rows, rules = await queries.fetch_all(conn, [
+            daily.by_bucket_query([emp_id], span.hour_starts()[0]), queries.aggregates_query(emp_id, span),
+            queries.apps_query(emp_id, span, 10), queries.domains_query(emp_id, span, 10),
+            queries.timeline_query(emp_id, day, tz, 0, TIMELINE_LIMIT), queries.screenshots_query(emp_id, span),
+            (categories.RULES_SQL, None)])
+    found_rules = categories.rules_from_rows(rules)
+    hours = queries.day_hours_rows(span, hour_rows)
+    totals = _day_totals(day, hour_rows, aggregates)
+    apps, domains = queries.apps_rows(top_apps, found_rules), queries.domains_rows(top_domains, found_rules)
+    spans, more = queries.timeline_rows(span_rows, 0, TIMELINE_LIMIT)
+    shots = queries.screenshots_rows(shot_rows)
     start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
     slot = WIDTH / max(len(hours), 1)
     return _render_employee(request, "day.html", person, tz, day=day, totals=totals, hours=hours,

@@ -18,8 +18,7 @@ from ingestion.accounts.passwords import PasswordError
 from ingestion.accounts.sessions import COOKIE, LoginLocked, Viewer, login, logout
 from ingestion.context import app_state
 from ingestion.errors import ApiError
-from ingestion.reports import queries
-from ingestion.reports.ranges import local_midnight
+from ingestion.reports import daily, queries
 from ingestion.web import employee, mydata, shots
 from ingestion.web.guard import page
 from ingestion.web.render import STATIC, render, safe_next
@@ -144,26 +143,20 @@ async def team_overview(request: Request, found: Viewer) -> Response:
     now = datetime.now(UTC)
     async with app_state(request).db.connection() as conn:
         name = await visible_team(conn, found, team_id)
-        members = await queries.team_members(conn, team_id)
-        emp_ids = [m["emp_id"] for m in members]
-
-        def bounds(tz: Any) -> list[datetime]:
-            today = now.astimezone(tz).date()
-            monday = today - timedelta(days=today.weekday())
-            tomorrow = today + timedelta(days=1)
-            return [local_midnight(monday, tz), local_midnight(today, tz), local_midnight(tomorrow, tz)]
-
-        totals = await queries.totals_by_zone(conn, members, bounds)
-        devices = await queries.sync_health(conn, emp_ids, now)
-        week_scores = await queries.scores(conn, emp_ids, now.date() - timedelta(days=6), now.date())
+        members = await queries.team_members(conn, team_id, now.date() - timedelta(days=6), now.date())
+        spans = []
+        for m in members:
+            today = now.astimezone(m["tz"]).date()
+            spans.append(daily.Span(m["emp_id"], m["tz"], today - timedelta(days=today.weekday()), today))
+        by_day = await daily.status_by_day(conn, spans)
+        devices = await queries.sync_health(conn, team_id, now)
     rows = []
-    for m in members:
-        week, today = totals[m["emp_id"]]
+    for m, span in zip(members, spans, strict=True):
+        days = by_day[m["emp_id"]]
         mine = [d for d in devices if d["emp_id"] == m["emp_id"]]
-        rows.append({**m, "today_active": today["active_seconds"],
-                     "week_active": week["active_seconds"] + today["active_seconds"],
-                     "score": week_scores.get(m["emp_id"]), "devices": mine,
-                     "stale": [d for d in mine if d["stale"]]})
+        rows.append({**m, "today_active": days[span.last]["active_seconds"],
+                     "week_active": sum(d["active_seconds"] for d in days.values()),
+                     "score": m["score"], "devices": mine, "stale": [d for d in mine if d["stale"]]})
     return render(request, "team.html", team_id=team_id, team=name, rows=rows, now=now)
 
 

@@ -53,7 +53,8 @@ def check(browser: Any, base: str, shots_dir: Path) -> None:
     assert SCRIPT_TITLE in titles  # shown as text, never run
     assert manager.evaluate("window.__pwned") is None and manager.dialogs == []
     apps = manager.locator("#top-apps tbody tr").all_inner_texts()
-    assert apps[0].split("\t") == ["Code.exe", "1h 05m"] and apps[1].split("\t") == ["firefox", "40m"]
+    assert apps[0].split("\t") == ["Code.exe", "1h 05m", "productive (Development)"]
+    assert apps[1].split("\t") == ["firefox", "40m", "neutral"]
     today = datetime.now(UTC).date()
     workday = today - timedelta(days=max(0, today.weekday() - 4))
     manager.goto(f"{base}/employees/{EMP_A2}?date={workday}")

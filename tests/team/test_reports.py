@@ -54,10 +54,13 @@ def test_days_and_hours_split_spans_at_local_midnight_across_dst(people: People,
     assert by_hour[1] == (0, 1800, 0) and by_hour[2] == (0, 0, 0) and by_hour[3] == (0, 1800, 0)
     assert by_hour[10] == (0, 0, 900) and by_hour[11] == (1200, 0, 0)
     apps = client.get(f"{BASE}/{EMP_A}/apps?from=2026-03-29&to=2026-03-29").json()["apps"]
-    assert apps == [{"process_name": "Code.exe", "active_seconds": 1800, "category": None},
-                    {"process_name": "firefox", "active_seconds": 1200, "category": None}]
+    # Categories come from the server's rules (the desktop app's defaults): no device sends one for apps.
+    assert apps == [{"process_name": "Code.exe", "active_seconds": 1800, "category": "productive",
+                     "category_name": "Development"},
+                    {"process_name": "firefox", "active_seconds": 1200, "category": "neutral", "category_name": None}]
     domains = client.get(f"{BASE}/{EMP_A}/domains?from=2026-03-28&to=2026-03-31").json()["domains"]
-    assert domains == [{"domain": "github.com", "active_seconds": 1200, "category": None}]
+    assert domains == [{"domain": "github.com", "active_seconds": 1200, "category": "productive",
+                        "category_name": "Work web"}]
 
 
 def test_the_zone_is_the_latest_heartbeats(people: People, app_client: Callable[[], TestClient]) -> None:

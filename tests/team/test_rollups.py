@@ -1,0 +1,209 @@
+"""Rollups folded into the ingest statement and the per-day rollups: exact for travellers and for zones
+PostgreSQL does not know, never counting a duplicate, and concurrent batches of a team's devices
+never deadlocking. Also the server's category rules (CLI, reports, CSV, day page)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import random
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+from starlette.testclient import TestClient
+
+from ingestion.ingest import LogEntry, store_batch
+from ingestion.validation import STREAMS, Clock, validate_batch
+from tests.support.pg import connect
+from tests.team.conftest import EMP_A, EMP_A2, EMP_B, MANAGER, People, ingest, span
+
+BASE = "/api/v1/reports/employees"
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _logged_in(people: People, app_client: Callable[[], TestClient]) -> TestClient:
+    client = app_client()
+    assert people.login_as(client, MANAGER).status_code == 303
+    return client
+
+
+def _active(client: TestClient, emp_id: int, first: str, last: str) -> tuple[str, list[int]]:
+    body = client.get(f"{BASE}/{emp_id}/days?from={first}&to={last}").json()
+    return body["tz"], [d["active_seconds"] for d in body["days"]]
+
+
+def test_a_traveller_s_days_follow_the_latest_zone(people: People, app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    # 22:30 UTC is 00:30 the next day in Berlin (where it was recorded) but 18:30 the same day in New York.
+    ingest(client, people.keys[EMP_A], [span(_at("2026-08-10T22:30:00"), 1200, tz="Europe/Berlin")])
+    ingest(client, people.keys[EMP_A], [span(_at("2026-08-20T15:00:00"), 600, tz="America/New_York")])
+    assert _active(client, EMP_A, "2026-08-10", "2026-08-11") == ("America/New_York", [1200, 0])
+    team = client.get("/api/v1/reports/teams/1/employees?from=2026-08-10&to=2026-08-10").json()["employees"]
+    assert {r["emp_id"]: r["active_seconds"] for r in team}[EMP_A] == 1200
+    # Days away from the trip read the per-day rows of the current zone.
+    assert _active(client, EMP_A, "2026-08-20", "2026-08-20") == ("America/New_York", [600])
+    with connect(people.url) as conn:
+        zones = conn.execute("SELECT day, tz FROM status_days WHERE emp_id = %s ORDER BY day", (EMP_A,)).fetchall()
+    assert [(str(d), z) for d, z in zones] == [("2026-08-11", "Europe/Berlin"), ("2026-08-20", "America/New_York")]
+
+
+def test_a_zone_postgresql_does_not_know_is_still_stored_and_counted(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    with connect(people.url) as conn:
+        conn.execute("DELETE FROM known_zones WHERE name = 'Asia/Kathmandu'")
+    try:
+        # 18:20 UTC is 00:05 the next day in Kathmandu (+05:45).
+        done = ingest(client, people.keys[EMP_A2], [span(_at("2026-09-01T18:20:00"), 900, tz="Asia/Kathmandu")])
+        assert done["accepted"] == 1
+        assert _active(client, EMP_A2, "2026-09-01", "2026-09-02") == ("Asia/Kathmandu", [0, 900])
+        with connect(people.url) as conn:
+            stored = conn.execute("SELECT tz FROM status_days WHERE emp_id = %s", (EMP_A2,)).fetchall()
+        assert stored == [("UTC",)]
+    finally:
+        with connect(people.url) as conn:
+            conn.execute("INSERT INTO known_zones VALUES ('Asia/Kathmandu') ON CONFLICT DO NOTHING")
+
+
+def test_a_partly_resent_batch_counts_only_its_new_rows(people: People,
+                                                        app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    records = [span(_at("2026-10-05T09:00:00") + timedelta(minutes=i), 60, tz="UTC") for i in range(5)]
+    assert ingest(client, people.keys[EMP_A], records[:3])["accepted"] == 3
+    assert ingest(client, people.keys[EMP_A], records)["accepted"] == 2
+    assert _active(client, EMP_A, "2026-10-05", "2026-10-05") == ("UTC", [300])
+    hours = client.get(f"{BASE}/{EMP_A}/hours?from=2026-10-05&to=2026-10-05").json()["hours"]
+    assert hours[9]["active_seconds"] == 300
+
+
+async def _send(url: str, device: int, emp: int, batches: list[list[list[object]]]) -> None:
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    await conn.execute("SET search_path TO employee_monitor")
+    entry = LogEntry(1, "heartbeats", 200, 50, 0, 1000, 1, "test", "test")
+    try:
+        for rows in batches:
+            await store_batch(conn, STREAMS["heartbeats"], device, emp, rows, len(rows), entry)
+    finally:
+        await conn.close()
+
+
+def test_concurrent_batches_of_a_team_s_devices_neither_deadlock_nor_lose_seconds(
+        people: People, caplog: pytest.LogCaptureFixture) -> None:
+    with connect(people.url) as conn:
+        devices = conn.execute("SELECT device_id, emp_id FROM devices WHERE emp_id = ANY(%s)",
+                               ([EMP_A, EMP_A2, EMP_B],)).fetchall()
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    clock = Clock.at()
+    rng = random.Random(7)
+    work = []
+    for device, emp in devices:
+        # Two senders per device whose batches cover the same quarters (statuses, apps, domains interleaved).
+        minutes = list(range(240))
+        rng.shuffle(minutes)
+        for half in (minutes[:120], minutes[120:]):
+            records = [span(start + timedelta(minutes=m), 60, "idle" if m % 5 == 0 else "active",
+                            process=("Code.exe", "firefox", "Slack")[m % 3], domain=("github.com", None)[m % 2])
+                       for m in half]
+            checked = validate_batch(STREAMS["heartbeats"], records, clock)
+            assert not checked.rejected
+            batches = [checked.rows[i:i + 20] for i in range(0, 120, 20)]
+            work.append((device, emp, batches))
+
+    async def all_at_once() -> None:
+        await asyncio.gather(*(_send(people.url, d, e, b) for d, e, b in work))
+
+    with caplog.at_level(logging.INFO, logger="ingestion.ingest"):
+        asyncio.run(all_at_once())
+    assert not [r for r in caplog.records if "retrying" in r.getMessage()]
+    with connect(people.url) as conn:
+        for device, _ in devices:
+            for table in ("status_quarters", "status_days"):
+                row = conn.execute(f"SELECT sum(seconds) FROM {table} WHERE device_id = %s", (device,)).fetchone()
+                assert row is not None and row[0] == 240 * 60, (table, device)
+            row = conn.execute("SELECT sum(seconds) FROM app_quarters WHERE device_id = %s", (device,)).fetchone()
+            assert row is not None and row[0] == 192 * 60
+
+
+def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {"WFH_INGEST_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "ingestion.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=60)
+
+
+def test_category_rules_from_the_cli_reach_the_reports_csv_and_day_page(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    shown = _cli(people.url, "category-rules")
+    assert shown.returncode == 0, shown.stderr
+    defaults = json.loads(shown.stdout)
+    assert {"app", "category", "name"} <= set(defaults[0]) and len(defaults) == 8
+    try:
+        bad = _cli(people.url, "category-rules", "--set", "-", stdin=json.dumps(
+            [{"app": "^x$", "category": "productive"}, {"app": "(", "category": "neutral"},
+             {"title": "y", "category": "neutral"}, {"domain": "z", "category": "great"}]))
+        assert bad.returncode == 1
+        assert "rule 2: pattern: invalid regex" in bad.stderr and "rule 3:" in bad.stderr and "rule 4:" in bad.stderr
+        assert json.loads(_cli(people.url, "category-rules").stdout) == defaults  # nothing changed
+        rules = [{"app": r"^evil<script>\.exe$", "category": "unproductive", "name": "<b>Games</b>"},
+                 {"domain": r"(^|\.)example\.org$", "category": "productive", "name": "Intranet"}]
+        done = _cli(people.url, "category-rules", "--set", "-", stdin=json.dumps(rules))
+        assert done.returncode == 0, done.stderr
+        client = _logged_in(people, app_client)
+        ingest(client, people.keys[EMP_A], [
+            span(_at("2026-11-03T09:00:00"), 600, process="evil<script>.exe", tz="UTC"),
+            span(_at("2026-11-03T09:10:00"), 300, process="firefox", domain="wiki.example.org", tz="UTC")])
+        apps = client.get(f"{BASE}/{EMP_A}/apps?from=2026-11-03&to=2026-11-03").json()["apps"]
+        assert [(a["process_name"], a["category"], a["category_name"]) for a in apps] == [
+            ("evil<script>.exe", "unproductive", "<b>Games</b>"), ("firefox", "neutral", None)]
+        table = client.get(f"{BASE}/{EMP_A}/domains.csv?from=2026-11-03&to=2026-11-03")
+        assert list(csv.DictReader(io.StringIO(table.text))) == [
+            {"domain": "wiki.example.org", "active_seconds": "300", "category": "productive",
+             "category_name": "Intranet"}]
+        page = client.get(f"/employees/{EMP_A}?date=2026-11-03").text
+        assert 'data-category="unproductive">unproductive (&lt;b&gt;Games&lt;/b&gt;)' in page
+        assert "evil&lt;script&gt;.exe" in page and "<script>" not in page
+        assert 'data-category="productive">productive (Intranet)' in page
+    finally:
+        restored = _cli(people.url, "category-rules", "--set", "-", stdin=json.dumps(defaults))
+        assert restored.returncode == 0, restored.stderr
+
+
+def test_a_device_tag_for_a_domain_comes_before_the_server_rules(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    ingest(client, people.keys[EMP_A], [span(_at("2026-11-04T09:00:00"), 600, process="firefox",
+                                             domain="github.com", tz="UTC")])
+    ingest(client, people.keys[EMP_A], [{"client_id": str(uuid.uuid4()), "date": "2026-11-04",
+                                         "domain": "github.com", "duration_seconds": 600, "tag": "unproductive",
+                                         "updated_at": "2026-11-04T18:00:00Z"}], stream="website_usage")
+    domains = client.get(f"{BASE}/{EMP_A}/domains?from=2026-11-04&to=2026-11-04").json()["domains"]
+    assert [(d["domain"], d["category"]) for d in domains] == [("github.com", "unproductive")]
+
+
+def test_a_batch_stored_record_by_record_rolls_up_the_kept_rows_once(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    client = _logged_in(people, app_client)
+    with connect(people.url) as conn:
+        conn.execute("ALTER TABLE heartbeats ADD CONSTRAINT test_refused CHECK (window_title <> 'refused')")
+    try:
+        records = [span(_at("2026-10-06T09:00:00") + timedelta(minutes=i), 60, tz="UTC") for i in range(4)]
+        records[1]["window_title"] = "refused"
+        response = client.post("/api/v1/ingest/heartbeats", json={"records": records},
+                               headers={"X-Api-Key": people.keys[EMP_A]})
+        assert response.status_code == 200 and response.json()["accepted"] == 3, response.text
+    finally:
+        with connect(people.url) as conn:
+            conn.execute("ALTER TABLE heartbeats DROP CONSTRAINT test_refused")
+    assert _active(client, EMP_A, "2026-10-06", "2026-10-06") == ("UTC", [180])
+    hours = client.get(f"{BASE}/{EMP_A}/hours?from=2026-10-06&to=2026-10-06").json()["hours"]
+    assert hours[9]["active_seconds"] == 180
