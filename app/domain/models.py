@@ -36,7 +36,7 @@ class Task:
     time_limit_seconds: int
     time_limit_display: str
     date_audited: str | None
-    score: int
+    score: int | None  # None: no score (left out of every average)
     feedback: str | None
     locale: str | None
     bonus_paid: int

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
+from app.domain.durations import EXAMPLES, parse_entry_duration
+from app.domain.timeparse import format_duration
 from app.errors import ValidationError
 
 MAX_TEXT = 10_000
@@ -57,13 +58,18 @@ def _flag(field: str, value: Any) -> int:
 
 
 def _duration(field: str, value: Any) -> int:
+    """Seconds of a duration typed like in Toggl (``1:30`` = 1 h 30 min, ``90m``, ``1.5h``); ints are seconds."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     try:
-        seconds = parse_duration(value)
-    except ValueError:
-        raise ValidationError(f"{field}: use HH:MM:SS or MM:SS (got {value!r})", field) from None
-    if seconds > MAX_DURATION_SECONDS:
-        raise ValidationError(f"{field}: more than 1000 hours is not a plausible task time", field)
-    return seconds
+        return parse_entry_duration(value)
+    except ValueError as exc:
+        raise ValidationError(f"{field}: {exc}", field) from None
+
+
+def duration_help() -> str:
+    """The accepted duration forms, for placeholders and error messages."""
+    return EXAMPLES
 
 
 def _datetime(field: str, value: Any) -> str | None:
@@ -97,8 +103,9 @@ def _date(field: str, value: Any) -> str | None:
 def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Normalised column values for ``tasks_optimized``.
 
-    ``duration``/``time_limit`` may be given as text (``HH:MM:SS``) instead of ``*_seconds``;
-    the ``*_display`` columns are derived. ``partial`` validates only the given keys (updates).
+    ``duration``/``time_limit`` may be given as text (``1:30``, ``90m``, ``1.5h``: ``app.domain.durations``)
+    instead of ``*_seconds``; the ``*_display`` columns are derived. A blank score is ``None`` (no score).
+    ``partial`` validates only the given keys (updates).
     """
     unknown = set(data) - TASK_FIELDS
     if unknown:
@@ -123,7 +130,8 @@ def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
         out[f"{name}_display"] = format_duration(seconds)
     if "score" in data or not partial:
         raw_score = data.get("score")
-        out["score"] = 0 if raw_score in (None, "") else _int_in("score", raw_score, 0, 100)
+        blank = raw_score is None or (isinstance(raw_score, str) and not raw_score.strip())
+        out["score"] = None if blank else _int_in("score", raw_score, 0, 100)
     if "bonus_paid" in data or not partial:
         out["bonus_paid"] = _flag("bonus_paid", data.get("bonus_paid", 0) or 0)
     if "date_audited" in data or not partial:

@@ -22,6 +22,8 @@ from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
 
 ORPHAN_WEEK_LABEL = "Imported tasks without a week"
+# The legacy file's durations keep their old meaning (not the task dialog's "1:30 = 1 h 30 min").
+DURATION_FORMATS = "durations read as HH:MM:SS, MM:SS (125:30 = 125 min 30 s) or plain seconds"
 PROGRESS_EVERY = 2000
 
 
@@ -83,7 +85,7 @@ class ImportReport:
         }
 
     def to_text(self) -> str:
-        lines = [f"Legacy import from {self.source}"]
+        lines = [f"Legacy import from {self.source}", f"  ({DURATION_FORMATS}, as the old app stored them)"]
         if self.weeks_imported == 0 and self.tasks_imported == 0 and self.tasks_skipped:
             lines.append(f"Nothing new: all {self.tasks_skipped:,} tasks were imported before.")
         lines.append(f"  weeks imported: {self.weeks_imported:,}")
@@ -138,9 +140,9 @@ def _seconds(report: ImportReport, table: str, row_id: int | None, fieldname: st
     return seconds, True
 
 
-def _score(report: ImportReport, row_id: int, raw: Any) -> int:
-    if raw is None or raw == "":
-        return 0
+def _score(report: ImportReport, row_id: int, raw: Any) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None  # no score: left out of the averages
     try:
         value = int(str(raw).strip()) if not isinstance(raw, int) else raw
     except ValueError:

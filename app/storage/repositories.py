@@ -136,7 +136,7 @@ def log_event(
 # Reads only idx_tasks_week_aggregate (a covering index): no table rows are touched.
 WEEK_AGGREGATE_SQL = """
     SELECT project_name, COUNT(*), COALESCE(SUM(duration_seconds), 0), COALESCE(SUM(score), 0),
-           SUM(time_limit_seconds > 0 AND duration_seconds > time_limit_seconds)
+           SUM(time_limit_seconds > 0 AND duration_seconds > time_limit_seconds), COUNT(score)
     FROM tasks_optimized WHERE week_id = ? AND deleted_at IS NULL GROUP BY project_name
 """
 

@@ -27,7 +27,7 @@ def _tricky_week(context) -> int:
          "duration": "01:02:03", "time_limit": "02:00:00", "score": 97, "feedback": "line one\nline two, with comma",
          "locale": "de_DE", "bonus_paid": 1, "date_audited": "2026-11-20", "time_begin": "2026-11-20T09:00:00",
          "time_end": "2026-11-20T10:02:03"},
-        {"project_name": "日本語", "duration": "125:30", "score": 0, "feedback": "  leading spaces kept"},
+        {"project_name": "日本語", "duration": "2:05:30", "score": 0, "feedback": "  leading spaces kept"},
         {"project_name": None, "attempt_id": "only-attempt"},
     ])
     return week_id

@@ -28,7 +28,7 @@ def _fresh_stats(service: DataService, week_id: int) -> tuple[Any, ...]:
 def test_create_week_and_tasks_keep_statistics(service: DataService) -> None:
     week = service.create_week("2026-W48", is_bonus_week=True, bonus_rate=20.0, bonus_threshold_seconds=3600)
     a = service.create_task(week, {"project_name": "A", "duration": "01:30:00", "score": 90, "time_limit": "01:00:00"})
-    service.create_task(week, {"project_name": "B", "duration": "125:30", "score": 70})
+    service.create_task(week, {"project_name": "B", "duration": "2:05:30", "score": 70})
     analytics = service.get_week_analytics(week)
     assert (analytics.total_tasks, analytics.total_duration_seconds) == (2, 5400 + 7530) == _fresh_stats(service, week)
     assert analytics.avg_score == 80.0
@@ -207,3 +207,20 @@ def test_paging_is_newest_first_and_complete(service: DataService) -> None:
     assert got == sorted(ids, reverse=True)
     with pytest.raises(ValidationError):
         service.get_week_tasks(week, -1, 0)
+
+
+def test_blank_score_is_stored_as_null_and_left_out_of_the_averages(service: DataService) -> None:
+    week = service.create_week("W-scores")
+    blank = service.create_task(week, {"project_name": "A", "duration": "1h", "score": ""})
+    service.create_task(week, {"project_name": "A", "duration": "1h", "score": 80})
+    service.create_task(week, {"project_name": "B", "duration": "1h", "score": 60})
+    assert service.get_task(blank).score is None
+    stored = service.db.get().execute("SELECT score FROM tasks_optimized WHERE id = ?", (blank,)).fetchone()[0]
+    assert stored is None
+    analytics = service.get_week_analytics(week)
+    assert analytics.total_tasks == 3 and analytics.avg_score == 70.0
+    assert analytics.productivity_score == 70.0
+    service.update_task(blank, {"score": 10})
+    assert service.get_week_analytics(week).avg_score == 50.0
+    service.update_task(blank, {"score": None})
+    assert service.get_week_analytics(week).avg_score == 70.0
