@@ -144,8 +144,22 @@ def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
     return out
 
 
+def span_seconds(time_begin: str | None, time_end: str | None) -> int | None:
+    """Seconds from begin to end (negative when the end comes first); None unless both are set.
+
+    A time with an offset beside one without is compared by its wall-clock reading.
+    """
+    if not (time_begin and time_end):
+        return None
+    begin, end = datetime.fromisoformat(time_begin), datetime.fromisoformat(time_end)
+    if (begin.tzinfo is None) != (end.tzinfo is None):
+        begin, end = begin.replace(tzinfo=None), end.replace(tzinfo=None)
+    return int((end - begin).total_seconds())
+
+
 def check_task_times(time_begin: str | None, time_end: str | None) -> None:
-    if time_begin and time_end and datetime.fromisoformat(time_end) < datetime.fromisoformat(time_begin):
+    span = span_seconds(time_begin, time_end)
+    if span is not None and span < 0:
         raise ValidationError("time_end: the end is before the beginning", "time_end")
 
 
