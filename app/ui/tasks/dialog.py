@@ -129,7 +129,7 @@ class TaskDialog(QDialog):
         form.addRow("", self.bonus_paid)
         form.addRow("Feedback", self.feedback)
         form.addRow("", self.errors.make_label("feedback", self.feedback))
-        layout = QVBoxLayout(self)
+        self._layout = layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.general_error)
         layout.addStretch(1)
@@ -275,7 +275,7 @@ class TaskDialog(QDialog):
         A form's minimum size ignores word-wrapped labels (height-for-width), so without this the
         buttons are laid over the last fields once several errors show.
         """
-        layout = self.layout()
+        layout = self._layout
         layout.activate()
         width = self.width()
         needed = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
