@@ -11,6 +11,7 @@ from typing import Any
 
 from app.domain.durations import EXAMPLES, parse_entry_duration
 from app.domain.timeparse import format_duration
+from app.domain.weeks import iso_week_start, normalise_week_label
 from app.errors import ValidationError
 
 MAX_TEXT = 10_000
@@ -22,7 +23,7 @@ TASK_FIELDS = frozenset(
 )
 WEEK_FIELDS = frozenset(
     ("week_label", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour", "is_custom_duration",
-     "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes")
+     "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes", "start_date")
 )
 
 
@@ -164,6 +165,7 @@ def check_task_times(time_begin: str | None, time_end: str | None) -> None:
 
 
 def validate_week(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Normalised ``weeks`` columns; an ISO label is upper-cased and, without a start date, dates the week."""
     unknown = set(data) - WEEK_FIELDS
     if unknown:
         raise ValidationError(f"unknown week field(s): {', '.join(sorted(unknown))}")
@@ -174,7 +176,12 @@ def validate_week(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
             raise ValidationError("week_label: a week needs a label", "week_label")
         if len(label.strip()) > 200:
             raise ValidationError("week_label: at most 200 characters", "week_label")
-        out["week_label"] = label.strip()
+        out["week_label"] = normalise_week_label(label)
+    if "start_date" in data:
+        out["start_date"] = _date("start_date", data["start_date"])
+    elif not partial:
+        start = iso_week_start(out["week_label"])
+        out["start_date"] = start.isoformat() if start else None
     defaults = {"week_start_day": 0, "week_start_hour": 0, "week_end_day": 6, "week_end_hour": 23}
     for field, default in defaults.items():
         if field in data or not partial:

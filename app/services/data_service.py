@@ -56,6 +56,8 @@ class DataService(QObject):
         super().__init__(parent)
         self.db = db
         self.cache_service = cache_service
+        # generation before -> after of this process's own write transactions (see ``changed_elsewhere``)
+        self._own_generations: dict[int, int] = {}
 
     # ---- reads (cached) ------------------------------------------------------------------
     @cached("week_data", "weeks")
@@ -116,6 +118,7 @@ class DataService(QObject):
         with write_transaction(conn):
             self._check_label_free(conn, values["week_label"], None)
             week_id = repo.insert_week(conn, values)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_created=(week_id,)))
         return week_id
@@ -128,6 +131,7 @@ class DataService(QObject):
             if "week_label" in values:
                 self._check_label_free(conn, values["week_label"], week_id)
             repo.update_week(conn, week_id, values)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_updated=(week_id,)))
 
@@ -137,6 +141,7 @@ class DataService(QObject):
         with write_transaction(conn):
             self._require_week(conn, week_id)
             count = repo.delete_week(conn, week_id)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_deleted=(week_id,)))
         return count
@@ -185,6 +190,7 @@ class DataService(QObject):
                     progress(index, total)
                 _check_cancel(index, should_cancel)
             repo.refresh_week_statistics(conn, week_id)
+            self._bump(conn)
         if progress is not None:
             progress(total, total)
         return Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS)
@@ -209,6 +215,7 @@ class DataService(QObject):
                 weeks = {old.week_id, changed.get("week_id", old.week_id)}
                 for week in weeks:
                     repo.refresh_week_statistics(conn, week)
+                self._bump(conn)
         if not changed:
             return
         self._invalidate_weeks(weeks)
@@ -224,6 +231,7 @@ class DataService(QObject):
         with write_transaction(conn):
             task = self._require_task(conn, task_id)
             repo.log_event(conn, task_id, "timer_start", {"duration_before": task.duration_seconds}, 0, "timer")
+            self._bump(conn)
 
     def stop_timer(self, task_id: int, elapsed_seconds: int) -> None:
         """Add the timer's elapsed time to the task and record ``timer_stop``, in one transaction."""
@@ -249,6 +257,7 @@ class DataService(QObject):
                 repo.delete_task(conn, task_id)
             for week in weeks:
                 repo.refresh_week_statistics(conn, week)
+            self._bump(conn)
         self._invalidate_weeks(weeks)
         self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_deleted=tuple(ids),
                                   bulk=len(ids) > BULK_ROWS))
@@ -271,7 +280,34 @@ class DataService(QObject):
             self._invalidate_weeks(changes.weeks)
         self.changed.emit(changes)
 
+    # ---- other processes -------------------------------------------------------------------
+    def generation(self) -> int:
+        """The weeks/tasks write counter every process bumps once per write transaction."""
+        return repo.read_generation(self.db.get())
+
+    def changed_elsewhere(self, last_seen: int, current: int) -> bool:
+        """Whether writes other than this process's own brought the counter from ``last_seen`` to ``current``.
+
+        Each own transaction recorded its (before, after); following them from ``last_seen`` either
+        reaches ``current`` (only our writes, already published) or stops short (someone else wrote).
+        """
+        position = last_seen
+        while position != current and position in self._own_generations:
+            position = self._own_generations.pop(position)
+        for stale in [before for before in self._own_generations if before < current]:
+            del self._own_generations[stale]
+        return position != current
+
+    @Slot()
+    def reload_after_external_change(self) -> None:
+        """Another process (the task CLI) wrote weeks or tasks: drop every cache, tell views to re-read."""
+        self.publish(Changes(bulk=True))
+
     # ---- internals ---------------------------------------------------------------------
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        """Count this write transaction (one per transaction, whatever it changed)."""
+        before, after = repo.bump_generation(conn)
+        self._own_generations[before] = after
     def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_DURATION_SECONDS:
             raise ValidationError("duration: must be between 0 and 1000 hours", "duration")
@@ -282,6 +318,7 @@ class DataService(QObject):
             repo.log_event(conn, task_id, event, {**data, "old": old.duration_seconds, "new": seconds},
                            seconds - old.duration_seconds, method)
             repo.refresh_week_statistics(conn, old.week_id)
+            self._bump(conn)
         self._invalidate_weeks([old.week_id])
         self.changed.emit(Changes(weeks_updated=(old.week_id,), tasks_updated=(task_id,)))
 
@@ -347,4 +384,7 @@ class DataService(QObject):
     def _check_label_free(conn: sqlite3.Connection, label: str, own_id: int | None) -> None:
         existing = repo.week_id_by_label(conn, label)
         if existing is not None and existing != own_id:
-            raise ValidationError(f"week_label: a week called {label!r} already exists", "week_label")
+            week = repo.get_week(conn, existing)
+            taken = week.week_label if week is not None else label
+            same = "" if taken == label else " (labels ignore upper and lower case)"
+            raise ValidationError(f"week_label: a week called {taken!r} already exists{same}", "week_label")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
+from app.domain.weeks import iso_week_start, normalise_week_label
 from app.errors import OperationCancelled, StorageError
 from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
@@ -251,6 +252,7 @@ def import_legacy(
         for week_id in set(week_map.values()) | set(expected):
             repo.refresh_week_statistics(conn, week_id)
         report.checks = _verify(conn, expected, week_map)
+        repo.bump_generation(conn)  # an open window on this profile re-reads (it may be another process)
         if progress is not None:
             progress(total, total)
     return report
@@ -280,8 +282,10 @@ def _import_weeks(conn: sqlite3.Connection, weeks: list[dict[str, Any]], report:
             report.warnings.append(Warning("weeks", legacy_id, "bonus_rate", week.get("bonus_rate"),
                                            "not a number, imported as 0"))
             rate = 0.0
+        start = iso_week_start(label)
         values = {
-            "week_label": label,
+            "week_label": normalise_week_label(label),
+            "start_date": start.isoformat() if start else None,
             "week_start_day": _int_or(week.get("week_start_day"), 0, 0, 6),
             "week_start_hour": _int_or(week.get("week_start_hour"), 0, 0, 23),
             "week_end_day": _int_or(week.get("week_end_day"), 6, 0, 6),

@@ -32,16 +32,18 @@ def get_week(conn: sqlite3.Connection, week_id: int) -> Week | None:
 
 
 def week_id_by_label(conn: sqlite3.Connection, label: str) -> int | None:
-    row = conn.execute("SELECT id FROM weeks WHERE week_label = ?", (label,)).fetchone()
+    """The week with this label, ignoring case (as the NOCASE unique index does)."""
+    row = conn.execute("SELECT id FROM weeks WHERE week_label = ? COLLATE NOCASE", (label.strip(),)).fetchone()
     return int(row[0]) if row else None
 
 
 def list_weeks(conn: sqlite3.Connection) -> list[WeekSummary]:
+    """Chronological, newest first by start date; undated weeks after every dated one (newest created first)."""
     rows = _plain(conn, """
         SELECT w.id, w.week_label, COALESCE(s.total_duration_seconds, 0), COALESCE(s.total_tasks, 0),
-               w.is_bonus_week, w.created_at
+               w.is_bonus_week, w.created_at, w.start_date
         FROM weeks w LEFT JOIN week_statistics s ON s.week_id = w.id
-        ORDER BY w.created_at DESC, w.id DESC
+        ORDER BY w.start_date IS NULL, w.start_date DESC, w.created_at DESC, w.id DESC
     """)
     return [WeekSummary(*row) for row in rows]
 
@@ -79,6 +81,32 @@ def count_week_tasks(conn: sqlite3.Connection, week_id: int) -> int:
         "SELECT COUNT(*) FROM tasks_optimized WHERE week_id = ? AND deleted_at IS NULL", (week_id,)
     ).fetchone()
     return int(row[0])
+
+
+def bump_generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Count one write of weeks/tasks (inside the caller's transaction); returns (before, after)."""
+    row = conn.execute("UPDATE data_generation SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
+    after = int(row[0])
+    return after - 1, after
+
+
+def read_generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM data_generation WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def restore_task(conn: sqlite3.Connection, task_id: int) -> bool:
+    """Undo a delete: clear ``deleted_at``; False when the task was not deleted."""
+    cursor = conn.execute(
+        "UPDATE tasks_optimized SET deleted_at = NULL, updated_at = CURRENT_TIMESTAMP "
+        "WHERE id = ? AND deleted_at IS NOT NULL", (task_id,))
+    return cursor.rowcount == 1
+
+
+def deleted_task_week(conn: sqlite3.Connection, task_id: int) -> int | None:
+    row = conn.execute("SELECT week_id FROM tasks_optimized WHERE id = ? AND deleted_at IS NOT NULL",
+                       (task_id,)).fetchone()
+    return int(row[0]) if row else None
 
 
 # ---- tasks -------------------------------------------------------------------------------

@@ -224,3 +224,27 @@ def test_blank_score_is_stored_as_null_and_left_out_of_the_averages(service: Dat
     assert service.get_week_analytics(week).avg_score == 50.0
     service.update_task(blank, {"score": None})
     assert service.get_week_analytics(week).avg_score == 70.0
+
+
+def test_week_labels_are_unique_ignoring_case_and_iso_labels_normalised(service: DataService) -> None:
+    week = service.create_week("2026-w48")
+    assert service.get_week_data(week).week_label == "2026-W48"
+    assert service.get_week_data(week).start_date == "2026-11-23"
+    with pytest.raises(ValidationError, match="'2026-W48' already exists"):
+        service.create_week("2026-W48")
+    service.create_week("Sprint")
+    with pytest.raises(ValidationError, match="ignore upper and lower case"):
+        service.create_week("SPRINT")
+    other = service.create_week("Other")
+    with pytest.raises(ValidationError):
+        service.update_week(other, week_label="sprint")
+
+
+def test_weeks_list_is_chronological_with_undated_weeks_last(service: DataService) -> None:
+    service.create_week("Imported tasks")
+    service.create_week("2025-W11")
+    service.create_week("2026-W48")
+    service.create_week("2025-W10")
+    service.create_week("Custom", start_date="2026-01-07")
+    assert [w.week_label for w in service.list_weeks()] == [
+        "2026-W48", "Custom", "2025-W11", "2025-W10", "Imported tasks"]
