@@ -25,6 +25,7 @@ from app.ui.activity.pause_menu import describe_state
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.errors import show_error
+from app.ui.external_changes import ExternalChangeWatcher
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.menu_bar import MenuBar
 from app.ui.status_presenter import StatusPresenter
@@ -64,6 +65,8 @@ class Shell(QObject):
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         window.addAction(self.quit_action)
         self.menu_bar = MenuBar(window, self.timer, self.quit_action)
+        self.external = ExternalChangeWatcher(context.data, self.timer, self)
+        self.external.start()
         self.workers: BackgroundWorkers | None = None
         self.sync_actions: SyncActions | None = None
         self.pause_menu: PauseMenu | None = None
@@ -250,6 +253,7 @@ class Shell(QObject):
         if self.quitting:
             return
         self.quitting = self.window.quitting = True
+        self.external.stop()
         if self.timer.is_running():
             try:
                 self.timer.stop()
