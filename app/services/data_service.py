@@ -262,6 +262,57 @@ class DataService(QObject):
         self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_deleted=tuple(ids),
                                   bulk=len(ids) > BULK_ROWS))
 
+    def move_tasks(self, task_ids: Iterable[int], week_id: int, user_action: str = "manual") -> int:
+        """Move tasks to another week in one transaction (a ``task_moved`` event each, both weeks' statistics
+        recomputed); returns how many moved (tasks already in that week are left alone)."""
+        ids = list(dict.fromkeys(task_ids))
+        conn = self.db.get()
+        weeks: set[int] = {week_id}
+        moved: list[int] = []
+        with write_transaction(conn):
+            self._require_week(conn, week_id)
+            for task_id in ids:
+                task = self._require_task(conn, task_id)
+                if task.week_id == week_id:
+                    continue
+                weeks.add(task.week_id)
+                repo.update_task(conn, task_id, {"week_id": week_id})
+                repo.log_event(conn, task_id, "task_moved", {"from_week_id": task.week_id, "to_week_id": week_id},
+                               0, user_action)
+                moved.append(task_id)
+            if moved:
+                for week in weeks:
+                    repo.refresh_week_statistics(conn, week)
+                self._bump(conn)
+        if not moved:
+            return 0
+        self._invalidate_weeks(weeks)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_updated=tuple(moved),
+                                  bulk=len(moved) > BULK_ROWS))
+        return len(moved)
+
+    def restore_tasks(self, task_ids: Iterable[int], user_action: str = "undo") -> None:
+        """Undo a delete: the tasks come back with their ids and events (``task_restored``); all or nothing."""
+        ids = list(dict.fromkeys(task_ids))
+        conn = self.db.get()
+        weeks: set[int] = set()
+        with write_transaction(conn):
+            for task_id in ids:
+                week_id = repo.deleted_task_week(conn, task_id)
+                if week_id is None or repo.get_week(conn, week_id) is None:
+                    raise NotFoundError(f"task {task_id} cannot be restored (it is not deleted, or its week is gone)")
+                repo.restore_task(conn, task_id)
+                task = self._require_task(conn, task_id)
+                repo.log_event(conn, task_id, "task_restored", {"week_id": week_id}, task.duration_seconds,
+                               user_action)
+                weeks.add(week_id)
+            for week in weeks:
+                repo.refresh_week_statistics(conn, week)
+            self._bump(conn)
+        self._invalidate_weeks(weeks)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_created=tuple(ids),
+                                  bulk=len(ids) > BULK_ROWS))
+
     @Slot()
     def notify_bulk_change(self) -> None:
         """After a bulk write outside DataService (legacy import): drop caches, tell views to reload."""

@@ -210,6 +210,8 @@ class Shell(QObject):
         tasks = self.window.tasks
         tasks.model.set_live_elapsed(task_id, elapsed)
         task = self.context.data.get_task(task_id)
+        self.window.weeks.model.set_live(task.week_id, elapsed)
+        self.window.statistics.set_live(task.week_id, elapsed)
         over = tasks.model.is_over_limit(task)
         label = self.window.timer_label
         label.setText(f"{'⚠ ' if over else '▶ '}{task.display_name}  {format_duration(elapsed)}")
@@ -221,6 +223,8 @@ class Shell(QObject):
     def _on_timer_stopped(self, _task_id: int, elapsed: int) -> None:
         tasks = self.window.tasks
         tasks.model.set_live_elapsed(None)
+        self.window.weeks.model.set_live(None)
+        self.window.statistics.set_live(None)
         tasks.set_timer_running(False)
         self.window.timer_label.clear()
         self.window.timer_label.setStyleSheet("")

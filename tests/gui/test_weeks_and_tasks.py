@@ -12,6 +12,7 @@ from tests.gui.conftest import make_week
 
 def test_create_week_through_dialog_selects_it_and_sets_title(window, context, qtbot):
     dialog = window.weeks.open_new_dialog()
+    dialog.label_edit.clear()
     qtbot.keyClicks(dialog.label_edit, "2026-W48")
     dialog.end_day.setCurrentIndex(4)
     dialog.bonus_week.setChecked(True)

@@ -248,3 +248,31 @@ def test_weeks_list_is_chronological_with_undated_weeks_last(service: DataServic
     service.create_week("Custom", start_date="2026-01-07")
     assert [w.week_label for w in service.list_weeks()] == [
         "2026-W48", "Custom", "2025-W11", "2025-W10", "Imported tasks"]
+
+
+def test_move_tasks_updates_both_weeks_and_logs_events(service: DataService, qtbot: Any) -> None:
+    source, target = service.create_week("2026-W47"), service.create_week("2026-W48")
+    a = service.create_task(source, {"duration": "1h", "score": 50})
+    b = service.create_task(source, {"duration": "30m"})
+    with qtbot.waitSignal(service.changed) as signal:
+        assert service.move_tasks([a, b], target) == 2
+    assert signal.args[0].weeks_updated == (source, target) and set(signal.args[0].tasks_updated) == {a, b}
+    assert service.get_week_analytics(source).total_tasks == 0
+    assert service.get_week_analytics(target).total_duration_seconds == 5400
+    assert [t.id for t in service.get_week_tasks(target)] == [b, a]
+    assert _events(service)[-2:] == [(a, "task_moved", 0, "manual"), (b, "task_moved", 0, "manual")]
+    assert service.move_tasks([a], target) == 0
+    with pytest.raises(NotFoundError):
+        service.move_tasks([a], 9999)
+
+
+def test_restore_tasks_undoes_a_delete(service: DataService) -> None:
+    week = service.create_week("W")
+    a = service.create_task(week, {"duration": "1h"})
+    service.delete_tasks([a])
+    assert service.get_week_analytics(week).total_tasks == 0
+    service.restore_tasks([a])
+    assert service.get_task(a).duration_seconds == 3600
+    assert service.get_week_analytics(week).total_duration_seconds == 3600
+    with pytest.raises(NotFoundError):
+        service.restore_tasks([a])

@@ -33,7 +33,12 @@ from app.domain.models import Task
 from app.errors import ValidationError, WfhError
 from app.services.data_service import DataService
 from app.ui.form_errors import FieldErrors, error_label
-from app.ui.tasks.pickers import OptionalDateTime
+from app.ui.pickers import OptionalDateTime
+from app.ui.undo import UndoHistory
+
+# What an undo of an edit writes back: every field the dialog can change, as stored.
+UNDO_FIELDS = ("project_name", "project_id", "attempt_id", "operation_id", "duration_seconds", "time_limit_seconds",
+               "score", "locale", "date_audited", "time_begin", "time_end", "bonus_paid", "feedback")
 
 # (field, label, placeholder) of the one-line text inputs, in form order.
 LINE_FIELDS = (
@@ -64,9 +69,10 @@ class TaskDialog(QDialog):
     saved = Signal(int)
 
     def __init__(self, data_service: DataService, week_id: int, task: Task | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, history: UndoHistory | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
+        self._history = history
         self._week_id = week_id
         self._task = task
         self.setWindowTitle("Edit task" if task else "New task")
@@ -302,6 +308,7 @@ class TaskDialog(QDialog):
             else:
                 task_id = self._task.id
                 self._data.update_task(task_id, data)
+                self._remember_for_undo(self._task)
         except ValidationError as exc:
             self._show_error(exc.field, str(exc))
             return False
@@ -311,3 +318,9 @@ class TaskDialog(QDialog):
         self.saved.emit(task_id)
         self.accept()
         return True
+
+    def _remember_for_undo(self, old: Task) -> None:
+        if self._history is None:
+            return
+        data, values = self._data, {field: getattr(old, field) for field in UNDO_FIELDS}
+        self._history.push(f"Edit task “{old.display_name}”", lambda: data.update_task(old.id, values, "undo"))

@@ -13,6 +13,7 @@ from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.errors import show_error
+from app.ui.undo import UndoHistory
 from app.ui.weeks.dialog import WeekDialog
 from app.ui.weeks.model import WeekListModel
 
@@ -27,10 +28,11 @@ class WeeksPanel(QWidget):
     weekSelected = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, history: UndoHistory | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
         self._confirm = confirm
+        self.history = history
         self.model = WeekListModel(data_service, self)
         self.table = QTableView()
         self.table.setObjectName("weeksTable")
@@ -47,7 +49,7 @@ class WeeksPanel(QWidget):
         metrics = self.table.fontMetrics()  # fixed widths: ResizeToContents re-measures every row on each change
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, metrics.horizontalAdvance("000:00:00") + 16)
+        header.resizeSection(1, metrics.horizontalAdvance("0000:00:00") + 16)
         header.resizeSection(2, max(metrics.horizontalAdvance("Tasks"), metrics.horizontalAdvance("00,000")) + 16)
         self.new_button = QPushButton("New week…")
         self.edit_button = QPushButton("Edit…")
@@ -134,7 +136,7 @@ class WeeksPanel(QWidget):
         week = self._data.get_week_data(week_id) if week_id else None
         if week is None:
             return None
-        dialog = WeekDialog(self._data, week, self)
+        dialog = WeekDialog(self._data, week, self, history=self.history)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
