@@ -105,6 +105,10 @@ class DataService(QObject):
             raise NotFoundError(f"task {task_id} does not exist (it may have been deleted)")
         return task
 
+    def recent_tasks(self, limit: int = 8) -> tuple[Task, ...]:
+        """The tasks touched last (the tray's "Start timer on" menu)."""
+        return tuple(repo.recent_tasks(self.db.get(), limit))
+
     def count_week_tasks(self, week_id: int) -> int:
         return repo.count_week_tasks(self.db.get(), week_id)
 

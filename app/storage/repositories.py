@@ -124,6 +124,15 @@ def week_tasks(conn: sqlite3.Connection, week_id: int, limit: int | None, offset
     return [Task(*row) for row in rows]
 
 
+def recent_tasks(conn: sqlite3.Connection, limit: int) -> list[Task]:
+    """Tasks most recently created, edited or timed (from the newest events, by rowid: no scan), newest first."""
+    ids = [int(r[0]) for r in conn.execute(
+        "SELECT task_id FROM (SELECT task_id, id FROM task_events ORDER BY id DESC LIMIT ?) "
+        "GROUP BY task_id ORDER BY MAX(id) DESC", (max(50, limit * 20),))]
+    tasks = [task for task in (get_task(conn, task_id) for task_id in ids) if task is not None]
+    return tasks[:limit]
+
+
 def insert_task(conn: sqlite3.Connection, week_id: int, values: Mapping[str, Any]) -> int:
     columns = ["week_id", *values]
     cursor = conn.execute(

@@ -95,6 +95,8 @@ class Shell(QObject):
             window.visibilityChanged.connect(self.tray.set_window_visible)
             self.tray.showHideRequested.connect(window.toggle_visible)
             self.tray.timerToggleRequested.connect(self._toggle_timer_from_tray)
+            self.tray.recentMenuAboutToShow.connect(self.fill_recent_tasks)
+            self.tray.startTimerRequested.connect(self.start_timer_on)
             self.tray.quitRequested.connect(self.quit)
 
     # ---- background workers ------------------------------------------------------------------
@@ -196,6 +198,28 @@ class Shell(QObject):
             self.messages.info("Select a task to time first.")
         else:
             self.toggle_timer(task.id)
+
+    @Slot()
+    def fill_recent_tasks(self) -> None:
+        """The tray's "Start timer on" submenu: the tasks touched last, with their week."""
+        if self.tray is None:
+            return
+        data = self.context.data
+        entries = []
+        for task in data.recent_tasks(8):
+            week = data.get_week_data(task.week_id)
+            entries.append((task.id, f"{task.display_name} · {week.week_label}" if week else task.display_name))
+        self.tray.set_recent_tasks(entries, self.timer.running_task_id)
+
+    @Slot(int)
+    def start_timer_on(self, task_id: int) -> None:
+        """Start (not toggle) the timer on a task picked in the tray; already running on it: nothing to do."""
+        if self.timer.running_task_id == task_id:
+            return
+        try:
+            self.timer.start(task_id)
+        except WfhError as exc:
+            show_error(self.window, "Timer", exc)
 
     @Slot(int)
     def _on_timer_started(self, task_id: int) -> None:
