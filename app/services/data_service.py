@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from app.domain import validation
 from app.domain.changes import BULK_ROWS, Changes
-from app.domain.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
+from app.domain.models import TASK_COLUMNS, WEEK_COLUMNS, ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
 from app.domain.stats import bonus
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.errors import NotFoundError, OperationCancelled, ValidationError
@@ -26,6 +26,9 @@ from app.storage import repositories as repo
 from app.storage.db import ConnectionFactory, write_transaction
 
 ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
+# What an undone week delete writes back (everything but ids and timestamps).
+RESTORED_WEEK_FIELDS = tuple(f for f in WEEK_COLUMNS if f not in ("id", "created_at", "updated_at"))
+RESTORED_TASK_FIELDS = tuple(f for f in TASK_COLUMNS if f not in ("id", "week_id", "created_at", "updated_at"))
 PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks of a bulk write
 
 
@@ -316,6 +319,25 @@ class DataService(QObject):
         self._invalidate_weeks(weeks)
         self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_created=tuple(ids),
                                   bulk=len(ids) > BULK_ROWS))
+
+    def restore_week(self, week: Week, tasks: Sequence[Task], user_action: str = "undo") -> int:
+        """Undo a week delete from a snapshot taken before it: the week and its tasks come back (new ids,
+        a ``task_restored`` event each) in one transaction; returns the new week id."""
+        values = {field: getattr(week, field) for field in RESTORED_WEEK_FIELDS}
+        conn = self.db.get()
+        with write_transaction(conn):
+            self._check_label_free(conn, week.week_label, None)
+            week_id = repo.insert_week(conn, values)
+            for task in tasks:
+                task_values = {field: getattr(task, field) for field in RESTORED_TASK_FIELDS}
+                task_id = repo.insert_task(conn, week_id, task_values)
+                repo.log_event(conn, task_id, "task_restored", {"deleted_week_id": week.id, "old_task_id": task.id},
+                               task.duration_seconds, user_action)
+            repo.refresh_week_statistics(conn, week_id)
+            self._bump(conn)
+        self._invalidate_weeks([week_id])
+        self.changed.emit(Changes(weeks_created=(week_id,)))
+        return week_id
 
     @Slot()
     def notify_bulk_change(self) -> None:

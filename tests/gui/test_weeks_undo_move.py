@@ -145,3 +145,17 @@ def test_tray_start_timer_on_a_recent_task(qtbot, context, clock, answers):
     shell.tray.recent_menu.actions()[1].trigger()
     assert shell.timer.running_task_id == new
     shell.quit()
+
+
+def test_undo_a_week_delete_brings_back_its_tasks(window, context, answers):
+    week_id = make_week(context, "2026-W48", tasks=3, is_bonus_week=True, bonus_rate=5.0)
+    window.weeks.select_week(week_id)
+    assert window.weeks.delete_selected()
+    assert "Undo (Ctrl+Z) brings it back" in answers.questions[-1]
+    assert context.data.list_weeks() == ()
+    window.history.action.trigger()
+    (restored,) = context.data.list_weeks()
+    week = context.data.get_week_data(restored.id)
+    assert (week.week_label, week.start_date, week.is_bonus_week, week.bonus_rate) == ("2026-W48", "2026-11-23", 1, 5.0)
+    assert restored.task_count == 3
+    assert sorted(t.attempt_id for t in context.data.get_week_tasks(restored.id)) == ["att-000", "att-001", "att-002"]

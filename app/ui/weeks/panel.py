@@ -17,6 +17,8 @@ from app.ui.undo import UndoHistory
 from app.ui.weeks.dialog import WeekDialog
 from app.ui.weeks.model import WeekListModel
 
+UNDO_WEEK_TASKS = 20_000  # a bigger week's delete is not kept for undo (its snapshot would be held in memory)
+
 
 class WeeksPanel(QWidget):
     """The weeks list on the left with New/Edit/Delete; keeps the selection across refreshes.
@@ -149,12 +151,18 @@ class WeeksPanel(QWidget):
         week = self.model.week_at(self.model.row_of(week_id) or 0)
         count = self._data.count_week_tasks(week_id)
         tasks = "no tasks" if count == 0 else f"its {count:,} task{'s' if count != 1 else ''}"
-        if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n"
-                                                  "This cannot be undone."):
+        undoable = self.history is not None and count <= UNDO_WEEK_TASKS
+        after = "Edit → Undo (Ctrl+Z) brings it back." if undoable else "This cannot be undone."
+        if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n{after}"):
             return False
+        snapshot = self._data.get_week_data(week_id) if undoable else None
+        week_tasks = self._data.get_week_tasks(week_id) if undoable else ()
         try:
             self._data.delete_week(week_id)
         except WfhError as exc:
             show_error(self, "Week not deleted", exc)
             return False
+        if self.history is not None and snapshot is not None:
+            data = self._data
+            self.history.push(f"Delete week “{week.week_label}”", lambda: data.restore_week(snapshot, week_tasks))
         return True
