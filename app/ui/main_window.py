@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.weeks)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 980])
+        self.splitter.setSizes([350, 930])
         self.setCentralWidget(self.splitter)
         self.messages = StatusMessages(self.statusBar(), self)
         self.timer_label = QLabel()

@@ -42,6 +42,7 @@ class OptionalDateTime(QWidget):
         row.addWidget(self.enabled_box)
         row.addWidget(self.editor, 1)
         self.enabled_box.toggled.connect(self._on_toggled)
+        self.enabled_box.clicked.connect(self._on_clicked)
         self.editor.dateTimeChanged.connect(lambda _value: self.valueChanged.emit())
 
     @staticmethod
@@ -52,9 +53,12 @@ class OptionalDateTime(QWidget):
     @Slot(bool)
     def _on_toggled(self, checked: bool) -> None:
         self.editor.setEnabled(checked)
-        if checked:
-            self.editor.setFocus()
         self.valueChanged.emit()
+
+    @Slot(bool)
+    def _on_clicked(self, checked: bool) -> None:
+        if checked:  # ticked by the user (not by loading a value): type the date right away
+            self.editor.setFocus()
 
     def is_set(self) -> bool:
         return self.enabled_box.isChecked()

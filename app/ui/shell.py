@@ -208,7 +208,9 @@ class Shell(QObject):
         entries = []
         for task in data.recent_tasks(8):
             week = data.get_week_data(task.week_id)
-            entries.append((task.id, f"{task.display_name} · {week.week_label}" if week else task.display_name))
+            name = f"{task.project_name} {task.attempt_id}" if task.project_name and task.attempt_id \
+                else task.display_name
+            entries.append((task.id, f"{name} · {week.week_label}" if week else name))
         self.tray.set_recent_tasks(entries, self.timer.running_task_id)
 
     @Slot(int)

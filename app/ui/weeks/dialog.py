@@ -66,7 +66,7 @@ class WeekDialog(QDialog):
         self.bonus_rate.setDecimals(2)
         self.bonus_rate.setSuffix(" per hour")
         self.bonus_threshold = QLineEdit()
-        self.bonus_threshold.setPlaceholderText("HH:MM:SS worked before the bonus applies")
+        self.bonus_threshold.setPlaceholderText("e.g. 40h or 40:00 worked before the bonus applies")
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(70)
         self.general_error = error_label()

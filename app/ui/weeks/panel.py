@@ -45,13 +45,13 @@ class WeeksPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # long labels are elided, rows keep one line
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the label first; the tooltip has it all
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = self.table.fontMetrics()  # fixed widths: ResizeToContents re-measures every row on each change
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, metrics.horizontalAdvance("0000:00:00") + 16)
+        header.resizeSection(1, metrics.horizontalAdvance("000:00:00") + 16)
         header.resizeSection(2, max(metrics.horizontalAdvance("Tasks"), metrics.horizontalAdvance("00,000")) + 16)
         self.new_button = QPushButton("New week…")
         self.edit_button = QPushButton("Edit…")
