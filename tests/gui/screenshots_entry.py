@@ -1,5 +1,6 @@
 """Screenshots of the issue-15 entry screens for review (not a test): the task dialog with four errors, with
-the duration hint and the begin/end warning, the dated week list, the new-week dialog, the move dialog and the tray menu.
+the duration hint and the begin/end warning, the dated week list, the new-week dialog, the move dialog
+and the tray menu.
 
 ``Xvfb :57 -screen 0 1600x1000x24 & DISPLAY=:57 QT_QPA_PLATFORM=xcb python -m tests.gui.screenshots_entry OUT_DIR``
 """
