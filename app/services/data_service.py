@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -61,6 +63,7 @@ class DataService(QObject):
         self.cache_service = cache_service
         # generation before -> after of this process's own write transactions (see ``changed_elsewhere``)
         self._own_generations: dict[int, int] = {}
+        self._steps = threading.local()  # generation steps of the write transaction open on each thread
 
     # ---- reads (cached) ------------------------------------------------------------------
     @cached("week_data", "weeks")
@@ -122,7 +125,7 @@ class DataService(QObject):
     def create_week(self, week_label: str, **fields: Any) -> int:
         values = validation.validate_week({"week_label": week_label, **fields})
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._check_label_free(conn, values["week_label"], None)
             week_id = repo.insert_week(conn, values)
             self._bump(conn)
@@ -133,7 +136,7 @@ class DataService(QObject):
     def update_week(self, week_id: int, **fields: Any) -> None:
         values = validation.validate_week(fields, partial=True)
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             if "week_label" in values:
                 self._check_label_free(conn, values["week_label"], week_id)
@@ -145,7 +148,7 @@ class DataService(QObject):
     def delete_week(self, week_id: int) -> int:
         """Delete a week and its tasks; returns the number of tasks deleted."""
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             count = repo.delete_week(conn, week_id)
             self._bump(conn)
@@ -178,7 +181,7 @@ class DataService(QObject):
         conn = self.db.get()
         ids: list[int] = []
         total = len(rows)
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             for index, data in enumerate(rows):
                 try:
@@ -205,7 +208,7 @@ class DataService(QObject):
     def update_task(self, task_id: int, changes: Mapping[str, Any], user_action: str = "manual") -> None:
         values = validation.validate_task(changes, partial=True)
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             old = self._require_task(conn, task_id)
             begin = values.get("time_begin", old.time_begin)
             end = values.get("time_end", old.time_end)
@@ -235,7 +238,7 @@ class DataService(QObject):
     def start_timer(self, task_id: int) -> None:
         """Record a ``timer_start`` event (the running timer itself lives in the UI's TimerController)."""
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             task = self._require_task(conn, task_id)
             repo.log_event(conn, task_id, "timer_start", {"duration_before": task.duration_seconds}, 0, "timer")
             self._bump(conn)
@@ -256,7 +259,7 @@ class DataService(QObject):
         ids = list(dict.fromkeys(task_ids))
         conn = self.db.get()
         weeks: set[int] = set()
-        with write_transaction(conn):
+        with self._write(conn):
             for task_id in ids:
                 task = self._require_task(conn, task_id)
                 weeks.add(task.week_id)
@@ -276,7 +279,7 @@ class DataService(QObject):
         conn = self.db.get()
         weeks: set[int] = {week_id}
         moved: list[int] = []
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             for task_id in ids:
                 task = self._require_task(conn, task_id)
@@ -303,7 +306,7 @@ class DataService(QObject):
         ids = list(dict.fromkeys(task_ids))
         conn = self.db.get()
         weeks: set[int] = set()
-        with write_transaction(conn):
+        with self._write(conn):
             for task_id in ids:
                 week_id = repo.deleted_task_week(conn, task_id)
                 if week_id is None or repo.get_week(conn, week_id) is None:
@@ -325,7 +328,7 @@ class DataService(QObject):
         a ``task_restored`` event each) in one transaction; returns the new week id."""
         values = {field: getattr(week, field) for field in RESTORED_WEEK_FIELDS}
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._check_label_free(conn, week.week_label, None)
             week_id = repo.insert_week(conn, values)
             for task in tasks:
@@ -381,15 +384,31 @@ class DataService(QObject):
         self.publish(Changes(bulk=True))
 
     # ---- internals ---------------------------------------------------------------------
+    @contextmanager
+    def _write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """``write_transaction`` that, once committed, records the generation steps ``_bump`` made in it as
+        this process's own (a rolled-back step is not recorded: a later foreign write may reuse its number)."""
+        steps: list[tuple[int, int]] = []
+        self._steps.current = steps
+        try:
+            with write_transaction(conn):
+                yield conn
+        finally:
+            self._steps.current = None
+        for before, after in steps:
+            self._own_generations[before] = after
+
     def _bump(self, conn: sqlite3.Connection) -> None:
         """Count this write transaction (one per transaction, whatever it changed)."""
-        before, after = repo.bump_generation(conn)
-        self._own_generations[before] = after
+        steps = getattr(self._steps, "current", None)
+        if steps is None:
+            raise RuntimeError("_bump outside DataService._write")
+        steps.append(repo.bump_generation(conn))
     def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_DURATION_SECONDS:
             raise ValidationError("duration: must be between 0 and 1000 hours", "duration")
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             old = self._require_task(conn, task_id)
             repo.update_task(conn, task_id, {"duration_seconds": seconds, "duration_display": format_duration(seconds)})
             repo.log_event(conn, task_id, event, {**data, "old": old.duration_seconds, "new": seconds},
@@ -406,7 +425,7 @@ class DataService(QObject):
             raise NotFoundError(f"week {week_id} does not exist")
         row = repo.read_week_statistics(conn, week_id)
         if row is None:  # a week created by an older build: compute once and keep
-            with write_transaction(conn):
+            with self._write(conn):
                 repo.refresh_week_statistics(conn, week_id)
             row = repo.read_week_statistics(conn, week_id)
             assert row is not None

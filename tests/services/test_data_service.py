@@ -276,3 +276,32 @@ def test_restore_tasks_undoes_a_delete(service: DataService) -> None:
     assert service.get_week_analytics(week).total_duration_seconds == 3600
     with pytest.raises(NotFoundError):
         service.restore_tasks([a])
+
+
+def test_a_rolled_back_write_is_not_taken_for_a_later_foreign_one(service: DataService, monkeypatch: Any) -> None:
+    from contextlib import contextmanager
+
+    from app.errors import DiskFullError
+    from app.services import data_service
+
+    week = service.create_week("W")
+    start = service.generation()
+    real_transaction = data_service.write_transaction
+
+    @contextmanager
+    def commit_fails(conn: Any) -> Any:
+        with real_transaction(conn):
+            yield conn
+            raise DiskFullError("disk full at COMMIT")  # after the bump: the whole transaction rolls back
+
+    monkeypatch.setattr(data_service, "write_transaction", commit_fails)
+    with pytest.raises(DiskFullError):
+        service.create_task(week, {"duration": "1h"})
+    monkeypatch.setattr(data_service, "write_transaction", real_transaction)
+    assert service.generation() == start
+    conn = service.db.get()
+    conn.execute("UPDATE data_generation SET value = value + 1")  # another process's write, same number
+    conn.commit()
+    assert service.changed_elsewhere(start, start + 1) is True
+    service.create_week("X")
+    assert service.changed_elsewhere(start + 1, start + 2) is False
