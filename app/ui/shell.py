@@ -254,7 +254,8 @@ class Shell(QObject):
         tasks.set_timer_running(False)
         self.window.timer_label.clear()
         self.window.timer_label.setStyleSheet("")
-        self.messages.info(f"Timer stopped: {format_duration(elapsed)} added.")
+        # 0: stopped by another process (wfh-agent task stop/start), which added the time itself
+        self.messages.info(f"Timer stopped: {format_duration(elapsed)} added." if elapsed else "Timer stopped.")
         self.presenter.set_timer("")
         if self.tray is not None:
             self.tray.set_timer_text("Start timer")

@@ -76,3 +76,17 @@ def test_own_and_non_task_writes_do_not_reload(shell, context, qtbot):
     context.data.create_task(week_id, {"duration": "5m"})
     assert shell.external.poll() is False
     assert bulk == []
+
+
+def test_cli_is_not_refused_while_the_window_holds_the_profile(qapp, data_dir):
+    from app.paths import resolve_paths
+    from app.single_instance import SingleInstance
+
+    owner = SingleInstance(resolve_paths(data_dir))
+    assert owner.acquire()  # what a running window holds
+    try:
+        result = run_cli("--data-dir", str(data_dir), "task", "add", "--project", "WhileOpen", "--duration", "5m")
+        assert result.returncode == 0, result.stderr
+        assert "WhileOpen, 5 min" in result.stdout
+    finally:
+        owner.release()
