@@ -68,7 +68,7 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     errors = {r.line: r.error for r in dialog.preview.error_rows}
     assert set(errors) == {3, 4, 5}
-    assert "HH:MM:SS" in errors[3] and "between 0 and 100" in errors[4] and "before the beginning" in errors[5]
+    assert "not a duration" in errors[3] and "between 0 and 100" in errors[4] and "before the beginning" in errors[5]
     assert dialog.model.index(0, 5).data() == errors[3]  # problems are listed first
     assert "colour" in dialog.summary.text()
     assert context.data.count_week_tasks(week_id) == 0
