@@ -102,11 +102,14 @@ class TimerStore:
             conn.execute("DELETE FROM settings WHERE key = ?", (TIMER_KEY,))
         return saved
 
-    def save(self, timer: RunningTimer) -> None:
+    def save(self, timer: RunningTimer) -> bool:
+        """Save ``timer``; False (logged) when it could not be written: a full disk must not stop the timer."""
         try:
             kv.put(self._db.get(), {TIMER_KEY: json.dumps(asdict(timer))})
-        except (StorageError, sqlite3.Error, OSError) as exc:  # a full disk must not stop the timer itself
+        except (StorageError, sqlite3.Error, OSError) as exc:
             log.warning("could not save the running timer: %s", exc)
+            return False
+        return True
 
     def clear(self) -> None:
         kv.delete(self._db.get(), [TIMER_KEY])

@@ -11,6 +11,8 @@ Signals:
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -18,9 +20,11 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.domain.changes import Changes
-from app.errors import NotFoundError
+from app.errors import NotFoundError, StorageError
 from app.services.data_service import DataService
 from app.storage.timer_store import RunningTimer, TimerStore, iso_utc
+
+log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -71,6 +75,7 @@ class TimerController(QObject):
         self._last_persist = 0.0
         self._warned = False
         self._source = "app"
+        self._stored = False  # this run was written to the store at least once (else nobody else can stop it)
         self._ticker = QTimer(self)
         self._ticker.setInterval(self.TICK_MS)
         self._connect_signals()
@@ -112,7 +117,7 @@ class TimerController(QObject):
         self._warned = False
         self._source = "app"
         self._last_persist = self._clock.monotonic()
-        self._store.save(self._snapshot())
+        self._stored = self._store.save(self._snapshot())
         self._ticker.start()
         self.timerStarted.emit(task_id)
         self._check_limit(self.elapsed())
@@ -122,15 +127,23 @@ class TimerController(QObject):
         if self._task_id is None:
             return 0
         task_id, elapsed, run = self._task_id, self.elapsed(), self._snapshot()
+        try:
+            taken = self._store.take(run) is not None
+        except (StorageError, sqlite3.Error) as exc:  # cannot tell: add the time, the saved run stays for recovery
+            log.warning("could not take the saved timer: %s", exc)
+            taken = True
         self._ticker.stop()
         self._task_id = None
-        if self._store.take(run) is None:  # another process (task stop) stopped it and added the time
+        if not taken and self._stored:  # another process (task stop) stopped it and added the time
             self.timerStopped.emit(task_id, 0)
             return 0
         try:
             self._data.stop_timer(task_id, elapsed)
         except NotFoundError:
             pass  # the task was deleted while its timer ran; nothing left to add the time to
+        except BaseException:
+            self._store.save(run)  # nothing was added: keep the run for the recovery dialog of the next start
+            raise
         self.timerStopped.emit(task_id, elapsed)
         return elapsed
 
@@ -164,8 +177,14 @@ class TimerController(QObject):
         """Save the last known time, unless another process stopped or replaced this run meanwhile."""
         assert self._task_id is not None
         self._last_persist = self._clock.monotonic()
-        if not self._store.save_if_current(self._snapshot()):
-            self.sync_with_store()
+        snapshot = self._snapshot()
+        try:
+            if not self._stored:  # the first save failed (full disk): try again, plainly
+                self._stored = self._store.save(snapshot)
+            elif not self._store.save_if_current(snapshot):
+                self.sync_with_store()
+        except (StorageError, sqlite3.Error) as exc:  # a full disk must not stop the timer itself
+            log.warning("could not save the running timer: %s", exc)
 
     @Slot()
     def sync_with_store(self) -> None:
@@ -191,6 +210,7 @@ class TimerController(QObject):
         self._started_mono = self._last_persist = self._clock.monotonic()
         self._started_wall = saved.started_at
         self._source = saved.source
+        self._stored = True
         self._warned = False
         self._ticker.start()
         self.timerStarted.emit(saved.task_id)
