@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "app.commands.backup",
     "app.commands.restore",
     "app.commands.desktop_integration",
+    "app.commands.task",
 ]
 
 EXIT_USER_ERROR = 2

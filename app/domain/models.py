@@ -17,7 +17,7 @@ TASK_COLUMNS = (
 WEEK_COLUMNS = (
     "id", "week_label", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour",
     "is_custom_duration", "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "start_date",
 )
 
 
@@ -36,7 +36,7 @@ class Task:
     time_limit_seconds: int
     time_limit_display: str
     date_audited: str | None
-    score: int
+    score: int | None  # None: no score (left out of every average)
     feedback: str | None
     locale: str | None
     bonus_paid: int
@@ -71,6 +71,7 @@ class Week:
     notes: str
     created_at: str
     updated_at: str
+    start_date: str | None  # ISO date the week begins on; None for an undated (non-ISO, imported) week
 
     def as_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -86,6 +87,7 @@ class WeekSummary:
     task_count: int
     is_bonus_week: int
     created_at: str
+    start_date: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,7 @@
 """Week statistics as pure functions over per-project rows (no SQL, no Qt).
 
+Averages of scores count only the tasks that have one (a blank score is NULL, not 0).
+
 Productivity score (0–100): the average task score scaled by the share of tasks that stayed
 within their time limit (tasks without a limit count as on time). A week where every task is
 on time scores its average score; each overrun pulls it down proportionally.
@@ -24,6 +26,7 @@ class ProjectRow:
     duration_seconds: int
     score_sum: int
     over_limit: int
+    scored_count: int  # tasks that have a score (the denominator of the average score)
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,10 @@ class WeekTotals:
 
 def summarize(rows: Iterable[ProjectRow]) -> WeekTotals:
     projects: dict[str, ProjectTotal] = {}
-    tasks = duration = score_sum = over = 0
+    tasks = duration = score_sum = over = scored = 0
     for row in rows:
         tasks += row.task_count
+        scored += row.scored_count
         duration += row.duration_seconds
         score_sum += row.score_sum
         over += row.over_limit
@@ -55,7 +59,7 @@ def summarize(rows: Iterable[ProjectRow]) -> WeekTotals:
         else:
             projects[name] = ProjectTotal(name, row.duration_seconds, row.task_count)
     avg_duration = duration / tasks if tasks else 0.0
-    avg_score = score_sum / tasks if tasks else 0.0
+    avg_score = score_sum / scored if scored else 0.0
     on_time = tasks - over
     productivity = avg_score * (on_time / tasks) if tasks else 0.0
     ordered = tuple(sorted(projects.values(), key=lambda p: (-p.duration_seconds, p.project_name)))

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
+from app.domain.durations import EXAMPLES, parse_entry_duration
+from app.domain.timeparse import format_duration
+from app.domain.weeks import iso_week_start, normalise_week_label
 from app.errors import ValidationError
 
 MAX_TEXT = 10_000
@@ -21,7 +23,7 @@ TASK_FIELDS = frozenset(
 )
 WEEK_FIELDS = frozenset(
     ("week_label", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour", "is_custom_duration",
-     "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes")
+     "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes", "start_date")
 )
 
 
@@ -57,13 +59,18 @@ def _flag(field: str, value: Any) -> int:
 
 
 def _duration(field: str, value: Any) -> int:
+    """Seconds of a duration typed like in Toggl (``1:30`` = 1 h 30 min, ``90m``, ``1.5h``); ints are seconds."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     try:
-        seconds = parse_duration(value)
-    except ValueError:
-        raise ValidationError(f"{field}: use HH:MM:SS or MM:SS (got {value!r})", field) from None
-    if seconds > MAX_DURATION_SECONDS:
-        raise ValidationError(f"{field}: more than 1000 hours is not a plausible task time", field)
-    return seconds
+        return parse_entry_duration(value)
+    except ValueError as exc:
+        raise ValidationError(f"{field}: {exc}", field) from None
+
+
+def duration_help() -> str:
+    """The accepted duration forms, for placeholders and error messages."""
+    return EXAMPLES
 
 
 def _datetime(field: str, value: Any) -> str | None:
@@ -97,8 +104,9 @@ def _date(field: str, value: Any) -> str | None:
 def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Normalised column values for ``tasks_optimized``.
 
-    ``duration``/``time_limit`` may be given as text (``HH:MM:SS``) instead of ``*_seconds``;
-    the ``*_display`` columns are derived. ``partial`` validates only the given keys (updates).
+    ``duration``/``time_limit`` may be given as text (``1:30``, ``90m``, ``1.5h``: ``app.domain.durations``)
+    instead of ``*_seconds``; the ``*_display`` columns are derived. A blank score is ``None`` (no score).
+    ``partial`` validates only the given keys (updates).
     """
     unknown = set(data) - TASK_FIELDS
     if unknown:
@@ -123,7 +131,8 @@ def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
         out[f"{name}_display"] = format_duration(seconds)
     if "score" in data or not partial:
         raw_score = data.get("score")
-        out["score"] = 0 if raw_score in (None, "") else _int_in("score", raw_score, 0, 100)
+        blank = raw_score is None or (isinstance(raw_score, str) and not raw_score.strip())
+        out["score"] = None if blank else _int_in("score", raw_score, 0, 100)
     if "bonus_paid" in data or not partial:
         out["bonus_paid"] = _flag("bonus_paid", data.get("bonus_paid", 0) or 0)
     if "date_audited" in data or not partial:
@@ -136,12 +145,27 @@ def validate_task(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
     return out
 
 
+def span_seconds(time_begin: str | None, time_end: str | None) -> int | None:
+    """Seconds from begin to end (negative when the end comes first); None unless both are set.
+
+    A time with an offset beside one without is compared by its wall-clock reading.
+    """
+    if not (time_begin and time_end):
+        return None
+    begin, end = datetime.fromisoformat(time_begin), datetime.fromisoformat(time_end)
+    if (begin.tzinfo is None) != (end.tzinfo is None):
+        begin, end = begin.replace(tzinfo=None), end.replace(tzinfo=None)
+    return int((end - begin).total_seconds())
+
+
 def check_task_times(time_begin: str | None, time_end: str | None) -> None:
-    if time_begin and time_end and datetime.fromisoformat(time_end) < datetime.fromisoformat(time_begin):
+    span = span_seconds(time_begin, time_end)
+    if span is not None and span < 0:
         raise ValidationError("time_end: the end is before the beginning", "time_end")
 
 
 def validate_week(data: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Normalised ``weeks`` columns; an ISO label is upper-cased and, without a start date, dates the week."""
     unknown = set(data) - WEEK_FIELDS
     if unknown:
         raise ValidationError(f"unknown week field(s): {', '.join(sorted(unknown))}")
@@ -152,7 +176,12 @@ def validate_week(data: Mapping[str, Any], *, partial: bool = False) -> dict[str
             raise ValidationError("week_label: a week needs a label", "week_label")
         if len(label.strip()) > 200:
             raise ValidationError("week_label: at most 200 characters", "week_label")
-        out["week_label"] = label.strip()
+        out["week_label"] = normalise_week_label(label)
+    if "start_date" in data:
+        out["start_date"] = _date("start_date", data["start_date"])
+    elif not partial:
+        start = iso_week_start(out["week_label"])
+        out["start_date"] = start.isoformat() if start else None
     defaults = {"week_start_day": 0, "week_start_hour": 0, "week_end_day": 6, "week_end_hour": 23}
     for field, default in defaults.items():
         if field in data or not partial:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from app.domain import validation
 from app.domain.changes import BULK_ROWS, Changes
-from app.domain.models import ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
+from app.domain.models import TASK_COLUMNS, WEEK_COLUMNS, ProjectTotal, Task, Week, WeekAnalytics, WeekSummary
 from app.domain.stats import bonus
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration
 from app.errors import NotFoundError, OperationCancelled, ValidationError
@@ -26,6 +28,9 @@ from app.storage import repositories as repo
 from app.storage.db import ConnectionFactory, write_transaction
 
 ANALYTICS_METRICS = ("all", "totals", "projects", "productivity", "bonus")
+# What an undone week delete writes back (everything but ids and timestamps).
+RESTORED_WEEK_FIELDS = tuple(f for f in WEEK_COLUMNS if f not in ("id", "created_at", "updated_at"))
+RESTORED_TASK_FIELDS = tuple(f for f in TASK_COLUMNS if f not in ("id", "week_id", "created_at", "updated_at"))
 PROGRESS_EVERY = 2000  # rows between progress reports and cancel checks of a bulk write
 
 
@@ -56,6 +61,9 @@ class DataService(QObject):
         super().__init__(parent)
         self.db = db
         self.cache_service = cache_service
+        # generation before -> after of this process's own write transactions (see ``changed_elsewhere``)
+        self._own_generations: dict[int, int] = {}
+        self._steps = threading.local()  # generation steps of the write transaction open on each thread
 
     # ---- reads (cached) ------------------------------------------------------------------
     @cached("week_data", "weeks")
@@ -103,6 +111,10 @@ class DataService(QObject):
             raise NotFoundError(f"task {task_id} does not exist (it may have been deleted)")
         return task
 
+    def recent_tasks(self, limit: int = 8) -> tuple[Task, ...]:
+        """The tasks touched last (the tray's "Start timer on" menu)."""
+        return tuple(repo.recent_tasks(self.db.get(), limit))
+
     def count_week_tasks(self, week_id: int) -> int:
         return repo.count_week_tasks(self.db.get(), week_id)
 
@@ -113,9 +125,10 @@ class DataService(QObject):
     def create_week(self, week_label: str, **fields: Any) -> int:
         values = validation.validate_week({"week_label": week_label, **fields})
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._check_label_free(conn, values["week_label"], None)
             week_id = repo.insert_week(conn, values)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_created=(week_id,)))
         return week_id
@@ -123,20 +136,22 @@ class DataService(QObject):
     def update_week(self, week_id: int, **fields: Any) -> None:
         values = validation.validate_week(fields, partial=True)
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             if "week_label" in values:
                 self._check_label_free(conn, values["week_label"], week_id)
             repo.update_week(conn, week_id, values)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_updated=(week_id,)))
 
     def delete_week(self, week_id: int) -> int:
         """Delete a week and its tasks; returns the number of tasks deleted."""
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             count = repo.delete_week(conn, week_id)
+            self._bump(conn)
         self._invalidate_weeks([week_id])
         self.changed.emit(Changes(weeks_deleted=(week_id,)))
         return count
@@ -166,7 +181,7 @@ class DataService(QObject):
         conn = self.db.get()
         ids: list[int] = []
         total = len(rows)
-        with write_transaction(conn):
+        with self._write(conn):
             self._require_week(conn, week_id)
             for index, data in enumerate(rows):
                 try:
@@ -185,6 +200,7 @@ class DataService(QObject):
                     progress(index, total)
                 _check_cancel(index, should_cancel)
             repo.refresh_week_statistics(conn, week_id)
+            self._bump(conn)
         if progress is not None:
             progress(total, total)
         return Changes(weeks_updated=(week_id,), tasks_created=tuple(ids), bulk=len(ids) > BULK_ROWS)
@@ -192,7 +208,7 @@ class DataService(QObject):
     def update_task(self, task_id: int, changes: Mapping[str, Any], user_action: str = "manual") -> None:
         values = validation.validate_task(changes, partial=True)
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             old = self._require_task(conn, task_id)
             begin = values.get("time_begin", old.time_begin)
             end = values.get("time_end", old.time_end)
@@ -209,6 +225,7 @@ class DataService(QObject):
                 weeks = {old.week_id, changed.get("week_id", old.week_id)}
                 for week in weeks:
                     repo.refresh_week_statistics(conn, week)
+                self._bump(conn)
         if not changed:
             return
         self._invalidate_weeks(weeks)
@@ -221,9 +238,10 @@ class DataService(QObject):
     def start_timer(self, task_id: int) -> None:
         """Record a ``timer_start`` event (the running timer itself lives in the UI's TimerController)."""
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             task = self._require_task(conn, task_id)
             repo.log_event(conn, task_id, "timer_start", {"duration_before": task.duration_seconds}, 0, "timer")
+            self._bump(conn)
 
     def stop_timer(self, task_id: int, elapsed_seconds: int) -> None:
         """Add the timer's elapsed time to the task and record ``timer_stop``, in one transaction."""
@@ -241,7 +259,7 @@ class DataService(QObject):
         ids = list(dict.fromkeys(task_ids))
         conn = self.db.get()
         weeks: set[int] = set()
-        with write_transaction(conn):
+        with self._write(conn):
             for task_id in ids:
                 task = self._require_task(conn, task_id)
                 weeks.add(task.week_id)
@@ -249,9 +267,80 @@ class DataService(QObject):
                 repo.delete_task(conn, task_id)
             for week in weeks:
                 repo.refresh_week_statistics(conn, week)
+            self._bump(conn)
         self._invalidate_weeks(weeks)
         self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_deleted=tuple(ids),
                                   bulk=len(ids) > BULK_ROWS))
+
+    def move_tasks(self, task_ids: Iterable[int], week_id: int, user_action: str = "manual") -> int:
+        """Move tasks to another week in one transaction (a ``task_moved`` event each, both weeks' statistics
+        recomputed); returns how many moved (tasks already in that week are left alone)."""
+        ids = list(dict.fromkeys(task_ids))
+        conn = self.db.get()
+        weeks: set[int] = {week_id}
+        moved: list[int] = []
+        with self._write(conn):
+            self._require_week(conn, week_id)
+            for task_id in ids:
+                task = self._require_task(conn, task_id)
+                if task.week_id == week_id:
+                    continue
+                weeks.add(task.week_id)
+                repo.update_task(conn, task_id, {"week_id": week_id})
+                repo.log_event(conn, task_id, "task_moved", {"from_week_id": task.week_id, "to_week_id": week_id},
+                               0, user_action)
+                moved.append(task_id)
+            if moved:
+                for week in weeks:
+                    repo.refresh_week_statistics(conn, week)
+                self._bump(conn)
+        if not moved:
+            return 0
+        self._invalidate_weeks(weeks)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_updated=tuple(moved),
+                                  bulk=len(moved) > BULK_ROWS))
+        return len(moved)
+
+    def restore_tasks(self, task_ids: Iterable[int], user_action: str = "undo") -> None:
+        """Undo a delete: the tasks come back with their ids and events (``task_restored``); all or nothing."""
+        ids = list(dict.fromkeys(task_ids))
+        conn = self.db.get()
+        weeks: set[int] = set()
+        with self._write(conn):
+            for task_id in ids:
+                week_id = repo.deleted_task_week(conn, task_id)
+                if week_id is None or repo.get_week(conn, week_id) is None:
+                    raise NotFoundError(f"task {task_id} cannot be restored (it is not deleted, or its week is gone)")
+                repo.restore_task(conn, task_id)
+                task = self._require_task(conn, task_id)
+                repo.log_event(conn, task_id, "task_restored", {"week_id": week_id}, task.duration_seconds,
+                               user_action)
+                weeks.add(week_id)
+            for week in weeks:
+                repo.refresh_week_statistics(conn, week)
+            self._bump(conn)
+        self._invalidate_weeks(weeks)
+        self.changed.emit(Changes(weeks_updated=tuple(sorted(weeks)), tasks_created=tuple(ids),
+                                  bulk=len(ids) > BULK_ROWS))
+
+    def restore_week(self, week: Week, tasks: Sequence[Task], user_action: str = "undo") -> int:
+        """Undo a week delete from a snapshot taken before it: the week and its tasks come back (new ids,
+        a ``task_restored`` event each) in one transaction; returns the new week id."""
+        values = {field: getattr(week, field) for field in RESTORED_WEEK_FIELDS}
+        conn = self.db.get()
+        with self._write(conn):
+            self._check_label_free(conn, week.week_label, None)
+            week_id = repo.insert_week(conn, values)
+            for task in tasks:
+                task_values = {field: getattr(task, field) for field in RESTORED_TASK_FIELDS}
+                task_id = repo.insert_task(conn, week_id, task_values)
+                repo.log_event(conn, task_id, "task_restored", {"deleted_week_id": week.id, "old_task_id": task.id},
+                               task.duration_seconds, user_action)
+            repo.refresh_week_statistics(conn, week_id)
+            self._bump(conn)
+        self._invalidate_weeks([week_id])
+        self.changed.emit(Changes(weeks_created=(week_id,)))
+        return week_id
 
     @Slot()
     def notify_bulk_change(self) -> None:
@@ -271,17 +360,61 @@ class DataService(QObject):
             self._invalidate_weeks(changes.weeks)
         self.changed.emit(changes)
 
+    # ---- other processes -------------------------------------------------------------------
+    def generation(self) -> int:
+        """The weeks/tasks write counter every process bumps once per write transaction."""
+        return repo.read_generation(self.db.get())
+
+    def changed_elsewhere(self, last_seen: int, current: int) -> bool:
+        """Whether writes other than this process's own brought the counter from ``last_seen`` to ``current``.
+
+        Each own transaction recorded its (before, after); following them from ``last_seen`` either
+        reaches ``current`` (only our writes, already published) or stops short (someone else wrote).
+        """
+        position = last_seen
+        while position != current and position in self._own_generations:
+            position = self._own_generations.pop(position)
+        for stale in [before for before in self._own_generations if before < current]:
+            del self._own_generations[stale]
+        return position != current
+
+    @Slot()
+    def reload_after_external_change(self) -> None:
+        """Another process (the task CLI) wrote weeks or tasks: drop every cache, tell views to re-read."""
+        self.publish(Changes(bulk=True))
+
     # ---- internals ---------------------------------------------------------------------
+    @contextmanager
+    def _write(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """``write_transaction`` that, once committed, records the generation steps ``_bump`` made in it as
+        this process's own (a rolled-back step is not recorded: a later foreign write may reuse its number)."""
+        steps: list[tuple[int, int]] = []
+        self._steps.current = steps
+        try:
+            with write_transaction(conn):
+                yield conn
+        finally:
+            self._steps.current = None
+        for before, after in steps:
+            self._own_generations[before] = after
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        """Count this write transaction (one per transaction, whatever it changed)."""
+        steps = getattr(self._steps, "current", None)
+        if steps is None:
+            raise RuntimeError("_bump outside DataService._write")
+        steps.append(repo.bump_generation(conn))
     def _set_duration(self, task_id: int, seconds: int, method: str, event: str, data: dict[str, Any]) -> None:
         if isinstance(seconds, bool) or not isinstance(seconds, int) or not 0 <= seconds <= MAX_DURATION_SECONDS:
             raise ValidationError("duration: must be between 0 and 1000 hours", "duration")
         conn = self.db.get()
-        with write_transaction(conn):
+        with self._write(conn):
             old = self._require_task(conn, task_id)
             repo.update_task(conn, task_id, {"duration_seconds": seconds, "duration_display": format_duration(seconds)})
             repo.log_event(conn, task_id, event, {**data, "old": old.duration_seconds, "new": seconds},
                            seconds - old.duration_seconds, method)
             repo.refresh_week_statistics(conn, old.week_id)
+            self._bump(conn)
         self._invalidate_weeks([old.week_id])
         self.changed.emit(Changes(weeks_updated=(old.week_id,), tasks_updated=(task_id,)))
 
@@ -292,7 +425,7 @@ class DataService(QObject):
             raise NotFoundError(f"week {week_id} does not exist")
         row = repo.read_week_statistics(conn, week_id)
         if row is None:  # a week created by an older build: compute once and keep
-            with write_transaction(conn):
+            with self._write(conn):
                 repo.refresh_week_statistics(conn, week_id)
             row = repo.read_week_statistics(conn, week_id)
             assert row is not None
@@ -347,4 +480,7 @@ class DataService(QObject):
     def _check_label_free(conn: sqlite3.Connection, label: str, own_id: int | None) -> None:
         existing = repo.week_id_by_label(conn, label)
         if existing is not None and existing != own_id:
-            raise ValidationError(f"week_label: a week called {label!r} already exists", "week_label")
+            week = repo.get_week(conn, existing)
+            taken = week.week_label if week is not None else label
+            same = "" if taken == label else " (labels ignore upper and lower case)"
+            raise ValidationError(f"week_label: a week called {taken!r} already exists{same}", "week_label")

@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from app.domain.timeparse import MAX_DURATION_SECONDS, format_duration, parse_duration
+from app.domain.weeks import iso_week_start, normalise_week_label
 from app.errors import OperationCancelled, StorageError
 from app.storage import repositories as repo
 from app.storage.db import connect, translate_error, write_transaction
 
 ORPHAN_WEEK_LABEL = "Imported tasks without a week"
+# The legacy file's durations keep their old meaning (not the task dialog's "1:30 = 1 h 30 min").
+DURATION_FORMATS = "durations read as HH:MM:SS, MM:SS (125:30 = 125 min 30 s) or plain seconds"
 PROGRESS_EVERY = 2000
 
 
@@ -83,7 +86,7 @@ class ImportReport:
         }
 
     def to_text(self) -> str:
-        lines = [f"Legacy import from {self.source}"]
+        lines = [f"Legacy import from {self.source}", f"  ({DURATION_FORMATS}, as the old app stored them)"]
         if self.weeks_imported == 0 and self.tasks_imported == 0 and self.tasks_skipped:
             lines.append(f"Nothing new: all {self.tasks_skipped:,} tasks were imported before.")
         lines.append(f"  weeks imported: {self.weeks_imported:,}")
@@ -138,9 +141,9 @@ def _seconds(report: ImportReport, table: str, row_id: int | None, fieldname: st
     return seconds, True
 
 
-def _score(report: ImportReport, row_id: int, raw: Any) -> int:
-    if raw is None or raw == "":
-        return 0
+def _score(report: ImportReport, row_id: int, raw: Any) -> int | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None  # no score: left out of the averages
     try:
         value = int(str(raw).strip()) if not isinstance(raw, int) else raw
     except ValueError:
@@ -249,6 +252,7 @@ def import_legacy(
         for week_id in set(week_map.values()) | set(expected):
             repo.refresh_week_statistics(conn, week_id)
         report.checks = _verify(conn, expected, week_map)
+        repo.bump_generation(conn)  # an open window on this profile re-reads (it may be another process)
         if progress is not None:
             progress(total, total)
     return report
@@ -278,8 +282,10 @@ def _import_weeks(conn: sqlite3.Connection, weeks: list[dict[str, Any]], report:
             report.warnings.append(Warning("weeks", legacy_id, "bonus_rate", week.get("bonus_rate"),
                                            "not a number, imported as 0"))
             rate = 0.0
+        start = iso_week_start(label)
         values = {
-            "week_label": label,
+            "week_label": normalise_week_label(label),
+            "start_date": start.isoformat() if start else None,
             "week_start_day": _int_or(week.get("week_start_day"), 0, 0, 6),
             "week_start_hour": _int_or(week.get("week_start_hour"), 0, 0, 23),
             "week_end_day": _int_or(week.get("week_end_day"), 6, 0, 6),

@@ -32,16 +32,18 @@ def get_week(conn: sqlite3.Connection, week_id: int) -> Week | None:
 
 
 def week_id_by_label(conn: sqlite3.Connection, label: str) -> int | None:
-    row = conn.execute("SELECT id FROM weeks WHERE week_label = ?", (label,)).fetchone()
+    """The week with this label, ignoring case (as the NOCASE unique index does)."""
+    row = conn.execute("SELECT id FROM weeks WHERE week_label = ? COLLATE NOCASE", (label.strip(),)).fetchone()
     return int(row[0]) if row else None
 
 
 def list_weeks(conn: sqlite3.Connection) -> list[WeekSummary]:
+    """Chronological, newest first by start date; undated weeks after every dated one (newest created first)."""
     rows = _plain(conn, """
         SELECT w.id, w.week_label, COALESCE(s.total_duration_seconds, 0), COALESCE(s.total_tasks, 0),
-               w.is_bonus_week, w.created_at
+               w.is_bonus_week, w.created_at, w.start_date
         FROM weeks w LEFT JOIN week_statistics s ON s.week_id = w.id
-        ORDER BY w.created_at DESC, w.id DESC
+        ORDER BY w.start_date IS NULL, w.start_date DESC, w.created_at DESC, w.id DESC
     """)
     return [WeekSummary(*row) for row in rows]
 
@@ -81,6 +83,32 @@ def count_week_tasks(conn: sqlite3.Connection, week_id: int) -> int:
     return int(row[0])
 
 
+def bump_generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Count one write of weeks/tasks (inside the caller's transaction); returns (before, after)."""
+    row = conn.execute("UPDATE data_generation SET value = value + 1 WHERE id = 1 RETURNING value").fetchone()
+    after = int(row[0])
+    return after - 1, after
+
+
+def read_generation(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM data_generation WHERE id = 1").fetchone()
+    return int(row[0]) if row else 0
+
+
+def restore_task(conn: sqlite3.Connection, task_id: int) -> bool:
+    """Undo a delete: clear ``deleted_at``; False when the task was not deleted."""
+    cursor = conn.execute(
+        "UPDATE tasks_optimized SET deleted_at = NULL, updated_at = CURRENT_TIMESTAMP "
+        "WHERE id = ? AND deleted_at IS NOT NULL", (task_id,))
+    return cursor.rowcount == 1
+
+
+def deleted_task_week(conn: sqlite3.Connection, task_id: int) -> int | None:
+    row = conn.execute("SELECT week_id FROM tasks_optimized WHERE id = ? AND deleted_at IS NOT NULL",
+                       (task_id,)).fetchone()
+    return int(row[0]) if row else None
+
+
 # ---- tasks -------------------------------------------------------------------------------
 def get_task(conn: sqlite3.Connection, task_id: int) -> Task | None:
     rows = _plain(conn, _TASK_SELECT + " WHERE id = ? AND deleted_at IS NULL", (task_id,))
@@ -94,6 +122,15 @@ def week_tasks(conn: sqlite3.Connection, week_id: int, limit: int | None, offset
         (week_id, -1 if limit is None else limit, offset),
     )
     return [Task(*row) for row in rows]
+
+
+def recent_tasks(conn: sqlite3.Connection, limit: int) -> list[Task]:
+    """Tasks most recently created, edited or timed (from the newest events, by rowid: no scan), newest first."""
+    ids = [int(r[0]) for r in conn.execute(
+        "SELECT task_id FROM (SELECT task_id, id FROM task_events ORDER BY id DESC LIMIT ?) "
+        "GROUP BY task_id ORDER BY MAX(id) DESC", (max(50, limit * 20),))]
+    tasks = [task for task in (get_task(conn, task_id) for task_id in ids) if task is not None]
+    return tasks[:limit]
 
 
 def insert_task(conn: sqlite3.Connection, week_id: int, values: Mapping[str, Any]) -> int:
@@ -136,7 +173,7 @@ def log_event(
 # Reads only idx_tasks_week_aggregate (a covering index): no table rows are touched.
 WEEK_AGGREGATE_SQL = """
     SELECT project_name, COUNT(*), COALESCE(SUM(duration_seconds), 0), COALESCE(SUM(score), 0),
-           SUM(time_limit_seconds > 0 AND duration_seconds > time_limit_seconds)
+           SUM(time_limit_seconds > 0 AND duration_seconds > time_limit_seconds), COUNT(score)
     FROM tasks_optimized WHERE week_id = ? AND deleted_at IS NULL GROUP BY project_name
 """
 

@@ -21,6 +21,7 @@ from app.ui.messages import StatusMessages
 from app.ui.state import restore_geometry
 from app.ui.stats.view import StatisticsView
 from app.ui.tasks.panel import TasksPanel
+from app.ui.undo import UndoHistory
 from app.ui.weeks.panel import WeeksPanel
 
 APP_TITLE = "WFH Agent"
@@ -49,8 +50,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(state_icon("idle"))
         self.resize(1280, 800)
         data = context.data
-        self.weeks = WeeksPanel(data, confirm, self)
-        self.tasks = TasksPanel(data, confirm, self)
+        self.history = UndoHistory(self)
+        self.addAction(self.history.action)
+        self.weeks = WeeksPanel(data, confirm, self, history=self.history)
+        self.tasks = TasksPanel(data, confirm, self, history=self.history)
         self.statistics = StatisticsView(data, self)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
@@ -61,7 +64,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.weeks)
         self.splitter.addWidget(self.tabs)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([300, 980])
+        self.splitter.setSizes([350, 930])
         self.setCentralWidget(self.splitter)
         self.messages = StatusMessages(self.statusBar(), self)
         self.timer_label = QLabel()
@@ -75,6 +78,8 @@ class MainWindow(QMainWindow):
         self.add_status_widget(self.sync_label)
         self.statusBar().addPermanentWidget(self.status_widgets)
         self.weeks.weekSelected.connect(self.show_week)
+        self.history.undone.connect(lambda text: self.messages.result(f"Undone: {text}."))
+        self.history.failed.connect(lambda message: self.messages.warning(f"Could not undo: {message}"))
         data.changed.connect(self._on_data_changed)
         self.restore_state()
 

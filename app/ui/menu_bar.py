@@ -51,7 +51,8 @@ class MenuBar(QObject):
         w = self.window
         bar = w.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addAction("New week…", w.weeks.open_new_dialog)
+        new_week = file_menu.addAction("New week…", w.weeks.open_new_dialog)
+        new_week.setShortcut(QKeySequence("Ctrl+Shift+N"))
         file_menu.addSeparator()
         file_menu.addAction("Import tasks from CSV…", lambda: self.import_csv())
         file_menu.addAction("Import legacy database…", lambda: self.import_legacy())
@@ -62,12 +63,15 @@ class MenuBar(QObject):
         export_menu.addAction("All weeks as JSON…", lambda: self.export("json", all_weeks=True))
         file_menu.addSeparator()
         settings = file_menu.addAction("Settings…", self.open_settings)
-        settings.setShortcut(QKeySequence(QKeySequence.StandardKey.Preferences))
+        preferences = [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences) if not k.isEmpty()]
+        settings.setShortcuts(list(dict.fromkeys([QKeySequence("Ctrl+,"), *preferences])))
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(w.history.action)
         task_menu = bar.addMenu("&Task")
         for action in (w.tasks.new_action, w.tasks.edit_action, w.tasks.delete_action, w.tasks.timer_action,
-                       w.tasks.filter_action):
+                       w.tasks.move_action, w.tasks.filter_action, w.tasks.clear_filter_action):
             task_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction("Diagnostics…", self.open_diagnostics)

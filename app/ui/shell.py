@@ -25,6 +25,7 @@ from app.ui.activity.pause_menu import describe_state
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.errors import show_error
+from app.ui.external_changes import ExternalChangeWatcher
 from app.ui.main_window import APP_TITLE, MainWindow
 from app.ui.menu_bar import MenuBar
 from app.ui.status_presenter import StatusPresenter
@@ -64,6 +65,8 @@ class Shell(QObject):
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         window.addAction(self.quit_action)
         self.menu_bar = MenuBar(window, self.timer, self.quit_action)
+        self.external = ExternalChangeWatcher(context.data, self.timer, self)
+        self.external.start()
         self.workers: BackgroundWorkers | None = None
         self.sync_actions: SyncActions | None = None
         self.pause_menu: PauseMenu | None = None
@@ -92,6 +95,8 @@ class Shell(QObject):
             window.visibilityChanged.connect(self.tray.set_window_visible)
             self.tray.showHideRequested.connect(window.toggle_visible)
             self.tray.timerToggleRequested.connect(self._toggle_timer_from_tray)
+            self.tray.recentMenuAboutToShow.connect(self.fill_recent_tasks)
+            self.tray.startTimerRequested.connect(self.start_timer_on)
             self.tray.quitRequested.connect(self.quit)
 
     # ---- background workers ------------------------------------------------------------------
@@ -194,6 +199,30 @@ class Shell(QObject):
         else:
             self.toggle_timer(task.id)
 
+    @Slot()
+    def fill_recent_tasks(self) -> None:
+        """The tray's "Start timer on" submenu: the tasks touched last, with their week."""
+        if self.tray is None:
+            return
+        data = self.context.data
+        entries = []
+        for task in data.recent_tasks(8):
+            week = data.get_week_data(task.week_id)
+            name = f"{task.project_name} {task.attempt_id}" if task.project_name and task.attempt_id \
+                else task.display_name
+            entries.append((task.id, f"{name} · {week.week_label}" if week else name))
+        self.tray.set_recent_tasks(entries, self.timer.running_task_id)
+
+    @Slot(int)
+    def start_timer_on(self, task_id: int) -> None:
+        """Start (not toggle) the timer on a task picked in the tray; already running on it: nothing to do."""
+        if self.timer.running_task_id == task_id:
+            return
+        try:
+            self.timer.start(task_id)
+        except WfhError as exc:
+            show_error(self.window, "Timer", exc)
+
     @Slot(int)
     def _on_timer_started(self, task_id: int) -> None:
         self.window.tasks.set_timer_running(True)
@@ -207,6 +236,8 @@ class Shell(QObject):
         tasks = self.window.tasks
         tasks.model.set_live_elapsed(task_id, elapsed)
         task = self.context.data.get_task(task_id)
+        self.window.weeks.model.set_live(task.week_id, elapsed)
+        self.window.statistics.set_live(task.week_id, elapsed)
         over = tasks.model.is_over_limit(task)
         label = self.window.timer_label
         label.setText(f"{'⚠ ' if over else '▶ '}{task.display_name}  {format_duration(elapsed)}")
@@ -218,10 +249,13 @@ class Shell(QObject):
     def _on_timer_stopped(self, _task_id: int, elapsed: int) -> None:
         tasks = self.window.tasks
         tasks.model.set_live_elapsed(None)
+        self.window.weeks.model.set_live(None)
+        self.window.statistics.set_live(None)
         tasks.set_timer_running(False)
         self.window.timer_label.clear()
         self.window.timer_label.setStyleSheet("")
-        self.messages.info(f"Timer stopped: {format_duration(elapsed)} added.")
+        # 0: stopped by another process (wfh-agent task stop/start), which added the time itself
+        self.messages.info(f"Timer stopped: {format_duration(elapsed)} added." if elapsed else "Timer stopped.")
         self.presenter.set_timer("")
         if self.tray is not None:
             self.tray.set_timer_text("Start timer")
@@ -250,6 +284,7 @@ class Shell(QObject):
         if self.quitting:
             return
         self.quitting = self.window.quitting = True
+        self.external.stop()
         if self.timer.is_running():
             try:
                 self.timer.stop()

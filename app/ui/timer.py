@@ -11,6 +11,8 @@ Signals:
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -18,9 +20,11 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from app.domain.changes import Changes
-from app.errors import NotFoundError
+from app.errors import NotFoundError, StorageError
 from app.services.data_service import DataService
-from app.storage.timer_store import RunningTimer, TimerStore
+from app.storage.timer_store import RunningTimer, TimerStore, iso_utc
+
+log = logging.getLogger(__name__)
 
 
 class Clock(Protocol):
@@ -39,14 +43,6 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class TimerController(QObject):
@@ -78,6 +74,8 @@ class TimerController(QObject):
         self._started_wall = ""
         self._last_persist = 0.0
         self._warned = False
+        self._source = "app"
+        self._stored = False  # this run was written to the store at least once (else nobody else can stop it)
         self._ticker = QTimer(self)
         self._ticker.setInterval(self.TICK_MS)
         self._connect_signals()
@@ -108,15 +106,18 @@ class TimerController(QObject):
             self.start(task_id)
 
     def start(self, task_id: int, offset_seconds: int = 0) -> None:
+        self.sync_with_store()  # a timer the CLI started a moment ago is stopped properly, not overwritten
         if self._task_id is not None:
             self.stop()
         self._data.start_timer(task_id)  # raises NotFoundError for a task that is gone
         self._task_id = task_id
         self._offset = offset_seconds
         self._started_mono = self._clock.monotonic()
-        self._started_wall = _iso(self._clock.now())
+        self._started_wall = iso_utc(self._clock.now())
         self._warned = False
-        self._persist()
+        self._source = "app"
+        self._last_persist = self._clock.monotonic()
+        self._stored = self._store.save(self._snapshot())
         self._ticker.start()
         self.timerStarted.emit(task_id)
         self._check_limit(self.elapsed())
@@ -125,14 +126,24 @@ class TimerController(QObject):
         """Add the elapsed time to the task (``timer_stop`` event) and forget the running timer."""
         if self._task_id is None:
             return 0
-        task_id, elapsed = self._task_id, self.elapsed()
+        task_id, elapsed, run = self._task_id, self.elapsed(), self._snapshot()
+        try:
+            taken = self._store.take(run) is not None
+        except (StorageError, sqlite3.Error) as exc:  # cannot tell: add the time, the saved run stays for recovery
+            log.warning("could not take the saved timer: %s", exc)
+            taken = True
         self._ticker.stop()
         self._task_id = None
+        if not taken and self._stored:  # another process (task stop) stopped it and added the time
+            self.timerStopped.emit(task_id, 0)
+            return 0
         try:
             self._data.stop_timer(task_id, elapsed)
         except NotFoundError:
             pass  # the task was deleted while its timer ran; nothing left to add the time to
-        self._store.clear()
+        except BaseException:
+            self._store.save(run)  # nothing was added: keep the run for the recovery dialog of the next start
+            raise
         self.timerStopped.emit(task_id, elapsed)
         return elapsed
 
@@ -158,10 +169,52 @@ class TimerController(QObject):
         self.timerTicked.emit(self._task_id, elapsed)
         self._check_limit(elapsed)
 
+    def _snapshot(self) -> RunningTimer:
+        assert self._task_id is not None
+        return RunningTimer(self._task_id, self._started_wall, iso_utc(self._clock.now()), self.elapsed(), self._source)
+
     def _persist(self) -> None:
+        """Save the last known time, unless another process stopped or replaced this run meanwhile."""
         assert self._task_id is not None
         self._last_persist = self._clock.monotonic()
-        self._store.save(RunningTimer(self._task_id, self._started_wall, _iso(self._clock.now()), self.elapsed()))
+        snapshot = self._snapshot()
+        try:
+            if not self._stored:  # the first save failed (full disk): try again, plainly
+                self._stored = self._store.save(snapshot)
+            elif not self._store.save_if_current(snapshot):
+                self.sync_with_store()
+        except (StorageError, sqlite3.Error) as exc:  # a full disk must not stop the timer itself
+            log.warning("could not save the running timer: %s", exc)
+
+    @Slot()
+    def sync_with_store(self) -> None:
+        """Follow the shared saved timer: drop a run another process stopped, adopt one it started.
+
+        Called when the database changed elsewhere (the task CLI); nothing is written here, the
+        process that stopped a run already added its time.
+        """
+        saved = self._store.load()
+        if self._task_id is not None:
+            if saved is not None and saved.same_run(RunningTimer(self._task_id, self._started_wall, "", 0)):
+                return
+            stopped = self._task_id
+            self._ticker.stop()
+            self._task_id = None
+            self.timerStopped.emit(stopped, 0)
+        if saved is not None and saved.source == "cli":
+            self._adopt(saved)
+
+    def _adopt(self, saved: RunningTimer) -> None:
+        self._task_id = saved.task_id
+        self._offset = saved.seconds_until(self._clock.now())
+        self._started_mono = self._last_persist = self._clock.monotonic()
+        self._started_wall = saved.started_at
+        self._source = saved.source
+        self._stored = True
+        self._warned = False
+        self._ticker.start()
+        self.timerStarted.emit(saved.task_id)
+        self._check_limit(self.elapsed())
 
     def _check_limit(self, elapsed: int) -> None:
         if self._warned or self._task_id is None:
@@ -188,13 +241,21 @@ class TimerController(QObject):
 
     # ---- crash recovery ------------------------------------------------------------------
     def pending_recovery(self) -> RunningTimer | None:
-        """A timer saved by a run that ended without stopping it (crash, kill -9, power loss)."""
-        return None if self._task_id is not None else self._store.load()
+        """A timer saved by a run that ended without stopping it (crash, kill -9, power loss).
+
+        A timer the task CLI started is running on purpose: it is adopted (keeps counting), not asked about.
+        """
+        if self._task_id is not None:
+            return None
+        saved = self._store.load()
+        if saved is not None and saved.source == "cli":
+            self._adopt(saved)
+            return None
+        return saved
 
     def seconds_until_now(self, saved: RunningTimer) -> int:
         """The saved time plus the gap since it was last seen (for "resume")."""
-        gap = (self._clock.now() - _parse_iso(saved.last_seen)).total_seconds()
-        return saved.elapsed_seconds + max(0, int(gap))
+        return saved.seconds_until(self._clock.now())
 
     def resume(self, saved: RunningTimer) -> None:
         """Keep counting as if the app had never stopped (the gap is counted)."""

@@ -5,7 +5,8 @@
 sync states' PNGs). ``add_actions(actions)`` puts more entries above Quit (sync menu, pause menu).
 ``show_timer_running(bool)`` and ``show_monitor_state(state, detail)`` add badges on whatever icon is set
 (▶ timer running, ❚❚ monitoring paused: shapes, readable at 16 px) and a line each in the tooltip.
-Signals: showHideRequested(), timerToggleRequested(), quitRequested().
+"Start timer on" is a submenu of recent tasks, filled by the shell each time it opens.
+Signals: showHideRequested(), timerToggleRequested(), startTimerRequested(int), quitRequested().
 """
 
 from __future__ import annotations
@@ -23,12 +24,18 @@ class TrayIcon(QObject):
     """The system-tray icon with its menu (Open/Hide, Start/Stop timer, Quit) and balloon messages.
 
     Signals:
-        showHideRequested(), timerToggleRequested(), quitRequested().
+        showHideRequested(), timerToggleRequested(), quitRequested(),
+        startTimerRequested(int task_id): picked from "Start timer on",
+        recentMenuAboutToShow(): the submenu opens (the shell fills it with ``set_recent_tasks``).
     """
 
     showHideRequested = Signal()
     timerToggleRequested = Signal()
+    startTimerRequested = Signal(int)
+    recentMenuAboutToShow = Signal()
     quitRequested = Signal()
+
+    RECENT_TEXT_CHARS = 48
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,9 +43,11 @@ class TrayIcon(QObject):
         self.menu = QMenu()
         self.show_action = QAction("Open WFH Agent", self.menu)
         self.timer_action = QAction("Start timer", self.menu)
+        self.recent_menu = QMenu("Start timer on", self.menu)
         self.quit_action = QAction("Quit", self.menu)
         self.menu.addAction(self.show_action)
         self.menu.addAction(self.timer_action)
+        self.menu.addMenu(self.recent_menu)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.icon.setContextMenu(self.menu)
@@ -58,6 +67,7 @@ class TrayIcon(QObject):
         self.show_action.triggered.connect(self.showHideRequested)
         self.timer_action.triggered.connect(self.timerToggleRequested)
         self.quit_action.triggered.connect(self.quitRequested)
+        self.recent_menu.aboutToShow.connect(self.recentMenuAboutToShow)
         self.icon.activated.connect(self._on_activated)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -117,6 +127,19 @@ class TrayIcon(QObject):
     def set_timer_text(self, text: str, enabled: bool = True) -> None:
         self.timer_action.setText(text)
         self.timer_action.setEnabled(enabled)
+
+    def set_recent_tasks(self, tasks: list[tuple[int, str]], running_task_id: int | None = None) -> None:
+        """Fill "Start timer on" with (task id, name) pairs; names are device data, shown literally."""
+        self.recent_menu.clear()
+        for task_id, name in tasks:
+            text = name if len(name) <= self.RECENT_TEXT_CHARS else name[: self.RECENT_TEXT_CHARS - 1] + "…"
+            action = self.recent_menu.addAction(text.replace("&", "&&"))  # "&" would be a mnemonic
+            action.setToolTip(name)
+            action.setCheckable(True)
+            action.setChecked(task_id == running_task_id)
+            action.triggered.connect(lambda _checked=False, tid=task_id: self.startTimerRequested.emit(tid))
+        if not tasks:
+            self.recent_menu.addAction("No tasks yet").setEnabled(False)
 
     def notify(self, title: str, message: str, warning: bool = False) -> None:
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():

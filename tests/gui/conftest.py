@@ -72,6 +72,7 @@ def shell(qtbot: object, context: AppContext, clock: FakeClock, answers: Answers
     shell.window.show()
     yield shell
     shell.timer._ticker.stop()
+    shell.external.stop()
 
 
 @pytest.fixture

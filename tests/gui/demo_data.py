@@ -29,8 +29,8 @@ def fill(data: DataService, seed: int = 48) -> int:
     """Create the demo weeks; returns the id of the newest (the one to show)."""
     rng = random.Random(seed)
     newest = 0
-    weeks = [("2026-W45 · Nov 2–8", 22, False), ("2026-W46 · Nov 9–15", 27, True),
-             ("2026-W47 · Nov 16–22", 31, False), ("2026-W48 · Nov 23–29", 26, True)]
+    weeks = [("2026-W45", 22, False), ("2026-W46", 27, True),
+             ("2026-W47", 31, False), ("2026-W48", 26, True)]
     for index, (label, count, bonus) in enumerate(weeks):
         fields = {"is_bonus_week": int(bonus), "bonus_rate": 4.5 if bonus else 0.0,
                   "bonus_threshold_seconds": 20 * 3600 if bonus else 0, "week_end_day": 4, "week_end_hour": 18,

@@ -27,7 +27,7 @@ def _tricky_week(context) -> int:
          "duration": "01:02:03", "time_limit": "02:00:00", "score": 97, "feedback": "line one\nline two, with comma",
          "locale": "de_DE", "bonus_paid": 1, "date_audited": "2026-11-20", "time_begin": "2026-11-20T09:00:00",
          "time_end": "2026-11-20T10:02:03"},
-        {"project_name": "日本語", "duration": "125:30", "score": 0, "feedback": "  leading spaces kept"},
+        {"project_name": "日本語", "duration": "2:05:30", "score": 0, "feedback": "  leading spaces kept"},
         {"project_name": None, "attempt_id": "only-attempt"},
     ])
     return week_id
@@ -68,7 +68,7 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     errors = {r.line: r.error for r in dialog.preview.error_rows}
     assert set(errors) == {3, 4, 5}
-    assert "HH:MM:SS" in errors[3] and "between 0 and 100" in errors[4] and "before the beginning" in errors[5]
+    assert "not a duration" in errors[3] and "between 0 and 100" in errors[4] and "before the beginning" in errors[5]
     assert dialog.model.index(0, 5).data() == errors[3]  # problems are listed first
     assert "colour" in dialog.summary.text()
     assert context.data.count_week_tasks(week_id) == 0

@@ -147,3 +147,14 @@ def test_statistics_update_after_an_edit(window, context, qtbot):
     assert window.statistics.values["avg_score"].text() == f"{analytics.avg_score:.1f}"
     assert window.statistics.project_model.rowCount() == 3
     assert window.statistics.chart.rows[0][0] == task.project_name
+
+
+def test_a_timer_whose_first_save_failed_still_adds_its_time(shell, context, clock, monkeypatch):
+    """A full disk at start leaves nothing in the shared store; stopping must not take that for "stopped elsewhere"."""
+    week_id = make_week(context, "W1")
+    task_id = context.data.create_task(week_id, {"duration": "0"})
+    monkeypatch.setattr(shell.timer._store, "save", lambda _timer: False)
+    shell.timer.start(task_id)
+    clock.advance(90)
+    assert shell.timer.stop() == 90
+    assert context.data.get_task(task_id).duration_seconds == 90

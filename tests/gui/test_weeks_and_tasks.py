@@ -12,6 +12,7 @@ from tests.gui.conftest import make_week
 
 def test_create_week_through_dialog_selects_it_and_sets_title(window, context, qtbot):
     dialog = window.weeks.open_new_dialog()
+    dialog.label_edit.clear()
     qtbot.keyClicks(dialog.label_edit, "2026-W48")
     dialog.end_day.setCurrentIndex(4)
     dialog.bonus_week.setChecked(True)
@@ -55,7 +56,8 @@ def test_add_task_then_edit_duration(window, context, qtbot):
     window.weeks.select_week(week_id)
     dialog = window.tasks.open_new_dialog()
     qtbot.keyClicks(dialog.fields["project_name"], "Atlas")
-    qtbot.keyClicks(dialog.fields["duration"], "25:30")
+    qtbot.keyClicks(dialog.fields["duration"], "25m 30s")
+    assert dialog.hints["duration"].text() == "= 25 min 30 s"
     qtbot.keyClicks(dialog.fields["score"], "88")
     with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.tasks_created)) as created:
         dialog.save_button.click()
@@ -81,20 +83,20 @@ def test_invalid_input_shows_inline_errors_and_saves_nothing(window, context, qt
     dialog.fields["score"].setText("150")
     dialog.save_button.click()
     errors = dialog.errors.visible_errors()
-    assert "HH:MM:SS" in errors["duration"]
-    assert "HH:MM:SS" in errors["time_limit"]
+    assert "1h30m" in errors["duration"]
+    assert "1h30m" in errors["time_limit"]
     assert errors["score"] == "must be between 0 and 100"
     assert dialog.isVisible()
     assert context.data.count_week_tasks(week_id) == 0
     dialog.fields["duration"].setText("10:00")
     dialog.fields["time_limit"].setText("")
     dialog.fields["score"].setText("90")
-    dialog.fields["time_begin"].setText("2026-11-26 10:00")
-    dialog.fields["time_end"].setText("2026-11-26 09:00")
+    dialog.pickers["time_begin"].set_value("2026-11-26T10:00:00")
+    dialog.pickers["time_end"].set_value("2026-11-26T09:00:00")
     dialog.save_button.click()
     assert "before the beginning" in dialog.errors.visible_errors()["time_end"]
     assert context.data.count_week_tasks(week_id) == 0
-    dialog.fields["time_end"].setText("2026-11-26 11:00")
+    dialog.pickers["time_end"].set_value("2026-11-26T11:00:00")
     with qtbot.waitSignal(context.data.changed, check_params_cb=lambda c: bool(c.tasks_created)):
         dialog.save_button.click()
     assert context.data.count_week_tasks(week_id) == 1

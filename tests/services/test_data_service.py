@@ -28,7 +28,7 @@ def _fresh_stats(service: DataService, week_id: int) -> tuple[Any, ...]:
 def test_create_week_and_tasks_keep_statistics(service: DataService) -> None:
     week = service.create_week("2026-W48", is_bonus_week=True, bonus_rate=20.0, bonus_threshold_seconds=3600)
     a = service.create_task(week, {"project_name": "A", "duration": "01:30:00", "score": 90, "time_limit": "01:00:00"})
-    service.create_task(week, {"project_name": "B", "duration": "125:30", "score": 70})
+    service.create_task(week, {"project_name": "B", "duration": "2:05:30", "score": 70})
     analytics = service.get_week_analytics(week)
     assert (analytics.total_tasks, analytics.total_duration_seconds) == (2, 5400 + 7530) == _fresh_stats(service, week)
     assert analytics.avg_score == 80.0
@@ -207,3 +207,101 @@ def test_paging_is_newest_first_and_complete(service: DataService) -> None:
     assert got == sorted(ids, reverse=True)
     with pytest.raises(ValidationError):
         service.get_week_tasks(week, -1, 0)
+
+
+def test_blank_score_is_stored_as_null_and_left_out_of_the_averages(service: DataService) -> None:
+    week = service.create_week("W-scores")
+    blank = service.create_task(week, {"project_name": "A", "duration": "1h", "score": ""})
+    service.create_task(week, {"project_name": "A", "duration": "1h", "score": 80})
+    service.create_task(week, {"project_name": "B", "duration": "1h", "score": 60})
+    assert service.get_task(blank).score is None
+    stored = service.db.get().execute("SELECT score FROM tasks_optimized WHERE id = ?", (blank,)).fetchone()[0]
+    assert stored is None
+    analytics = service.get_week_analytics(week)
+    assert analytics.total_tasks == 3 and analytics.avg_score == 70.0
+    assert analytics.productivity_score == 70.0
+    service.update_task(blank, {"score": 10})
+    assert service.get_week_analytics(week).avg_score == 50.0
+    service.update_task(blank, {"score": None})
+    assert service.get_week_analytics(week).avg_score == 70.0
+
+
+def test_week_labels_are_unique_ignoring_case_and_iso_labels_normalised(service: DataService) -> None:
+    week = service.create_week("2026-w48")
+    assert service.get_week_data(week).week_label == "2026-W48"
+    assert service.get_week_data(week).start_date == "2026-11-23"
+    with pytest.raises(ValidationError, match="'2026-W48' already exists"):
+        service.create_week("2026-W48")
+    service.create_week("Sprint")
+    with pytest.raises(ValidationError, match="ignore upper and lower case"):
+        service.create_week("SPRINT")
+    other = service.create_week("Other")
+    with pytest.raises(ValidationError):
+        service.update_week(other, week_label="sprint")
+
+
+def test_weeks_list_is_chronological_with_undated_weeks_last(service: DataService) -> None:
+    service.create_week("Imported tasks")
+    service.create_week("2025-W11")
+    service.create_week("2026-W48")
+    service.create_week("2025-W10")
+    service.create_week("Custom", start_date="2026-01-07")
+    assert [w.week_label for w in service.list_weeks()] == [
+        "2026-W48", "Custom", "2025-W11", "2025-W10", "Imported tasks"]
+
+
+def test_move_tasks_updates_both_weeks_and_logs_events(service: DataService, qtbot: Any) -> None:
+    source, target = service.create_week("2026-W47"), service.create_week("2026-W48")
+    a = service.create_task(source, {"duration": "1h", "score": 50})
+    b = service.create_task(source, {"duration": "30m"})
+    with qtbot.waitSignal(service.changed) as signal:
+        assert service.move_tasks([a, b], target) == 2
+    assert signal.args[0].weeks_updated == (source, target) and set(signal.args[0].tasks_updated) == {a, b}
+    assert service.get_week_analytics(source).total_tasks == 0
+    assert service.get_week_analytics(target).total_duration_seconds == 5400
+    assert [t.id for t in service.get_week_tasks(target)] == [b, a]
+    assert _events(service)[-2:] == [(a, "task_moved", 0, "manual"), (b, "task_moved", 0, "manual")]
+    assert service.move_tasks([a], target) == 0
+    with pytest.raises(NotFoundError):
+        service.move_tasks([a], 9999)
+
+
+def test_restore_tasks_undoes_a_delete(service: DataService) -> None:
+    week = service.create_week("W")
+    a = service.create_task(week, {"duration": "1h"})
+    service.delete_tasks([a])
+    assert service.get_week_analytics(week).total_tasks == 0
+    service.restore_tasks([a])
+    assert service.get_task(a).duration_seconds == 3600
+    assert service.get_week_analytics(week).total_duration_seconds == 3600
+    with pytest.raises(NotFoundError):
+        service.restore_tasks([a])
+
+
+def test_a_rolled_back_write_is_not_taken_for_a_later_foreign_one(service: DataService, monkeypatch: Any) -> None:
+    from contextlib import contextmanager
+
+    from app.errors import DiskFullError
+    from app.services import data_service
+
+    week = service.create_week("W")
+    start = service.generation()
+    real_transaction = data_service.write_transaction
+
+    @contextmanager
+    def commit_fails(conn: Any) -> Any:
+        with real_transaction(conn):
+            yield conn
+            raise DiskFullError("disk full at COMMIT")  # after the bump: the whole transaction rolls back
+
+    monkeypatch.setattr(data_service, "write_transaction", commit_fails)
+    with pytest.raises(DiskFullError):
+        service.create_task(week, {"duration": "1h"})
+    monkeypatch.setattr(data_service, "write_transaction", real_transaction)
+    assert service.generation() == start
+    conn = service.db.get()
+    conn.execute("UPDATE data_generation SET value = value + 1")  # another process's write, same number
+    conn.commit()
+    assert service.changed_elsewhere(start, start + 1) is True
+    service.create_week("X")
+    assert service.changed_elsewhere(start + 1, start + 2) is False

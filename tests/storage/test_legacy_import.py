@@ -118,3 +118,10 @@ def test_not_a_legacy_database(profile: Profile, tmp_path: Path) -> None:
     garbage.write_bytes(b"\x00garbage" * 1000)
     with pytest.raises(StorageError):
         import_legacy(profile.db.get(), garbage)
+
+
+def test_legacy_durations_keep_mm_ss_and_the_report_says_so(profile: Profile, legacy: tuple[Path, dict]) -> None:
+    path, facts = legacy
+    report = import_legacy(profile.db.get(), path)
+    assert 7530 in dict(facts["expected_seconds"]).values()  # "125:30" is 125 min 30 s here, not 125 h 30 min
+    assert "125:30 = 125 min 30 s" in report.to_text()

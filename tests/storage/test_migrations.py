@@ -19,6 +19,11 @@ def _shipped() -> list[migrate.Migration]:
     return migrate.load_migrations()
 
 
+def _version_of(name: str) -> int:
+    """A shipped migration's number, looked up by name (numbers change when branches merge)."""
+    return next(m.version for m in _shipped() if m.name == name)
+
+
 def test_fresh_database_gets_every_migration(tmp_path: Path) -> None:
     conn = connect(tmp_path / "fresh.db")
     version = migrate.migrate(conn)
@@ -179,10 +184,32 @@ def test_week_start_date_backfilled_from_iso_labels(tmp_path: Path) -> None:
     labels = [f"{year}-W{week:02d}" for year in (2020, 2021, 2026, 2027) for week in (1, 2, 27, 52)]
     labels += ["2020-W53", "2026-w48", "Imported 2025", "2026-W4x"]
     conn.executemany("INSERT INTO weeks (week_label) VALUES (?)", [(label,) for label in labels])
-    migrate.migrate(conn, shipped)
+    migrate.migrate(conn, [m for m in shipped if m.version <= _version_of("week_start_date")])
     dated = dict(conn.execute("SELECT week_label, start_date FROM weeks").fetchall())
     for label in labels[:-2]:
         year, week = int(label[:4]), int(label[6:8])
         assert dated[label] == dt.date.fromisocalendar(year, week, 1).isoformat(), label
     assert dated["Imported 2025"] is None
     assert dated["2026-W4x"] is None
+
+
+def test_week_labels_become_unique_ignoring_case_without_losing_tasks(tmp_path: Path) -> None:
+    """The NOCASE migration renames later case-duplicates "… (2)", uppercases ISO labels, keeps every task."""
+    shipped = _shipped()
+    nocase = _version_of("week_labels_nocase")
+    conn = connect(tmp_path / "old.db")
+    migrate.migrate(conn, [m for m in shipped if m.version < nocase])
+    labels = ["2026-W48", "2026-w48", "Sprint", "SPRINT", "sprint", "Sprint (2)", "2025-w10", "Notes"]
+    for label in labels:
+        week_id = conn.execute("INSERT INTO weeks (week_label) VALUES (?)", (label,)).lastrowid
+        conn.execute("INSERT INTO tasks_optimized (week_id, project_name) VALUES (?, ?)", (week_id, label))
+    conn.commit()
+    migrate.migrate(conn, shipped)
+    rows = conn.execute("SELECT w.week_label, t.project_name FROM weeks w JOIN tasks_optimized t ON t.week_id = w.id "
+                        "ORDER BY w.id").fetchall()
+    assert [r[1] for r in rows] == labels  # every task still with its own week
+    assert [r[0] for r in rows] == ["2026-W48", "2026-w48 (2)", "Sprint", "SPRINT #4", "sprint (3)",
+                                    "Sprint (2)", "2025-W10", "Notes"]
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO weeks (week_label) VALUES ('notes')")
+    assert conn.execute("SELECT value FROM data_generation").fetchone()[0] == 0

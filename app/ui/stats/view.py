@@ -145,3 +145,11 @@ class StatisticsView(QWidget):
             missing = max(0, a.bonus_threshold_seconds - a.total_duration_seconds)
             return f"{format_duration(missing)} to go"
         return f"{a.bonus_amount:,.2f} for {format_duration(a.bonus_eligible_seconds)}"
+
+    def set_live(self, week_id: int | None, seconds: int = 0) -> None:
+        """While the timer runs: the total includes its seconds not yet stored (None: the timer stopped)."""
+        a = self.analytics
+        if a is None:
+            return
+        live = max(0, seconds) if week_id == self.week_id else 0
+        self.values["total"].setText(format_duration(a.total_duration_seconds + live))

@@ -1,7 +1,8 @@
 """Task table of one week with its filter box, project filter, buttons and keyboard shortcuts.
 
 Shortcuts: N new task and Ctrl+F filter anywhere in the window (text fields keep their typing);
-Enter edit, Del delete, Space start/stop timer while the task table has focus.
+Esc clears the filter; Enter edit, Del delete, Space start/stop timer, Ctrl+M move to another week
+while the task table has focus. Deletes, edits and moves can be undone (Ctrl+Z, ``UndoHistory``).
 Signals: timerToggleRequested(int task_id).
 """
 
@@ -30,7 +31,9 @@ from app.ui.errors import show_error
 from app.ui.tasks.columns import COLUMNS
 from app.ui.tasks.dialog import TaskDialog
 from app.ui.tasks.model import TaskTableModel
+from app.ui.tasks.move_dialog import MoveToWeekDialog
 from app.ui.tasks.proxy import TaskFilterProxy
+from app.ui.undo import UndoHistory
 
 ALL_PROJECTS = "All projects"
 
@@ -45,10 +48,11 @@ class TasksPanel(QWidget):
     timerToggleRequested = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, history: UndoHistory | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
         self._confirm = confirm
+        self.history = history
         self.model = TaskTableModel(data_service, self)
         self.proxy = TaskFilterProxy(self)
         self.proxy.setSourceModel(self.model)
@@ -70,6 +74,8 @@ class TasksPanel(QWidget):
         self.timer_action = self._action("Start/stop timer", "Space", self._request_timer_toggle)
         self.filter_action = self._action("Filter tasks", QKeySequence(QKeySequence.StandardKey.Find),
                                           self.focus_filter, context=Qt.ShortcutContext.WindowShortcut)
+        self.clear_filter_action = self._action("Clear filter", QKeySequence(Qt.Key.Key_Escape), self.clear_filter)
+        self.move_action = self._action("Move to week…", "Ctrl+M", self.open_move_dialog)
         self.new_button = QPushButton("New task")
         self.edit_button = QPushButton("Edit…")
         self.delete_button = QPushButton("Delete")
@@ -192,6 +198,16 @@ class TasksPanel(QWidget):
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
 
+    @Slot()
+    def clear_filter(self) -> bool:
+        """Esc: empty the text filter and show every project again; False when nothing was filtered."""
+        if not self.filter_edit.text() and self.project_combo.currentIndex() == 0:
+            return False
+        self.filter_edit.clear()
+        self.project_combo.setCurrentIndex(0)
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
+
     @Slot(str)
     def _on_filter_text(self, text: str) -> None:
         self.model.fetch_all()
@@ -241,7 +257,7 @@ class TasksPanel(QWidget):
         for widget in (self.new_button, self.new_action):
             widget.setEnabled(has_week)
         for widget in (self.edit_button, self.edit_action, self.delete_button, self.delete_action,
-                       self.timer_button, self.timer_action):
+                       self.timer_button, self.timer_action, self.move_action):
             widget.setEnabled(has_task)
 
     def set_timer_running(self, running: bool) -> None:
@@ -256,14 +272,14 @@ class TasksPanel(QWidget):
     def open_new_dialog(self) -> TaskDialog | None:
         if self.model.week_id is None:
             return None
-        return self._open(TaskDialog(self._data, self.model.week_id, None, self))
+        return self._open(TaskDialog(self._data, self.model.week_id, None, self, history=self.history))
 
     @Slot()
     def open_edit_dialog(self) -> TaskDialog | None:
         task = self.current_task()
         if task is None:
             return None
-        return self._open(TaskDialog(self._data, task.week_id, task, self))
+        return self._open(TaskDialog(self._data, task.week_id, task, self, history=self.history))
 
     def _open(self, dialog: TaskDialog) -> TaskDialog:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -280,12 +296,27 @@ class TasksPanel(QWidget):
             else f"{len(tasks):,} tasks"
         if not self._confirm(self, "Delete tasks", f"Delete {what}? This cannot be undone."):
             return 0
+        ids = [t.id for t in tasks]
         try:
-            self._data.delete_tasks([t.id for t in tasks])
+            self._data.delete_tasks(ids)
         except WfhError as exc:
             show_error(self, "Tasks not deleted", exc)
             return 0
+        if self.history is not None:
+            data = self._data
+            self.history.push(f"Delete {what}", lambda: data.restore_tasks(ids))
         return len(tasks)
+
+    @Slot()
+    def open_move_dialog(self) -> MoveToWeekDialog | None:
+        """"Move to week…" for the selected tasks."""
+        tasks = self.selected_tasks()
+        if not tasks:
+            return None
+        dialog = MoveToWeekDialog(self._data, [t.id for t in tasks], self.model.week_id, self, history=self.history)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     @Slot()
     def _request_timer_toggle(self) -> None:

@@ -1,4 +1,8 @@
-"""Weeks list model (newest first, with total time and task count), updated row by row.
+"""Weeks list model (chronological, newest first; undated weeks last), updated row by row.
+
+A dated week reads "2026-W48 · Nov 23–29"; every label has its full text as tooltip (long ones are
+elided in the list). While the timer runs, ``set_live`` adds its seconds to that week's total so the
+total moves every second without a database read.
 
 A change set naming a week (a task edit, a week edit) updates that one row from
 two cached reads. When weeks are added or removed the list is re-read and compared with what is
@@ -15,6 +19,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from app.domain.changes import Changes
 from app.domain.models import WeekSummary
 from app.domain.timeparse import format_duration
+from app.domain.weeks import week_display
 from app.services.data_service import DataService
 
 WeekIdRole = Qt.ItemDataRole.UserRole + 1
@@ -30,6 +35,8 @@ class WeekListModel(QAbstractTableModel):
         super().__init__(parent)
         self._data = data_service
         self._weeks: list[WeekSummary] = list(data_service.list_weeks())
+        self._live_week: int | None = None
+        self._live_seconds = 0
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -48,6 +55,9 @@ class WeekListModel(QAbstractTableModel):
         row = self.row_of(week_id)
         week = self._data.get_week_data(week_id)
         if row is None or week is None:
+            self.refresh()
+            return
+        if week.start_date != self._weeks[row].start_date:  # its place in the order may change
             self.refresh()
             return
         totals = self._data.get_week_analytics(week_id, "totals")
@@ -75,17 +85,27 @@ class WeekListModel(QAbstractTableModel):
         week = self._weeks[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if index.column() == 0:
-                return week.week_label + ("  ★" if week.is_bonus_week else "")
+                return week_display(week.week_label, week.start_date) + ("  ★" if week.is_bonus_week else "")
             if index.column() == 1:
-                return format_duration(week.total_duration_seconds)
+                live = self._live_seconds if week.id == self._live_week else 0
+                return format_duration(week.total_duration_seconds + live)
             return str(week.task_count)
         if role == WeekIdRole:
             return week.id
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and week.is_bonus_week:
-            return "Bonus week"
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
+            return week_display(week.week_label, week.start_date) + ("\nBonus week" if week.is_bonus_week else "")
         return None
+
+    def set_live(self, week_id: int | None, seconds: int = 0) -> None:
+        """The running timer's seconds not yet stored, shown on top of ``week_id``'s total (None: no timer)."""
+        previous = self._live_week
+        self._live_week, self._live_seconds = week_id, max(0, seconds) if week_id is not None else 0
+        for changed in dict.fromkeys((previous, week_id)):
+            row = None if changed is None else self.row_of(changed)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 1), self.index(row, 1))
 
     def week_at(self, row: int) -> WeekSummary:
         return self._weeks[row]

@@ -13,8 +13,11 @@ from app.errors import WfhError
 from app.services.data_service import DataService
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.errors import show_error
+from app.ui.undo import UndoHistory
 from app.ui.weeks.dialog import WeekDialog
 from app.ui.weeks.model import WeekListModel
+
+UNDO_WEEK_TASKS = 20_000  # a bigger week's delete is not kept for undo (its snapshot would be held in memory)
 
 
 class WeeksPanel(QWidget):
@@ -27,10 +30,11 @@ class WeeksPanel(QWidget):
     weekSelected = Signal(int)
 
     def __init__(self, data_service: DataService, confirm: Confirmer = ask_with_message_box,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, history: UndoHistory | None = None) -> None:
         super().__init__(parent)
         self._data = data_service
         self._confirm = confirm
+        self.history = history
         self.model = WeekListModel(data_service, self)
         self.table = QTableView()
         self.table.setObjectName("weeksTable")
@@ -41,7 +45,7 @@ class WeeksPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # long labels are elided, rows keep one line
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # the label first; the tooltip has it all
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         metrics = self.table.fontMetrics()  # fixed widths: ResizeToContents re-measures every row on each change
@@ -134,7 +138,7 @@ class WeeksPanel(QWidget):
         week = self._data.get_week_data(week_id) if week_id else None
         if week is None:
             return None
-        dialog = WeekDialog(self._data, week, self)
+        dialog = WeekDialog(self._data, week, self, history=self.history)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
@@ -147,12 +151,18 @@ class WeeksPanel(QWidget):
         week = self.model.week_at(self.model.row_of(week_id) or 0)
         count = self._data.count_week_tasks(week_id)
         tasks = "no tasks" if count == 0 else f"its {count:,} task{'s' if count != 1 else ''}"
-        if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n"
-                                                  "This cannot be undone."):
+        undoable = self.history is not None and count <= UNDO_WEEK_TASKS
+        after = "Edit → Undo (Ctrl+Z) brings it back." if undoable else "This cannot be undone."
+        if not self._confirm(self, "Delete week", f"Delete week “{week.week_label}” and {tasks}?\n{after}"):
             return False
+        snapshot = self._data.get_week_data(week_id) if undoable else None
+        week_tasks = self._data.get_week_tasks(week_id) if undoable else ()
         try:
             self._data.delete_week(week_id)
         except WfhError as exc:
             show_error(self, "Week not deleted", exc)
             return False
+        if self.history is not None and snapshot is not None:
+            data = self._data
+            self.history.push(f"Delete week “{week.week_label}”", lambda: data.restore_week(snapshot, week_tasks))
         return True
