@@ -141,9 +141,7 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     """
     async def whole() -> Stored:
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
-        # Pipeline mode: BEGIN goes out with the statement and COMMIT with the rollup, so the batch
-        # costs two round trips instead of four (the rollup needs the accepted count first).
-        async with conn.pipeline(), conn.transaction():
+        async with conn.transaction():
             row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
             accepted = int(row[0]) if row else 0
             if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction

@@ -342,6 +342,36 @@ def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -
     return asyncio.run(measure())
 
 
+def singles_only(profile: Path | None) -> None:
+    """The single-record phase alone, twice (the first warms up), on a fresh server and database."""
+    base = datetime.now(UTC)
+    with throwaway_database("wfh_bench_single") as url, tempfile.TemporaryDirectory() as shots:
+        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+        server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                              WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
+        port = int(server.url.rsplit(":", 1)[1])
+        try:
+            for n in range(2):
+                singles = [[build_request(port, keys[c], heartbeat_records(1, base)) for _ in range(SINGLE_PER_CLIENT)]
+                           for c in range(CLIENTS)]
+                spies = start_profiles(server.process.pid, profile, 6) if profile and n else []
+                r = Phase(port, singles, server.process.pid).run()
+                for spy in spies:
+                    spy.wait(30)
+                cpu_ms = (r["server_cpu_share"] + r["postgres_cpu_share"]) * r["wall"] * (os.cpu_count() or 1) * 1000
+                print(f"single-record requests, pass {n + 1}: {r['requests'] / r['wall']:,.0f} requests/s"
+                      f"  p50 {r['p50_ms']:.1f} ms  errors {r['errors']:.0f}; CPU share loadgen"
+                      f" {r['loadgen_cpu_share']:.1%}, server {r['server_cpu_share']:.0%}, postgres"
+                      f" {r['postgres_cpu_share']:.0%}, all {r['machine_busy']:.0%}; server+postgres"
+                      f" {cpu_ms / r['requests'] * 1000:.0f} ms per 1,000 requests")
+        finally:
+            server.stop()
+    if profile:
+        for share, name in hottest(profile):
+            print(f"  {share:6.1%}  {name}")
+    print(f"load average after: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="first-write rounds (fresh bodies each)")
@@ -349,8 +379,13 @@ def main() -> None:
     parser.add_argument("--keys-only", action="store_true", help="only time the two 401 paths (defect 7)")
     parser.add_argument("--profile-single", action="store_true",
                         help="profile the single-record phase instead of round 1")
+    parser.add_argument("--singles-only", action="store_true",
+                        help="only the single-record phase (quick A/B of per-request overhead)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
+    if args.singles_only:
+        singles_only(args.profile)
+        return
     if args.keys_only:
         with throwaway_database("wfh_bench_keys") as url:
             for n, (wrong, unknown) in enumerate(key_failure_timing(url, create_key(url, 1001, "BENCH")), 1):

@@ -131,13 +131,24 @@ def test_a_third_part_is_refused_and_two_parts_still_work(client: TestClient, ke
 
 
 @pytest.mark.parametrize("length", [71, 257, 300, 5000])
-def test_overlong_boundary_is_a_client_error(client: TestClient, key: str, length: int) -> None:
+def test_overlong_boundary_is_a_malformed_request(client: TestClient, key: str, length: int) -> None:
     boundary = b"a" * length
     response = client.post("/api/v1/screenshots", content=_multipart(boundary, [("meta", _meta(PNG)), ("file", PNG)]),
                            headers={"X-Api-Key": key,
                                     "Content-Type": f"multipart/form-data; boundary={boundary.decode()}"})
-    assert response.status_code == 422 and response.json()["error"] == "invalid_multipart", response.text
+    assert response.status_code == 400 and response.json()["error"] == "malformed_multipart", response.text
     assert "boundary" in response.json()["detail"]
+
+
+def test_missing_boundary_is_a_malformed_request_and_70_characters_still_work(client: TestClient, key: str) -> None:
+    parts = [("meta", _meta(PNG)), ("file", PNG)]
+    missing = client.post("/api/v1/screenshots", content=_multipart(b"b", parts),
+                          headers={"X-Api-Key": key, "Content-Type": "multipart/form-data"})
+    assert missing.status_code == 400 and missing.json()["error"] == "malformed_multipart", missing.text
+    longest = b"a" * 70
+    ok = client.post("/api/v1/screenshots", content=_multipart(longest, parts),
+                     headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={longest.decode()}"})
+    assert ok.status_code == 201, ok.text
 
 
 @pytest.mark.parametrize("headers_block", [
