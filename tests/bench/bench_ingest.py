@@ -342,6 +342,36 @@ def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -
     return asyncio.run(measure())
 
 
+def long_run(total: int, windows: int = 10) -> None:
+    """Issue 13: does the rate hold as the table grows? ``total`` rows of 200-record batches in
+    ``windows`` equal windows; the bodies of each window are built before it (not timed)."""
+    base = datetime.now(UTC)
+    per_client = max(1, total // windows // BATCH // CLIENTS)
+    with throwaway_database("wfh_bench_long") as url, tempfile.TemporaryDirectory() as shots:
+        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+        server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                              WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
+        port = int(server.url.rsplit(":", 1)[1])
+        rates = []
+        try:
+            for n in range(windows):
+                plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(per_client)]
+                         for c in range(CLIENTS)]
+                r = Phase(port, plans, server.process.pid).run()
+                rates.append(r["accepted"] / r["wall"])
+                with connect(url) as conn:
+                    rows, size = conn.execute("SELECT count(*), pg_total_relation_size('heartbeats')"
+                                              " FROM heartbeats").fetchone()
+                print(f"window {n + 1:2}: {rates[-1]:>8,.0f} records/s  p50 {r['p50_ms']:.1f} ms  errors"
+                      f" {r['errors']:.0f}  table {rows:,} rows, {size / 1e6:,.0f} MB; CPU share server"
+                      f" {r['server_cpu_share']:.0%}, postgres {r['postgres_cpu_share']:.0%}, all"
+                      f" {r['machine_busy']:.0%}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        finally:
+            server.stop()
+    first, last = statistics.mean(rates[:2]), statistics.mean(rates[-2:])
+    print(f"first two windows {first:,.0f} records/s, last two {last:,.0f}: end / start {last / first:.2f}")
+
+
 def singles_only(profile: Path | None) -> None:
     """The single-record phase alone, twice (the first warms up), on a fresh server and database."""
     base = datetime.now(UTC)
@@ -379,12 +409,17 @@ def main() -> None:
     parser.add_argument("--keys-only", action="store_true", help="only time the two 401 paths (defect 7)")
     parser.add_argument("--profile-single", action="store_true",
                         help="profile the single-record phase instead of round 1")
+    parser.add_argument("--million", type=int, metavar="ROWS", nargs="?", const=1_000_000,
+                        help="only a long first-write run of ROWS rows (default 1,000,000) in 10 windows")
     parser.add_argument("--singles-only", action="store_true",
                         help="only the single-record phase (quick A/B of per-request overhead)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
     if args.singles_only:
         singles_only(args.profile)
+        return
+    if args.million:
+        long_run(args.million)
         return
     if args.keys_only:
         with throwaway_database("wfh_bench_keys") as url:
