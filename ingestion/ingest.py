@@ -141,10 +141,13 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     """
     async def whole() -> Stored:
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
+        if stream.name != "heartbeats":  # one statement is its own transaction: no BEGIN/COMMIT round trips
+            row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
+            return Stored(int(row[0]) if row else 0)
         async with conn.transaction():
             row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
             accepted = int(row[0]) if row else 0
-            if accepted and stream.name == "heartbeats":  # the reports' rollups, in the same transaction
+            if accepted:  # the reports' rollups, in the same transaction
                 await add_heartbeats(conn, device_id, emp_id, rows, accepted == len(rows))
         return Stored(accepted)
 

@@ -20,7 +20,10 @@ from starlette.testclient import TestClient
 from ingestion.auth import authenticate
 from ingestion.db import unreachable
 from ingestion.errors import ApiError
-from tests.server.records import headers, heartbeat, ts
+from ingestion.ingest import LogEntry, store_batch
+from ingestion.validation import STREAMS, Clock, validate_batch
+from tests.server.conftest import EMP
+from tests.server.records import headers, heartbeat, ts, website_usage
 from tests.server.test_storage import _metric
 from tests.support.pg import SCHEMA, connect
 
@@ -235,3 +238,27 @@ def test_append_only_statement_does_not_read_the_devices_stored_rows(client: Tes
                   0, 0, "test", None]
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + _SQL["heartbeats"], params))
     assert "Scan on heartbeats" not in plan and "Anti Join" not in plan, plan
+
+
+async def _store_traced(url: str, device_id: int, key_id: int) -> tuple[list[tuple[str, int]], int]:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(f"SET search_path TO {SCHEMA}")
+        recording = _Recording(conn)
+        stream = STREAMS["website_usage"]
+        checked = validate_batch(stream, [website_usage("a.example"), website_usage("b.example")], Clock.at())
+        entry = LogEntry(key_id, stream.name, 200, 2, 0, 100, 1, "trace", None)
+        stored = await store_batch(recording, stream, device_id, EMP, checked.rows, 2,  # type: ignore[arg-type]
+                                   entry)
+        return recording.trace, stored.accepted
+
+
+def test_a_batch_without_rollups_is_one_statement_and_one_round_trip(clean_db: str, key: str) -> None:
+    """No BEGIN/COMMIT around the one data-modifying statement: it is atomic on its own (autocommit)."""
+    with connect(clean_db) as conn:
+        device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys").fetchone()
+    trace, accepted = asyncio.run(_store_traced(clean_db, device_id, key_id))
+    assert accepted == 2
+    assert len(trace) == 1 and trace[0][0].startswith("WITH ins AS (INSERT INTO website_usage")
+    with connect(clean_db) as conn:
+        logged = conn.execute("SELECT accepted, duplicates FROM ingest_log WHERE request_id = 'trace'").fetchall()
+    assert logged == [(2, 0)]
