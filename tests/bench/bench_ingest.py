@@ -99,15 +99,32 @@ def build_request(port: int, key: str, records: list[dict[str, Any]]) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
+BENCH_DB: list[str] = []  # the throwaway database's URL once known: count only its backends as "postgres"
+
+
+def _bench_backends() -> set[int] | None:
+    """PIDs of the PostgreSQL backends (and autovacuum workers) serving the benchmark's database; the
+    cluster is shared with other sessions, whose backends must not count. None: count every process."""
+    if not BENCH_DB:
+        return None
+    with connect(BENCH_DB[0]) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND pid <> pg_backend_pid()").fetchall()
+    return {row[0] for row in rows}
+
+
 def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
-    """CPU seconds so far, per process, of the server's process tree and of every postgres process."""
+    """CPU seconds so far, per process, of the server's process tree and of the postgres processes
+    serving the benchmark's database (all postgres processes if it is not known)."""
     groups: dict[str, dict[int, float]] = {"server": {}, "postgres": {}}
     try:
         root = psutil.Process(server_pid)
         tree = [("server", p) for p in (root, *root.children(recursive=True))]
     except psutil.NoSuchProcess:
         tree = []
-    tree += [("postgres", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    backends = _bench_backends()
+    tree += [("postgres", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
+             and (backends is None or p.pid in backends)]
     for group, proc in tree:
         try:
             t = proc.cpu_times()
@@ -348,6 +365,7 @@ def long_run(total: int, windows: int = 10) -> None:
     base = datetime.now(UTC)
     per_client = max(1, total // windows // BATCH // CLIENTS)
     with throwaway_database("wfh_bench_long") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
         server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
                               WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
@@ -376,6 +394,7 @@ def singles_only(profile: Path | None) -> None:
     """The single-record phase alone, twice (the first warms up), on a fresh server and database."""
     base = datetime.now(UTC)
     with throwaway_database("wfh_bench_single") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
         server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
                               WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
@@ -429,6 +448,7 @@ def main() -> None:
         return
     base = datetime.now(UTC)
     with throwaway_database("wfh_bench") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
         server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
                               WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
