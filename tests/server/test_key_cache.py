@@ -3,6 +3,7 @@ few seconds, a wrong or unknown key never does, expiry and the time bound hold."
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -13,7 +14,10 @@ from starlette.testclient import TestClient
 
 from ingestion.config import ConfigError, Settings
 from ingestion.keycache import KeyCache
+from tests.server.conftest import DEVICE, EMP
+from tests.server.records import headers, heartbeat
 from tests.support.pg import connect
+from tests.support.server import create_key
 
 
 class _Clocks:
@@ -114,3 +118,16 @@ def test_a_cached_key_is_refused_once_its_expiry_passes(clean_db: str, key: str,
     assert len(client.app.state.wfh.keys) == 1  # type: ignore[attr-defined]
     time.sleep(1.6)
     assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 401
+
+
+def test_during_an_outage_a_cached_key_gets_the_503_of_the_step_that_needs_the_database(
+        clean_db: str, key: str, client_for: Callable[..., TestClient]) -> None:
+    client = client_for(clean_db, key_cache_seconds=30.0)
+    assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 200
+    client.app.state.wfh.db.mark_down()  # type: ignore[attr-defined]  # as after a failed connection
+    assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 200
+    stored = client.post("/api/v1/ingest/heartbeats", headers=headers(key),
+                         content=json.dumps({"records": [heartbeat()]}))
+    assert stored.status_code == 503 and stored.headers["Retry-After"] == "30", stored.text
+    other = create_key(clean_db, EMP, DEVICE)  # never verified by this worker: the lookup needs the database
+    assert client.get("/api/v1/me", headers={"X-Api-Key": other}).status_code == 503
