@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from ingestion.config import Settings
 from ingestion.context import AppState
 from ingestion.db import Database
 from ingestion.errors import ApiError, error_response
+from ingestion.keycache import KeyCache
 from ingestion.metrics import render
 from ingestion.middleware import ContractMiddleware
 from ingestion.ratelimit import RateLimiter
@@ -89,6 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await db.open()
+        # Everything built so far (routes, models, SQL) lives as long as the process: keep it out of
+        # the cyclic collector's full passes, which otherwise walk it again for every few batches.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -97,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="WFH Agent Ingestion API", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan, redirect_slashes=False)
     app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst),
-                             RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes))
+                             RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes),
+                             keys=KeyCache(settings.key_cache_seconds))
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)
     app.include_router(reports_api.router)  # people-facing read side (issue 17)

@@ -9,8 +9,9 @@ from typing import NoReturn
 
 from starlette.requests import Request
 
-from ingestion.db import AsyncConn
+from ingestion.db import AsyncConn, Database
 from ingestion.errors import ApiError, unauthorized
+from ingestion.keycache import KeyCache
 from ingestion.keys import key_hash, parse_prefix
 
 log = logging.getLogger("ingestion.auth")
@@ -23,7 +24,7 @@ _TOUCH_AFTER = timedelta(seconds=60)
 # implies a prefix match (index ``api_keys_key_hash_key``, migration 0002).
 _LOOKUP = (
     "SELECT k.key_id, k.emp_id, k.device_id, d.name, k.revoked_at,"
-    " k.expires_at IS NOT NULL AND k.expires_at <= now(), k.last_used_at, now()"
+    " k.expires_at IS NOT NULL AND k.expires_at <= now(), k.last_used_at, now(), k.expires_at"
     " FROM api_keys k JOIN devices d ON d.device_id = k.device_id WHERE k.key_hash = %s"
 )
 _TOUCH = "UPDATE api_keys SET last_used_at = now() WHERE key_id = %s"
@@ -40,8 +41,8 @@ class Identity:
     device: str
 
 
-async def authenticate(request: Request, conn: AsyncConn) -> Identity:
-    """The key's identity, or the one 401 for every failure (the cause goes to the log only)."""
+def _presented(request: Request) -> tuple[str, str]:
+    """The key of the request and its prefix; the one 401 when it is missing or malformed."""
     # HTTP strips leading whitespace from a header value; trailing whitespace is treated alike.
     key = request.headers.get("x-api-key", "").strip(" \t")
     prefix = parse_prefix(key) if key else None
@@ -49,17 +50,46 @@ async def authenticate(request: Request, conn: AsyncConn) -> Identity:
     if prefix is None:
         _deny(request, "missing or malformed key", None)
     state["key_prefix"] = prefix
-    row = await (await conn.execute(_LOOKUP, (key_hash(key),))).fetchone()
+    return key, prefix
+
+
+async def authenticate(request: Request, conn: AsyncConn, cache: KeyCache[Identity] | None = None) -> Identity:
+    """The key's identity looked up on ``conn``, or the one 401 for every failure (the cause goes to
+    the log only). A verified key goes into ``cache``."""
+    key, prefix = _presented(request)
+    return await _lookup(request, conn, prefix, key_hash(key), cache)
+
+
+async def verify(request: Request, db: Database, cache: KeyCache[Identity]) -> Identity:
+    """Like :func:`authenticate`, but a key verified less than ``cache.ttl`` seconds ago is not looked
+    up again (and then no pooled connection is taken at all)."""
+    key, prefix = _presented(request)
+    digest = key_hash(key)
+    identity = cache.get(digest)
+    if identity is None:
+        async with db.connection() as conn:
+            identity = await _lookup(request, conn, prefix, digest, cache)
+    else:
+        request.scope["state"]["device_id"] = identity.device_id
+    return identity
+
+
+async def _lookup(request: Request, conn: AsyncConn, prefix: str, digest: bytes,
+                  cache: KeyCache[Identity] | None) -> Identity:
+    row = await (await conn.execute(_LOOKUP, (digest,))).fetchone()
     if row is None:
         _deny(request, "unknown prefix or wrong secret", prefix)
-    key_id, emp_id, device_id, device, revoked_at, expired, last_used, now = row
+    key_id, emp_id, device_id, device, revoked_at, expired, last_used, now, expires_at = row
     if revoked_at is not None:
         _deny(request, "revoked", prefix)
     if expired:
         _deny(request, "expired", prefix)
-    state["device_id"] = device_id
+    request.scope["state"]["device_id"] = device_id
     await _touch(conn, key_id, last_used, now)
-    return Identity(key_id, prefix, emp_id, device_id, device)
+    identity = Identity(key_id, prefix, emp_id, device_id, device)
+    if cache is not None:
+        cache.put(digest, identity, expires_at)
+    return identity
 
 
 async def _touch(conn: AsyncConn, key_id: int, last_used: datetime | None, now: datetime) -> None:

@@ -41,6 +41,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) -> float:
+    """A duration in seconds, 0 allowed (it switches the feature off)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not 0 <= value <= maximum:
+        raise ConfigError(f"{name} must be between 0 and {maximum:g} seconds")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """The server's settings, from ``WFH_INGEST_*`` environment variables with checked bounds."""
@@ -67,6 +81,8 @@ class Settings:
     screenshot_bytes_per_second: int = 5 * MIB
     pool_wait_seconds: float = 5.0
     statement_timeout_ms: int = 10_000
+    # A verified key is not looked up again for this long (§4.3): revocation takes effect within it.
+    key_cache_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,4 +115,5 @@ class Settings:
             max_screenshot_bytes=_int(env, "WFH_INGEST_MAX_SCREENSHOT_BYTES", 10 * MIB, minimum=1),
             screenshot_burst_bytes=_int(env, "WFH_INGEST_SCREENSHOT_BURST_BYTES", 50 * MIB, minimum=11 * MIB),
             screenshot_bytes_per_second=_int(env, "WFH_INGEST_SCREENSHOT_BYTES_PER_SECOND", 5 * MIB, minimum=1),
+            key_cache_seconds=_seconds(env, "WFH_INGEST_KEY_CACHE_SECONDS", 10.0, maximum=60.0),
         )

@@ -10,10 +10,11 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import Request
 
-from ingestion.auth import Identity, authenticate
+from ingestion.auth import Identity, verify
 from ingestion.config import Settings
 from ingestion.db import Database
 from ingestion.errors import ApiError
+from ingestion.keycache import KeyCache
 from ingestion.ratelimit import RateLimiter
 
 
@@ -27,13 +28,14 @@ class HealthCache:
 
 @dataclass
 class AppState:
-    """What every route of one app shares: settings, the database pool, the rate limiter."""
+    """What every route of one app shares: settings, the database pool, the rate limiters, the key cache."""
 
     settings: Settings
     db: Database
     limiter: RateLimiter
     screenshot_limiter: RateLimiter
     health: HealthCache = field(default_factory=HealthCache)
+    keys: KeyCache[Identity] = field(default_factory=lambda: KeyCache(0.0))  # api.py sizes it from settings
 
 
 def app_state(request: Request) -> AppState:
@@ -48,8 +50,7 @@ async def _authorize(request: Request, screenshot: bool) -> Identity:
     """Steps 2-3 of §5.3: a valid key (503 when the database is down), then one request token, or for
     a screenshot (v1.1) its declared size in bytes from the screenshot budget."""
     state = app_state(request)
-    async with state.db.connection() as conn:
-        identity = await authenticate(request, conn)
+    identity = await verify(request, state.db, state.keys)
     if screenshot:
         wait = state.screenshot_limiter.take(identity.key_id, screenshot_cost(request, state.settings))
     else:

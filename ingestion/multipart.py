@@ -4,7 +4,8 @@ The whole body is already in memory (at most 10 MiB + 64 KiB). Parts are collect
 Content-Disposition name; anything unparseable is ``invalid_multipart``, never a crash. Work is
 bounded by the input's legitimate shape, not its size: a screenshot has two parts, so parsing stops
 at the third (a body of a million empty parts costs microseconds), python-multipart caps each part's
-headers (8 lines of at most 4 KiB), and the boundary is at most 70 characters (RFC 2046). Callers run
+headers (8 lines of at most 4 KiB), and the boundary is 1 to 70 characters (RFC 2046; else the request
+is malformed, 400). Callers run
 this off the event loop.
 """
 
@@ -41,13 +42,18 @@ def _invalid(detail: str) -> ApiError:
     return ApiError(422, "invalid_multipart", detail)
 
 
+def _malformed(detail: str) -> ApiError:
+    """The request itself is malformed (its ``Content-Type`` has no usable boundary): 400, like bad JSON."""
+    return ApiError(400, "malformed_multipart", detail)
+
+
 def parse_parts(content_type: str, body: bytes) -> list[Part]:
     _, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if not boundary:
-        raise _invalid("multipart boundary missing")
+        raise _malformed("multipart boundary missing")
     if len(boundary) > MAX_BOUNDARY:
-        raise _invalid(f"multipart boundary longer than {MAX_BOUNDARY} characters")
+        raise _malformed(f"multipart boundary longer than {MAX_BOUNDARY} characters")
     parts: list[Part] = []
     header_field: list[bytes] = []
     header_value: list[bytes] = []

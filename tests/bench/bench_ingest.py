@@ -99,15 +99,32 @@ def build_request(port: int, key: str, records: list[dict[str, Any]]) -> bytes:
             f"Content-Length: {len(body)}\r\n\r\n").encode() + body
 
 
+BENCH_DB: list[str] = []  # the throwaway database's URL once known: count only its backends as "postgres"
+
+
+def _bench_backends() -> set[int] | None:
+    """PIDs of the PostgreSQL backends (and autovacuum workers) serving the benchmark's database; the
+    cluster is shared with other sessions, whose backends must not count. None: count every process."""
+    if not BENCH_DB:
+        return None
+    with connect(BENCH_DB[0]) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                            " AND pid <> pg_backend_pid()").fetchall()
+    return {row[0] for row in rows}
+
+
 def cpu_seconds(server_pid: int) -> dict[str, dict[int, float]]:
-    """CPU seconds so far, per process, of the server's process tree and of every postgres process."""
+    """CPU seconds so far, per process, of the server's process tree and of the postgres processes
+    serving the benchmark's database (all postgres processes if it is not known)."""
     groups: dict[str, dict[int, float]] = {"server": {}, "postgres": {}}
     try:
         root = psutil.Process(server_pid)
         tree = [("server", p) for p in (root, *root.children(recursive=True))]
     except psutil.NoSuchProcess:
         tree = []
-    tree += [("postgres", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    backends = _bench_backends()
+    tree += [("postgres", p) for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"
+             and (backends is None or p.pid in backends)]
     for group, proc in tree:
         try:
             t = proc.cpu_times()
@@ -342,6 +359,68 @@ def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -
     return asyncio.run(measure())
 
 
+def long_run(total: int, windows: int = 10) -> None:
+    """Issue 13: does the rate hold as the table grows? ``total`` rows of 200-record batches in
+    ``windows`` equal windows; the bodies of each window are built before it (not timed)."""
+    base = datetime.now(UTC)
+    per_client = max(1, total // windows // BATCH // CLIENTS)
+    with throwaway_database("wfh_bench_long") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
+        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+        server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                              WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
+        port = int(server.url.rsplit(":", 1)[1])
+        rates = []
+        try:
+            for n in range(windows):
+                plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(per_client)]
+                         for c in range(CLIENTS)]
+                r = Phase(port, plans, server.process.pid).run()
+                rates.append(r["accepted"] / r["wall"])
+                with connect(url) as conn:
+                    rows, size = conn.execute("SELECT count(*), pg_total_relation_size('heartbeats')"
+                                              " FROM heartbeats").fetchone()
+                print(f"window {n + 1:2}: {rates[-1]:>8,.0f} records/s  p50 {r['p50_ms']:.1f} ms  errors"
+                      f" {r['errors']:.0f}  table {rows:,} rows, {size / 1e6:,.0f} MB; CPU share server"
+                      f" {r['server_cpu_share']:.0%}, postgres {r['postgres_cpu_share']:.0%}, all"
+                      f" {r['machine_busy']:.0%}; load average {os.getloadavg()[0]:.1f}", flush=True)
+        finally:
+            server.stop()
+    first, last = statistics.mean(rates[:2]), statistics.mean(rates[-2:])
+    print(f"first two windows {first:,.0f} records/s, last two {last:,.0f}: end / start {last / first:.2f}")
+
+
+def singles_only(profile: Path | None) -> None:
+    """The single-record phase alone, twice (the first warms up), on a fresh server and database."""
+    base = datetime.now(UTC)
+    with throwaway_database("wfh_bench_single") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
+        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+        server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                              WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)
+        port = int(server.url.rsplit(":", 1)[1])
+        try:
+            for n in range(2):
+                singles = [[build_request(port, keys[c], heartbeat_records(1, base)) for _ in range(SINGLE_PER_CLIENT)]
+                           for c in range(CLIENTS)]
+                spies = start_profiles(server.process.pid, profile, 6) if profile and n else []
+                r = Phase(port, singles, server.process.pid).run()
+                for spy in spies:
+                    spy.wait(30)
+                cpu_ms = (r["server_cpu_share"] + r["postgres_cpu_share"]) * r["wall"] * (os.cpu_count() or 1) * 1000
+                print(f"single-record requests, pass {n + 1}: {r['requests'] / r['wall']:,.0f} requests/s"
+                      f"  p50 {r['p50_ms']:.1f} ms  errors {r['errors']:.0f}; CPU share loadgen"
+                      f" {r['loadgen_cpu_share']:.1%}, server {r['server_cpu_share']:.0%}, postgres"
+                      f" {r['postgres_cpu_share']:.0%}, all {r['machine_busy']:.0%}; server+postgres"
+                      f" {cpu_ms / r['requests'] * 1000:.0f} ms per 1,000 requests")
+        finally:
+            server.stop()
+    if profile:
+        for share, name in hottest(profile):
+            print(f"  {share:6.1%}  {name}")
+    print(f"load average after: {os.getloadavg()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3, help="first-write rounds (fresh bodies each)")
@@ -349,8 +428,18 @@ def main() -> None:
     parser.add_argument("--keys-only", action="store_true", help="only time the two 401 paths (defect 7)")
     parser.add_argument("--profile-single", action="store_true",
                         help="profile the single-record phase instead of round 1")
+    parser.add_argument("--million", type=int, metavar="ROWS", nargs="?", const=1_000_000,
+                        help="only a long first-write run of ROWS rows (default 1,000,000) in 10 windows")
+    parser.add_argument("--singles-only", action="store_true",
+                        help="only the single-record phase (quick A/B of per-request overhead)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, load average before: {os.getloadavg()}")
+    if args.singles_only:
+        singles_only(args.profile)
+        return
+    if args.million:
+        long_run(args.million)
+        return
     if args.keys_only:
         with throwaway_database("wfh_bench_keys") as url:
             for n, (wrong, unknown) in enumerate(key_failure_timing(url, create_key(url, 1001, "BENCH")), 1):
@@ -359,6 +448,7 @@ def main() -> None:
         return
     base = datetime.now(UTC)
     with throwaway_database("wfh_bench") as url, tempfile.TemporaryDirectory() as shots:
+        BENCH_DB[:] = [url]
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
         server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
                               WFH_INGEST_RATE_BURST="10000000", WFH_INGEST_LOG_LEVEL="info", timeout=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,19 @@ def test_key_in_query_string_is_ignored(client: TestClient, key: str) -> None:
     assert response.status_code == 401
 
 
-def test_revocation_takes_effect_on_the_next_request(client: TestClient, key: str, clean_db: str) -> None:
+def test_revocation_takes_effect_within_the_key_cache_time(clean_db: str, key: str,
+                                                           client_for: Callable[..., TestClient]) -> None:
+    """§4.3: a verified key is remembered for ``WFH_INGEST_KEY_CACHE_SECONDS``, so a revocation takes
+    effect within that time (here 2 s), and at once with the cache off."""
+    client = client_for(clean_db, key_cache_seconds=2.0)
+    uncached = client_for(clean_db, key_cache_seconds=0.0)
     assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 200
+    assert uncached.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 200
     with connect(clean_db) as conn:
         assert revoke_key(conn, key[4:12])
+    assert uncached.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 401
+    assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 200  # still cached
+    time.sleep(2.1)
     assert client.get("/api/v1/me", headers={"X-Api-Key": key}).status_code == 401
 
 

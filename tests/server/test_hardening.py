@@ -20,7 +20,10 @@ from starlette.testclient import TestClient
 from ingestion.auth import authenticate
 from ingestion.db import unreachable
 from ingestion.errors import ApiError
-from tests.server.records import headers, heartbeat, ts
+from ingestion.ingest import LogEntry, store_batch
+from ingestion.validation import STREAMS, Clock, validate_batch
+from tests.server.conftest import EMP
+from tests.server.records import headers, heartbeat, ts, website_usage
 from tests.server.test_storage import _metric
 from tests.support.pg import SCHEMA, connect
 
@@ -131,13 +134,24 @@ def test_a_third_part_is_refused_and_two_parts_still_work(client: TestClient, ke
 
 
 @pytest.mark.parametrize("length", [71, 257, 300, 5000])
-def test_overlong_boundary_is_a_client_error(client: TestClient, key: str, length: int) -> None:
+def test_overlong_boundary_is_a_malformed_request(client: TestClient, key: str, length: int) -> None:
     boundary = b"a" * length
     response = client.post("/api/v1/screenshots", content=_multipart(boundary, [("meta", _meta(PNG)), ("file", PNG)]),
                            headers={"X-Api-Key": key,
                                     "Content-Type": f"multipart/form-data; boundary={boundary.decode()}"})
-    assert response.status_code == 422 and response.json()["error"] == "invalid_multipart", response.text
+    assert response.status_code == 400 and response.json()["error"] == "malformed_multipart", response.text
     assert "boundary" in response.json()["detail"]
+
+
+def test_missing_boundary_is_a_malformed_request_and_70_characters_still_work(client: TestClient, key: str) -> None:
+    parts = [("meta", _meta(PNG)), ("file", PNG)]
+    missing = client.post("/api/v1/screenshots", content=_multipart(b"b", parts),
+                          headers={"X-Api-Key": key, "Content-Type": "multipart/form-data"})
+    assert missing.status_code == 400 and missing.json()["error"] == "malformed_multipart", missing.text
+    longest = b"a" * 70
+    ok = client.post("/api/v1/screenshots", content=_multipart(longest, parts),
+                     headers={"X-Api-Key": key, "Content-Type": f"multipart/form-data; boundary={longest.decode()}"})
+    assert ok.status_code == 201, ok.text
 
 
 @pytest.mark.parametrize("headers_block", [
@@ -224,3 +238,35 @@ def test_append_only_statement_does_not_read_the_devices_stored_rows(client: Tes
                   0, 0, "test", None]
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + _SQL["heartbeats"], params))
     assert "Scan on heartbeats" not in plan and "Anti Join" not in plan, plan
+
+
+async def _store_traced(url: str, device_id: int, key_id: int, stream_name: str,
+                        records: list[dict[str, Any]]) -> tuple[list[tuple[str, int]], int]:
+    async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        await conn.execute(f"SET search_path TO {SCHEMA}")
+        recording = _Recording(conn)
+        stream = STREAMS[stream_name]
+        checked = validate_batch(stream, records, Clock.at())
+        entry = LogEntry(key_id, stream.name, 200, len(records), 0, 100, 1, "trace", None)
+        stored = await store_batch(recording, stream, device_id, EMP, checked.rows,  # type: ignore[arg-type]
+                                   len(records), entry)
+        return recording.trace, stored.accepted
+
+
+@pytest.mark.parametrize("stream_name", ["website_usage", "heartbeats"])
+def test_a_batch_is_one_statement_and_one_round_trip(clean_db: str, key: str, stream_name: str) -> None:
+    """No BEGIN/COMMIT around the one data-modifying statement: it is atomic on its own (autocommit).
+    Heartbeats too: their rollups are CTEs of the same statement."""
+    with connect(clean_db) as conn:
+        device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys").fetchone()
+    records = ([website_usage("a.example"), website_usage("b.example")] if stream_name == "website_usage"
+               else [heartbeat(offset=0), heartbeat(offset=1)])
+    trace, accepted = asyncio.run(_store_traced(clean_db, device_id, key_id, stream_name, records))
+    assert accepted == 2
+    assert len(trace) == 1 and trace[0][0].startswith(f"WITH ins AS (INSERT INTO {stream_name}")
+    with connect(clean_db) as conn:
+        logged = conn.execute("SELECT accepted, duplicates FROM ingest_log WHERE request_id = 'trace'").fetchall()
+        if stream_name == "heartbeats":
+            rolled = conn.execute("SELECT count(*) FROM status_days").fetchone()[0]
+            assert rolled >= 1                           # the rollups were written by that one statement
+    assert logged == [(2, 0)]
