@@ -14,6 +14,7 @@ from ingestion.auth import Identity, authenticate
 from ingestion.config import Settings
 from ingestion.db import Database
 from ingestion.errors import ApiError
+from ingestion.lag import ReplicaCache
 from ingestion.ratelimit import RateLimiter
 
 
@@ -27,13 +28,16 @@ class HealthCache:
 
 @dataclass
 class AppState:
-    """What every route of one app shares: settings, the database pool, the rate limiter."""
+    """What every route of one app shares: settings, the database pool, the rate limiter, and the read
+    replica's pool (``read_db``, None without ``WFH_INGEST_READ_DATABASE_URL``) with its last lag check."""
 
     settings: Settings
     db: Database
     limiter: RateLimiter
     screenshot_limiter: RateLimiter
     health: HealthCache = field(default_factory=HealthCache)
+    read_db: Database | None = None
+    replica: ReplicaCache = field(default_factory=ReplicaCache)
 
 
 def app_state(request: Request) -> AppState:
