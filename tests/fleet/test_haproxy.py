@@ -18,7 +18,6 @@ from tests.support.pg import connect, throwaway_database
 from tests.support.server import ServerProcess, create_key, start_server
 
 pytestmark = pytest.mark.skipif(shutil.which(HAPROXY) is None, reason="haproxy is not installed")
-FAST = {"WFH_INGEST_RATE_PER_MINUTE": "600000", "WFH_INGEST_RATE_BURST": "100000"}
 
 
 @pytest.fixture
@@ -29,7 +28,8 @@ def fleet_db() -> Iterator[str]:
 
 @pytest.fixture
 def hosts(fleet_db: str, tmp_path: Path) -> Iterator[list[ServerProcess]]:
-    started = [start_server(fleet_db, tmp_path / "shots", **FAST) for _ in range(2)]
+    started = [start_server(fleet_db, tmp_path / "shots", WFH_INGEST_RATE_PER_MINUTE="600000",
+                            WFH_INGEST_RATE_BURST="100000") for _ in range(2)]
     yield started
     for server in started:
         server.stop()
