@@ -12,7 +12,10 @@ other load hit every setup alike), 4 keep-alive raw-socket clients (tests/bench/
   no prepared statements) instead of straight to PostgreSQL.
 
 For each: records/s with 200-record heartbeat batches, p50/p99 batch latency, single-record
-requests/s; then the median over the rounds and the ratio to ``direct``.
+requests/s, and the CPU the API processes and the proxy (HAProxy or PgBouncer) spent per 1,000 records
+and per single request (the machine is shared, so rates swing with other people's load while CPU per
+unit of work mostly does not); then the medians over the rounds and the ratios to ``direct``.
+PostgreSQL's CPU is not counted: the cluster is shared with other benchmarks.
 """
 
 from __future__ import annotations
@@ -52,8 +55,31 @@ def _plans(port: int, keys: list[str], batches: int, size: int, base: datetime) 
             for key in keys]
 
 
-def _phase(port: int, pid: int, keys: list[str], batches: int, size: int) -> dict[str, float]:
-    result = Phase(port, _plans(port, keys, batches, size, datetime.now(UTC)), pid).run()
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds so far of these processes and all their children."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for proc in procs:
+            try:
+                times = proc.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+    return total
+
+
+def _phase(port: int, pid: int, keys: list[str], batches: int, size: int,
+           servers: list[int] | None = None, proxies: list[int] | None = None) -> dict[str, float]:
+    """One load phase; with ``servers``/``proxies`` also their CPU seconds used (``server_cpu``, ``proxy_cpu``)."""
+    plans = _plans(port, keys, batches, size, datetime.now(UTC))
+    server0, proxy0 = _cpu(servers or []), _cpu(proxies or [])
+    result = Phase(port, plans, pid).run()
+    result["server_cpu"], result["proxy_cpu"] = _cpu(servers or []) - server0, _cpu(proxies or []) - proxy0
     if result["errors"]:
         raise RuntimeError(f"{result['errors']} requests failed on port {port}")
     return result
@@ -86,13 +112,16 @@ def main() -> None:
             proxies += [one, two]
             one.wait_states({"api1": "UP", "api2": "UP"})
             two.wait_states({"api1": "UP", "api2": "UP"})
-            setups: dict[str, tuple[int, int]] = {
-                "direct": (_port(direct), direct.process.pid),
-                "haproxy 1 host": (one.port, direct.process.pid),
-                "haproxy 2 hosts": (two.port, host1.process.pid),
-                "pgbouncer": (_port(pooled), pooled.process.pid),
+            assert one.process is not None and two.process is not None and bouncer.process is not None
+            # (port, a server pid for Phase, the API processes, the proxy processes) of each setup
+            setups: dict[str, tuple[int, int, list[int], list[int]]] = {
+                "direct": (_port(direct), direct.process.pid, [direct.process.pid], []),
+                "haproxy 1 host": (one.port, direct.process.pid, [direct.process.pid], [one.process.pid]),
+                "haproxy 2 hosts": (two.port, host1.process.pid, [host1.process.pid, host2.process.pid],
+                                    [two.process.pid]),
+                "pgbouncer": (_port(pooled), pooled.process.pid, [pooled.process.pid], [bouncer.process.pid]),
             }
-            for port, _ in setups.values():  # warm-up: pools filled, code paths hot
+            for port, *_ in setups.values():  # warm-up: pools filled, code paths hot
                 _phase(port, os.getpid(), keys, 3, BATCH)
             rows: dict[str, list[dict[str, float]]] = {s: [] for s in setups}
             print(f"fleet benchmark: {CLIENTS} clients, {args.batches} x {BATCH}-record batches each and"
@@ -102,16 +131,25 @@ def main() -> None:
             for round_no in range(1, args.rounds + 1):
                 shift = (round_no - 1) % len(names)  # each round starts with another setup
                 for setup in names[shift:] + names[:shift]:
-                    port, pid = setups[setup]
-                    batch = _phase(port, pid, keys, args.batches, BATCH)
-                    single = _phase(port, pid, keys, SINGLES, 1)
+                    port, pid, api, proxy = setups[setup]
+                    batch = _phase(port, pid, keys, args.batches, BATCH, api, proxy)
+                    single = _phase(port, pid, keys, SINGLES, 1, api, proxy)
                     row = {"records_s": batch["accepted"] / batch["wall"], "p50_ms": batch["p50_ms"],
                            "p99_ms": batch["p99_ms"], "singles_s": single["requests"] / single["wall"],
-                           "busy": batch["machine_busy"]}
+                           "busy": batch["machine_busy"],
+                           # CPU milliseconds per 1,000 records (batches) and per request (singles)
+                           "api_ms_1k": batch["server_cpu"] * 1e6 / batch["accepted"],
+                           "proxy_ms_1k": batch["proxy_cpu"] * 1e6 / batch["accepted"],
+                           "api_ms_req": single["server_cpu"] * 1e3 / single["requests"],
+                           "proxy_ms_req": single["proxy_cpu"] * 1e3 / single["requests"]}
                     rows[setup].append(row)
                     print(f"  round {round_no} {setup:<16} {row['records_s']:>8,.0f} records/s"
                           f"  p50 {row['p50_ms']:5.1f} ms  p99 {row['p99_ms']:6.1f} ms"
-                          f"  {row['singles_s']:>6,.0f} single req/s  machine busy {row['busy']:.0%}", flush=True)
+                          f"  {row['singles_s']:>6,.0f} single req/s  machine busy {row['busy']:.0%}"
+                          f"  load average {os.getloadavg()[0]:.1f}", flush=True)
+                    print(f"    CPU: API {row['api_ms_1k']:.1f} + proxy {row['proxy_ms_1k']:.1f} ms per 1,000 records;"
+                          f" API {row['api_ms_req']:.2f} + proxy {row['proxy_ms_req']:.2f} ms per single request",
+                          flush=True)
             _summary(rows)
         finally:
             for proxy in proxies:
@@ -129,6 +167,13 @@ def _summary(rows: dict[str, list[dict[str, Any]]]) -> None:
         print(f"  {setup:<16} {m['records_s']:>8,.0f} records/s ({m['records_s'] / base['records_s']:.2f})"
               f"  p50 {m['p50_ms']:5.1f} ms  p99 {m['p99_ms']:6.1f} ms"
               f"  {m['singles_s']:>6,.0f} single req/s ({m['singles_s'] / base['singles_s']:.2f})")
+    print("\nCPU per work, median (less sensitive to the machine's other load than rates):")
+    for setup, m in med.items():
+        batch_total, single_total = m["api_ms_1k"] + m["proxy_ms_1k"], m["api_ms_req"] + m["proxy_ms_req"]
+        print(f"  {setup:<16} API {m['api_ms_1k']:5.1f} + proxy {m['proxy_ms_1k']:4.1f} ms per 1,000 records"
+              f" ({batch_total / (base['api_ms_1k'] + base['proxy_ms_1k']):.2f} of direct);"
+              f"  API {m['api_ms_req']:.2f} + proxy {m['proxy_ms_req']:.2f} ms per single request"
+              f" ({single_total / (base['api_ms_req'] + base['proxy_ms_req']):.2f} of direct)")
 
 
 if __name__ == "__main__":
