@@ -121,3 +121,32 @@ def test_pgbouncer_restart_under_load(pooled: Pooled, tmp_path: Path) -> None:
     assert acknowledged == once and twice == 0
     assert total == (acknowledged,)
 
+
+
+def test_logins_and_admin_pages_work_behind_pgbouncer(pooled: Pooled, tmp_path: Path) -> None:
+    """The web side too: the session pool and the admin functions' own short connections, through
+    PgBouncer in transaction mode, with nothing set per connection."""
+    import re
+    import warnings
+
+    from ingestion.accounts import users
+    from ingestion.api import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from starlette.testclient import TestClient
+
+    with connect(pooled.direct_url) as conn:
+        created = users.create_user(conn, "admin@example.com", "admin")
+        users.set_password(conn, created.user_id, "correct horse battery")
+    settings = Settings(database_url=pooled.url, db_pool_mode="transaction", prepare_threshold=None,
+                        screenshot_dir=str(tmp_path / "shots"))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert token
+        answer = client.post("/login", data={"email": "admin@example.com", "password": "correct horse battery",
+                                             "csrf_token": token.group(1)}, follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        for _ in range(8):  # more than psycopg's default prepare threshold
+            page = client.get("/admin/users")
+            assert page.status_code == 200 and "admin@example.com" in page.text
