@@ -107,7 +107,11 @@ auth_file = {userlist}
         as_postgres = {"user": "postgres", "group": "postgres", "extra_groups": []} if os.geteuid() == 0 else {}
         self.process = subprocess.Popen([PGBOUNCER, str(ini)], stdout=subprocess.DEVNULL,  # type: ignore[call-overload]
                                         stderr=subprocess.DEVNULL, **as_postgres)
-        wait_port(self.port)
+        try:
+            wait_port(self.port)
+        except RuntimeError:
+            self.stop(signal.SIGKILL)  # never leave a half-started pgbouncer behind
+            raise RuntimeError(f"pgbouncer did not start:\n{self.log()[-2000:]}") from None
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
@@ -147,7 +151,11 @@ class HAProxy:
             raise RuntimeError(f"haproxy -c failed:\n{check.stdout}{check.stderr}")
         self.process = subprocess.Popen([HAPROXY, "-db", "-f", str(HAPROXY_CFG)], env=env,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_port(self.port)
+        try:
+            wait_port(self.port)
+        except RuntimeError:
+            _stop(self.process, signal.SIGKILL)
+            raise
         return self
 
     def server_states(self) -> dict[str, str]:
