@@ -22,9 +22,11 @@ from ingestion.context import AppState
 from ingestion.db import Database
 from ingestion.errors import ApiError, error_response
 from ingestion.keycache import KeyCache
+from ingestion.lag import metrics_text
 from ingestion.metrics import render
 from ingestion.middleware import ContractMiddleware
 from ingestion.ratelimit import RateLimiter
+from ingestion.replica import replica_status
 from ingestion.reports import api as reports_api
 from ingestion.routes import health, ingest, me, screenshots
 from ingestion.schemas import (
@@ -87,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     logging.getLogger("ingestion").setLevel(settings.log_level.upper())
     db = Database(settings)
+    # Reports and dashboard reads (issue 16): a second, read-only pool on the replica.
+    read_db = (Database(settings, settings.read_database_url, read_only=True, name="wfh-ingest-read")
+               if settings.read_database_url else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,16 +100,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # the cyclic collector's full passes, which otherwise walk it again for every few batches.
         gc.collect()
         gc.freeze()
+        if read_db is not None:
+            await read_db.open()
         try:
             yield
         finally:
             await db.close()
+            if read_db is not None:
+                await read_db.close()
 
     app = FastAPI(title="WFH Agent Ingestion API", version=__version__, docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan, redirect_slashes=False)
     app.state.wfh = AppState(settings, db, RateLimiter(settings.rate_per_minute, settings.rate_burst),
                              RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes),
-                             keys=KeyCache(settings.key_cache_seconds))
+                             keys=KeyCache(settings.key_cache_seconds), read_db=read_db)
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)
     app.include_router(reports_api.router)  # people-facing read side (issue 17)
@@ -114,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         body, content_type = render()
-        return Response(body, media_type=content_type)
+        return Response(body + metrics_text(await replica_status(app.state.wfh)), media_type=content_type)
 
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -57,6 +57,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     except psycopg.OperationalError:
         print("warning: database unreachable; serving 503 until it returns", file=sys.stderr)
+    from ingestion.pooling import check_pool_roles
+
+    problems = check_pool_roles(settings)  # WFH_INGEST_DB_POOL_MODE=transaction: settings live on the role
+    if problems:
+        print("error: transaction pooling needs these settings on the role:\n  " + "\n  ".join(problems),
+              file=sys.stderr)
+        return 2
     import uvicorn
 
     workers = args.workers or settings.workers

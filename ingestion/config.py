@@ -53,6 +53,19 @@ def _seconds(env: Mapping[str, str], name: str, default: float, maximum: float) 
     if not 0 <= value <= maximum:
         raise ConfigError(f"{name} must be between 0 and {maximum:g} seconds")
     return value
+POOL_MODES = ("session", "transaction")
+
+
+def _prepare_threshold(env: Mapping[str, str], pool_mode: str) -> int | None:
+    """``WFH_INGEST_DB_PREPARE_THRESHOLD``: an integer, or ``none`` to never prepare. The default is
+    psycopg's 5 on direct connections and none behind a transaction pooler, where a statement prepared
+    on one server connection does not exist on the next (PgBouncer before 1.21)."""
+    raw = env.get("WFH_INGEST_DB_PREPARE_THRESHOLD", "").strip().lower()
+    if not raw:
+        return None if pool_mode == "transaction" else 5
+    if raw in ("none", "off"):
+        return None
+    return _int(env, "WFH_INGEST_DB_PREPARE_THRESHOLD", 5)
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,13 @@ class Settings:
     statement_timeout_ms: int = 10_000
     # A verified key is not looked up again for this long (§4.3): revocation takes effect within it.
     key_cache_seconds: float = 10.0
+    # Fleet (docs/SCALING.md): a read replica for the reports and dashboard, and PgBouncer in between.
+    read_database_url: str | None = None
+    # "session": the server sets search_path/statement_timeout on each connection it opens;
+    # "transaction" (PgBouncer pool_mode=transaction): no session state at all, the role carries them.
+    db_pool_mode: str = "session"
+    # psycopg prepares a statement after this many executions; None never (PgBouncer < 1.21).
+    prepare_threshold: int | None = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,7 +117,13 @@ class Settings:
         pool_max = _int(env, "WFH_INGEST_DB_POOL_MAX", 10, minimum=1)
         if pool_min > pool_max:
             raise ConfigError("WFH_INGEST_DB_POOL_MIN must not exceed WFH_INGEST_DB_POOL_MAX")
+        pool_mode = (env.get("WFH_INGEST_DB_POOL_MODE", "").strip() or "session").lower()
+        if pool_mode not in POOL_MODES:
+            raise ConfigError(f"WFH_INGEST_DB_POOL_MODE must be one of {', '.join(POOL_MODES)}, got {pool_mode!r}")
         return cls(
+            read_database_url=env.get("WFH_INGEST_READ_DATABASE_URL", "").strip() or None,
+            db_pool_mode=pool_mode,
+            prepare_threshold=_prepare_threshold(env, pool_mode),
             database_url=url,
             db_schema=schema,
             host=env.get("WFH_INGEST_HOST", "").strip() or "127.0.0.1",

@@ -15,6 +15,7 @@ from ingestion.config import Settings
 from ingestion.db import Database
 from ingestion.errors import ApiError
 from ingestion.keycache import KeyCache
+from ingestion.lag import ReplicaCache
 from ingestion.ratelimit import RateLimiter
 
 
@@ -28,7 +29,9 @@ class HealthCache:
 
 @dataclass
 class AppState:
-    """What every route of one app shares: settings, the database pool, the rate limiters, the key cache."""
+    """What every route of one app shares: settings, the database pool, the rate limiters, the key cache,
+    and the read replica's pool (``read_db``, None without ``WFH_INGEST_READ_DATABASE_URL``) with its
+    last lag check."""
 
     settings: Settings
     db: Database
@@ -36,6 +39,8 @@ class AppState:
     screenshot_limiter: RateLimiter
     health: HealthCache = field(default_factory=HealthCache)
     keys: KeyCache[Identity] = field(default_factory=lambda: KeyCache(0.0))  # api.py sizes it from settings
+    read_db: Database | None = None
+    replica: ReplicaCache = field(default_factory=ReplicaCache)
 
 
 def app_state(request: Request) -> AppState:

@@ -39,8 +39,12 @@ class Database:
     """The connection pool of one worker, with outage detection: a failed probe marks the database
     down for a short while (503 + Retry-After) and a fresh pool replaces the old one after recovery."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, url: str | None = None, *, read_only: bool = False,
+                 name: str = "wfh-ingest") -> None:
         self.settings = settings
+        self.url = url or settings.database_url
+        self.read_only = read_only
+        self.name = name
         self._down_until = 0.0
         # After a failure (and at start) the next request first tries one direct connection, so an
         # outage is detected in milliseconds instead of after the 5 s pool wait.
@@ -50,10 +54,7 @@ class Database:
         self._probe_lock = asyncio.Lock()
         self._probed_at = float("-inf")
         self._probe_ok = False
-        # Schema name is validated as a plain identifier in Settings; the timeout bounds every statement
-        # (contract: 10 s, then 503 with Retry-After 5).
-        self._session_setup = (f"SET search_path TO {settings.db_schema};"
-                               f" SET statement_timeout = {int(settings.statement_timeout_ms)}")
+        self._session_setup = session_setup(settings, read_only)
         self._outage = False  # an outage was seen: the pool is renewed when the database answers again
         self._retired: set[asyncio.Task[None]] = set()
         self.pool = self._new_pool()
@@ -61,15 +62,15 @@ class Database:
     def _new_pool(self) -> AsyncConnectionPool[AsyncConn]:
         settings = self.settings
         return AsyncConnectionPool(
-            settings.database_url,
+            self.url,
             min_size=settings.pool_min,
             max_size=settings.pool_max,
             timeout=settings.pool_wait_seconds,
-            kwargs={"autocommit": True, "connect_timeout": 2},
-            configure=self._configure,
+            kwargs={"autocommit": True, "connect_timeout": 2, "prepare_threshold": settings.prepare_threshold},
+            configure=self._configure if self._session_setup else None,
             reconnect_timeout=24 * 3600,  # keep trying; an outage must not kill the pool for good
             open=False,
-            name="wfh-ingest",
+            name=self.name,
         )
 
     async def _configure(self, conn: AsyncConn) -> None:
@@ -107,7 +108,7 @@ class Database:
             if time.monotonic() - self._probed_at < PROBE_REUSE_SECONDS:
                 return self._probe_ok
             try:
-                conn = await psycopg.AsyncConnection.connect(self.settings.database_url, connect_timeout=2)
+                conn = await psycopg.AsyncConnection.connect(self.url, connect_timeout=2)
                 await conn.close()
                 self._probe_ok = True
             except psycopg.Error:
@@ -157,6 +158,18 @@ class Database:
                 raise self._down() from None
             # A deadlock that outlived its retries, lock or resource limits: this request only.
             raise unavailable(RETRY_BUSY, "database busy") from None
+
+
+def session_setup(settings: Settings, read_only: bool) -> str:
+    """What each new pooled connection runs first: ``search_path`` (the schema is validated as a plain
+    identifier in Settings), the contract's statement timeout (10 s, then 503 with Retry-After 5) and,
+    on the read pool, read-only transactions. Behind a transaction pooler (PgBouncer
+    ``pool_mode=transaction``) nothing: a ``SET`` would stay on whichever server connection ran it, so
+    the role carries these settings instead (``ALTER ROLE ... SET``, checked by ``serve`` at start)."""
+    if settings.db_pool_mode == "transaction":
+        return ""
+    setup = f"SET search_path TO {settings.db_schema}; SET statement_timeout = {int(settings.statement_timeout_ms)}"
+    return setup + ("; SET default_transaction_read_only = on" if read_only else "")
 
 
 # SQLSTATEs that mean the server is gone or refusing connections, not that one statement failed.

@@ -29,8 +29,12 @@ class CreatedUser:
 
 
 def open_sync(settings: Settings) -> psycopg.Connection[Any]:
-    conn = psycopg.connect(settings.database_url, autocommit=True, connect_timeout=5)
-    conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(settings.db_schema)))
+    """A short-lived connection for the admin functions; behind a transaction pooler it prepares
+    nothing and sets nothing (the role carries ``search_path``, see ``ingestion.pooling``)."""
+    conn = psycopg.connect(settings.database_url, autocommit=True, connect_timeout=5,
+                           prepare_threshold=settings.prepare_threshold)
+    if settings.db_pool_mode != "transaction":
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(settings.db_schema)))
     return conn
 
 

@@ -18,6 +18,7 @@ from ingestion.accounts.authz import visible_employee, visible_team
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, json_response
+from ingestion.replica import reading
 from ingestion.reports import daily, queries
 from ingestion.reports.csvout import to_csv, wants_csv
 from ingestion.reports.ranges import DayRange, day_range, zone
@@ -86,7 +87,7 @@ _DAY_COLUMNS = ["date", *_STATUS_COLUMNS, "productivity_score", "productive_seco
 @_table("/api/v1/reports/employees/{emp_id}/days", _DAY_COLUMNS,
         "Per local day: time by status, productivity score, wellness")
 async def employee_days(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "days", await queries.days(conn, emp_id, span)
 
@@ -94,7 +95,7 @@ async def employee_days(request: Request, emp_id: Emp, from_: str | None = From,
 @_table("/api/v1/reports/employees/{emp_id}/hours", ["hour", *_STATUS_COLUMNS],
         "Per local hour of day (0-23), summed over the range: time by status")
 async def employee_hours(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "hours", await queries.hours(conn, emp_id, span)
 
@@ -103,7 +104,7 @@ async def employee_hours(request: Request, emp_id: Emp, from_: str | None = From
         "Top applications by active time, with their category")
 async def employee_apps(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To,
                         limit: int = Query(20)) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "apps", await queries.apps(conn, emp_id, span, _limit(limit))
 
@@ -112,7 +113,7 @@ async def employee_apps(request: Request, emp_id: Emp, from_: str | None = From,
         "Top domains by active time, with their productivity category")
 async def employee_domains(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To,
                            limit: int = Query(20)) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "domains", await queries.domains(conn, emp_id, span, _limit(limit))
 
@@ -126,7 +127,7 @@ async def employee_timeline(request: Request, emp_id: Emp,
                             offset: int = Query(0), limit: int = Query(500)) -> Table:
     if offset < 0:
         raise ApiError(422, "invalid_range", "offset must not be negative")
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, date, date)
         spans, next_offset = await queries.timeline(conn, emp_id, span.first, span.tz, offset, _limit(limit))
     for row in spans:
@@ -141,7 +142,7 @@ _SHOT_COLUMNS = ["captured_at", "device_id", "client_id", "width", "height", "fo
 
 @_table("/api/v1/reports/employees/{emp_id}/screenshots", _SHOT_COLUMNS, "Screenshots taken in the range")
 async def employee_screenshots(request: Request, emp_id: Emp, from_: str | None = From, to: str | None = To) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "screenshots", await queries.screenshots(conn, emp_id, span)
 
@@ -159,7 +160,7 @@ async def team_employees(request: Request, team_id: int, from_: str | None = Fro
     found = await api_viewer(request)
     span = day_range(from_, to, zone("UTC"))  # the same checks and 422s as the employee reports
     first, last = span.first, span.last
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         name = await visible_team(conn, found, team_id)
         members = await queries.team_members(conn, team_id, first, last)
         by_day = await daily.status_by_day(conn, [daily.Span(m["emp_id"], m["tz"], first, last) for m in members])
@@ -178,7 +179,7 @@ _DEVICE_COLUMNS = ["emp_id", "device_id", "device", "last_ingest_at", "records_2
         "Sync health of a team's devices: last ingest, last 24 h records and rejections, agent version")
 async def team_devices(request: Request, team_id: int) -> Table:
     found = await api_viewer(request)
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         name = await visible_team(conn, found, team_id)
         rows = await queries.sync_health(conn, team_id, datetime.now(UTC))
     return {"team_id": team_id, "team": name}, "devices", rows

@@ -14,6 +14,7 @@ from ingestion.accounts.authz import Employee, visible_employee
 from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
+from ingestion.replica import reading
 from ingestion.reports import categories, daily, queries
 from ingestion.reports.ranges import DayRange, local_midnight, parse_day
 from ingestion.web.guard import page
@@ -83,7 +84,7 @@ def _day_totals(day: date, hour_rows: list[Any], aggregates: list[Any]) -> dict[
 
 @page(router, "/employees/{emp_id:int}")
 async def employee_day(request: Request, found: Viewer) -> Response:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         person, tz, day = await _subject(conn, request, found)
         emp_id = person.emp_id
         span = DayRange(day, day, tz)
@@ -108,7 +109,7 @@ async def employee_day(request: Request, found: Viewer) -> Response:
 
 @page(router, "/employees/{emp_id:int}/week")
 async def employee_week(request: Request, found: Viewer) -> Response:
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         person, tz, day = await _subject(conn, request, found)
         emp_id = person.emp_id
         monday = day - timedelta(days=day.weekday())

@@ -18,8 +18,9 @@ from ingestion.accounts.passwords import PasswordError
 from ingestion.accounts.sessions import COOKIE, LoginLocked, Viewer, login, logout
 from ingestion.context import app_state
 from ingestion.errors import ApiError
+from ingestion.replica import reading
 from ingestion.reports import daily, queries
-from ingestion.web import employee, mydata, shots
+from ingestion.web import database, employee, mydata, shots
 from ingestion.web.guard import page
 from ingestion.web.render import STATIC, render, safe_next
 from ingestion.web.session import (
@@ -130,7 +131,7 @@ async def set_password_submit(request: Request) -> Response:
 async def home(request: Request, found: Viewer) -> Response:
     if found.role == "employee":
         return RedirectResponse("/me", status_code=303)
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         teams = await visible_teams(conn, found)
     if len(teams) == 1:
         return RedirectResponse(f"/teams/{teams[0][0]}", status_code=303)
@@ -141,7 +142,7 @@ async def home(request: Request, found: Viewer) -> Response:
 async def team_overview(request: Request, found: Viewer) -> Response:
     team_id = request.path_params["team_id"]
     now = datetime.now(UTC)
-    async with app_state(request).db.connection() as conn:
+    async with reading(app_state(request)) as conn:
         name = await visible_team(conn, found, team_id)
         members = await queries.team_members(conn, team_id, now.date() - timedelta(days=6), now.date())
         spans = []
@@ -162,6 +163,6 @@ async def team_overview(request: Request, found: Viewer) -> Response:
 
 def mount(app: FastAPI) -> None:
     """Pages, the employee views, My data, screenshots and the static files (CSS only)."""
-    for sub in (router, employee.router, mydata.router, shots.router):
+    for sub in (router, employee.router, mydata.router, shots.router, database.router):
         app.include_router(sub)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
