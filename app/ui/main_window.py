@@ -18,6 +18,7 @@ from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.icons import state_icon
 from app.ui.messages import StatusMessages
+from app.ui.reports.view import ReportsView
 from app.ui.state import restore_geometry
 from app.ui.stats.view import StatisticsView
 from app.ui.tasks.panel import TasksPanel
@@ -56,6 +57,8 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(self.tasks, "Tasks")
         self.tabs.addTab(self.statistics, "Statistics")
+        self.reports = ReportsView(context.profile, data, context.state, parent=self)
+        self.tabs.addTab(self.reports, "Reports")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.weeks)

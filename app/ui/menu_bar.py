@@ -9,13 +9,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app import autostart, logging_setup
 from app.sync.keystore import for_profile as keystore_for_profile
 from app.sync.worker import SyncController
 from app.ui.background import BackgroundTask
 from app.ui.diagnostics import DiagnosticsDialog
+from app.ui.file_dialogs import open_file, save_file
 from app.ui.import_export.csv_dialog import CsvImportDialog
 from app.ui.import_export.export_job import start_export
 from app.ui.import_export.legacy_dialog import LegacyImportDialog
@@ -102,10 +103,9 @@ class MenuBar(QObject):
         if week is None:
             return None
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import tasks from CSV", "", FILTERS["csv"])
-            if not chosen:
+            path = open_file(self.window, self.window.context.state, "Import tasks from CSV", FILTERS["csv"])
+            if path is None:
                 return None
-            path = Path(chosen)
         context = self.window.context
         dialog = CsvImportDialog(context.data, context.writer, week[0], week[1], path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -115,11 +115,10 @@ class MenuBar(QObject):
 
     def import_legacy(self, path: Path | None = None) -> LegacyImportDialog | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import legacy database", "",
-                                                    "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)")
-            if not chosen:
+            path = open_file(self.window, self.window.context.state, "Import legacy database",
+                             "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)")
+            if path is None:
                 return None
-            path = Path(chosen)
         ctx = self.window.context
         dialog = LegacyImportDialog(ctx.profile, ctx.data, ctx.writer, path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -136,10 +135,9 @@ class MenuBar(QObject):
             week_id, name = week[0], week[1]
         if path is None:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-            chosen, _ = QFileDialog.getSaveFileName(self.window, "Export", f"{safe}.{kind}", FILTERS[kind])
-            if not chosen:
+            path = save_file(self.window, self.window.context.state, "Export", f"{safe}.{kind}", FILTERS[kind])
+            if path is None:
                 return None
-            path = Path(chosen)
         self.messages.progress(f"Exporting to {path}…")
         job = start_export(self.window.context.profile, path, week_id, kind, self)
         job.finished.connect(lambda count: self.messages.result(f"Exported {count:,} tasks to {path}."))
