@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.changes import Changes
-from app.domain.reports import GROUPINGS, PRESETS, DateRange, Report, preset_range
+from app.domain.reports import GROUPINGS, PRESETS, DateRange, Report, ReportRow, preset_range
 from app.domain.timeparse import format_duration
 from app.errors import ValidationError, WfhError
 from app.profile import Profile
@@ -43,6 +43,7 @@ from app.ui.reports.export import EXPORT_KINDS, FILTERS, export_report
 from app.ui.state import UiState
 
 CUSTOM = "custom"
+COLUMN_SAMPLES = ("1,000,000", "1000:00:00", "no score", "100,000 of 100,000 (100 %)", "1,000,000.00 USD")
 REFRESH_DELAY_MS = 150  # several writes in a row (timer ticks, imports) rebuild once
 COLUMN_TIPS = (
     "Project, week, day or locale",
@@ -61,16 +62,20 @@ class ReportTableModel(ListTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self.currency = reports.FALLBACK_CURRENCY
+        self.cells: list[tuple[str, ...]] = []
+
+    def show_rows(self, rows: tuple[ReportRow, ...], currency: str) -> None:
+        """Format every cell once: painting then only looks strings up (a year of days repainted slowly)."""
+        self.cells = [(row.label, f"{row.task_count:,}", format_duration(row.duration_seconds),
+                       reports.score_text(row.avg_score), reports.compliance_text(row),
+                       reports.format_money(row.bonus, currency)) for row in rows]
+        self.set_items(rows)
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        row = self.items[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (row.label, f"{row.task_count:,}", format_duration(row.duration_seconds),
-                    reports.score_text(row.avg_score), reports.compliance_text(row),
-                    reports.format_money(row.bonus, self.currency))[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole or (role == Qt.ItemDataRole.ToolTipRole and index.column() == 0):
+            return self.cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         return None
@@ -131,8 +136,7 @@ class ReportsView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._fit_columns(header)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.chart)
         self.splitter.addWidget(self.table)
@@ -143,6 +147,16 @@ class ReportsView(QWidget):
         self._layout()
         self._connect_signals(data)
         self._apply_preset()
+
+    def _fit_columns(self, header: QHeaderView) -> None:
+        """Widths from the widest text a column can hold, set once: measuring every row on each new report (a
+        year of days) stalled the window for a tenth of a second."""
+        metrics = self.table.fontMetrics()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, sample in enumerate(COLUMN_SAMPLES, start=1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(ReportTableModel.HEADERS[column]))
+            header.resizeSection(column, width + 24)
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit()
@@ -261,8 +275,7 @@ class ReportsView(QWidget):
         if generation != self._generation:
             return  # a newer request is on its way
         self.report = report
-        self.model.currency = report.currency
-        self.model.set_items(report.rows)
+        self.model.show_rows(report.rows, report.currency)
         self.chart.show_report(report.rows, report.by)
         self.summary.setText(summary_text(report))
         for button in self.export_buttons.values():
