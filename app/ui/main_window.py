@@ -14,6 +14,7 @@ from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
 from app.domain.changes import Changes
+from app.services.reports import resolve_currency
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.icons import state_icon
@@ -52,7 +53,7 @@ class MainWindow(QMainWindow):
         data = context.data
         self.weeks = WeeksPanel(data, confirm, self)
         self.tasks = TasksPanel(data, confirm, self)
-        self.statistics = StatisticsView(data, self)
+        self.statistics = StatisticsView(data, self, currency=self.currency)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(self.tasks, "Tasks")
@@ -80,6 +81,10 @@ class MainWindow(QMainWindow):
         self.weeks.weekSelected.connect(self.show_week)
         data.changed.connect(self._on_data_changed)
         self.restore_state()
+
+    def currency(self) -> str:
+        """The ISO code bonuses are shown in (``display.currency``; auto = the locale's, else USD)."""
+        return resolve_currency(self.context.profile.settings.get("display.currency"))
 
     def add_view(self, widget: QWidget, title: str) -> int:
         """Add a tab beside Tasks and Statistics (e.g. the Activity view); returns its index."""

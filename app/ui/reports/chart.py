@@ -26,6 +26,10 @@ class Bar:
     label: str
     seconds: int
 
+    @property
+    def hhmmss(self) -> str:
+        return format_duration(self.seconds)
+
 
 def ranked_bars(rows: tuple[ReportRow, ...], max_bars: int = MAX_BARS) -> list[Bar]:
     """The biggest ``max_bars - 1`` groups and "Other (n)" for the rest, largest first."""
@@ -50,6 +54,7 @@ class ReportChart(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.bars: list[Bar] = []
         self.timeline = False
+        self.empty_text = "No tasks in this range"
 
     def show_report(self, rows: tuple[ReportRow, ...], by: str) -> None:
         self.timeline = by in ("day", "week")
@@ -74,7 +79,7 @@ class ReportChart(QWidget):
         painter.fillRect(area, palette.color(QPalette.ColorRole.Base))
         painter.setPen(palette.color(QPalette.ColorRole.Text))
         if not self.bars or max(b.seconds for b in self.bars) <= 0:
-            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, "No tasks in this range")
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         if self.timeline:
             self._paint_columns(painter, area.adjusted(8, 8, -8, -8), palette)
