@@ -24,34 +24,83 @@ from PySide6.QtWidgets import (
 
 from app.domain.changes import Changes
 from app.services.data_service import DataService, drop_in_slices
+from app.services.duplicates import find_duplicates
+from app.storage.db import ConnectionFactory
 from app.ui.background import BackgroundTask, JobControl, SerialWriter
-from app.ui.import_export.formats import CsvPreview, CsvRow, read_csv
+from app.ui.import_export.formats import CsvPreview, CsvRow, importable_values, read_csv
 from app.ui.list_table_model import AnyIndex, ListTableModel
 
 ERROR_BACKGROUND = QColor(224, 64, 64, 70)
+DUPLICATE_BACKGROUND = QColor(230, 170, 40, 70)
+
+
+def read_with_duplicates(path: Path, db: ConnectionFactory) -> CsvPreview:
+    """Read the file and mark the rows already in the profile (skipped by default); on a worker thread."""
+    preview = read_csv(path)
+    try:
+        marked = find_duplicates(db.get(), ((r.line, r.key, r.id_hint) for r in preview.rows if r.values is not None))
+        by_line = {r.line: r for r in preview.rows}
+        for line, reason in marked:
+            by_line[line].duplicate, by_line[line].skip = reason, True
+    finally:
+        db.close_thread()
+    if any(r.skip for r in preview.rows):
+        preview.valid_values = importable_values(preview)
+    return preview
 
 
 class CsvPreviewModel(ListTableModel):
-    """The CSV import preview: every row with its validation error, problems first."""
+    """The CSV import preview: every row with its validation error or duplicate, problems and duplicates first;
+    the Import column is checked for rows that will be written (duplicates start unchecked: skip).
 
-    HEADERS = ("Line", "Project", "Attempt", "Duration", "Score", "Problem")
-    KEYS = ("", "project_name", "attempt_id", "duration", "score", "")
+    Signals: ``choiceChanged()`` after the user (un)checks a row's Import box.
+    """
+
+    HEADERS = ("Line", "Import", "Project", "Attempt", "Duration", "Score", "Problem")
+    KEYS = ("", "", "project_name", "attempt_id", "duration", "score", "")
+    IMPORT_COLUMN = 1
+    choiceChanged = Signal()
 
     def set_rows(self, rows: list[CsvRow]) -> None:
-        self.set_items(sorted(rows, key=lambda r: (r.error is None, r.line)))  # problems first
+        # problems first, then duplicates, then the rows that go in
+        self.set_items(sorted(rows, key=lambda r: (r.error is None, r.duplicate is None, r.line)))
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == self.IMPORT_COLUMN and self.items[index.row()].values is not None:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        return base
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.IMPORT_COLUMN or role != Qt.ItemDataRole.CheckStateRole:
+            return False
+        row = self.items[index.row()]
+        if row.values is None:
+            return False
+        row.skip = Qt.CheckState(value) != Qt.CheckState.Checked
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1))
+        self.choiceChanged.emit()
+        return True
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.items[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.IMPORT_COLUMN and row.values is not None:
+            return Qt.CheckState.Unchecked if row.skip else Qt.CheckState.Checked
         if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 0:
+            if column == 0:
                 return str(row.line)
-            if index.column() == 5:
-                return row.error or "ok"
-            return row.raw.get(self.KEYS[index.column()], "")
+            if column == self.IMPORT_COLUMN:
+                return "no" if row.values is None else ("skip" if row.skip else "import")
+            if column == len(self.HEADERS) - 1:
+                return row.error or row.duplicate or "ok"
+            return row.raw.get(self.KEYS[column], "")
         if role == Qt.ItemDataRole.BackgroundRole and row.error:
             return ERROR_BACKGROUND
+        if role == Qt.ItemDataRole.BackgroundRole and row.duplicate:
+            return DUPLICATE_BACKGROUND
         return None
 
 
@@ -80,7 +129,9 @@ class CsvImportDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(len(CsvPreviewModel.HEADERS) - 1,
+                                                           QHeaderView.ResizeMode.Stretch)
+        self._choices_changed = False  # a row was (un)checked: Import recounts which rows go in
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = QPushButton(f"Import into “{week_label}”")
         self.import_button.setEnabled(False)
@@ -92,7 +143,7 @@ class CsvImportDialog(QDialog):
         self.progress.hide()
         layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
-        self.reader = BackgroundTask(lambda _control: read_csv(Path(path)), self)
+        self.reader = BackgroundTask(lambda _control: read_with_duplicates(Path(path), data_service.db), self)
         self._connect_signals()
         self.reader.start()
 
@@ -101,16 +152,36 @@ class CsvImportDialog(QDialog):
         self.reader.failed.connect(self._on_failed)
         self.buttons.rejected.connect(self.reject)
         self.import_button.clicked.connect(self.import_rows)
+        self.model.choiceChanged.connect(self._on_choice_changed)
 
     @Slot(object)
     def _on_read(self, preview: CsvPreview) -> None:
         self.preview = preview
         self.model.set_rows(preview.rows)
+        self._show_counts()
+
+    @Slot()
+    def _on_choice_changed(self) -> None:
+        self._choices_changed = True
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        preview = self.preview
+        if preview is None:
+            return
+        if self._choices_changed:
+            preview.valid_values = importable_values(preview)
+            self._choices_changed = False
         valid = len(preview.valid_values)
-        bad = len(preview.rows) - valid
+        bad = sum(1 for r in preview.rows if r.values is None)
+        duplicates = sum(1 for r in preview.rows if r.duplicate)
+        skipped = sum(1 for r in preview.rows if r.skip)
         parts = [f"{valid:,} row{'s' if valid != 1 else ''} ready to import"]
         if bad:
             parts.append(f"{bad:,} with problems (listed first, not imported)")
+        if duplicates:
+            parts.append(f"{duplicates:,} already in this profile (skipped unless you tick Import; {skipped:,} "
+                         "skipped now)")
         if preview.ignored_columns:
             parts.append(f"ignored columns: {', '.join(preview.ignored_columns)}")
         self.summary.setText("; ".join(parts) + ". Nothing is written until you press Import.")

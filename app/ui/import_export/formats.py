@@ -19,6 +19,7 @@ from typing import Any
 from app.domain import validation
 from app.domain.models import Task, Week
 from app.errors import ValidationError
+from app.services.duplicates import TaskKey, task_key
 from app.storage import repositories as repo
 from app.version import __version__
 
@@ -31,9 +32,10 @@ _FLAGS = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 
 
 def task_record(task: Task) -> dict[str, Any]:
-    """One task as exported: the seed's fields, durations as text."""
+    """One task as exported: its id (so importing the file again is recognised), the seed's fields, durations
+    as text."""
     return {
-        "attempt_id": task.attempt_id, "project_id": task.project_id, "project_name": task.project_name,
+        "id": task.id, "attempt_id": task.attempt_id, "project_id": task.project_id, "project_name": task.project_name,
         "operation_id": task.operation_id, "duration": task.duration_display,
         "time_limit": task.time_limit_display, "date_audited": task.date_audited, "score": task.score,
         "feedback": task.feedback, "locale": task.locale, "bonus_paid": task.bonus_paid,
@@ -51,7 +53,7 @@ def _weeks(conn: sqlite3.Connection, week_id: int | None) -> list[Week]:
 def export_csv(conn: sqlite3.Connection, path: Path, week_id: int | None, progress: Progress | None = None) -> int:
     """Write tasks (oldest first) of one week, or of every week with a ``week_label`` column."""
     weeks = _weeks(conn, week_id)
-    columns = TASK_FIELDS if week_id is not None else ("week_label", *TASK_FIELDS)
+    columns = ("id", *TASK_FIELDS) if week_id is not None else ("week_label", "id", *TASK_FIELDS)
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
@@ -94,6 +96,10 @@ class CsvRow:
     raw: dict[str, str]
     values: dict[str, Any] | None  # ready for DataService.create_tasks, None when invalid
     error: str | None = None
+    key: TaskKey | None = None     # (attempt, project, begin) as stored, to recognise a task already present
+    id_hint: int | None = None     # the ``id`` column of the app's own export
+    duplicate: str | None = None   # "duplicate of task N" / "… of line L": skipped unless the user says import
+    skip: bool = False
 
 
 @dataclass
@@ -127,7 +133,7 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
         if not set(header) & set(TASK_FIELDS):
             expected = ", ".join(TASK_FIELDS)
             raise ValidationError(f"{Path(path).name}: no task columns found; expected some of {expected}")
-        preview.ignored_columns = [h for h in header if h not in TASK_FIELDS and h != "week_label"]
+        preview.ignored_columns = [h for h in header if h not in TASK_FIELDS and h not in ("week_label", "id")]
         try:
             for raw in reader:
                 if len(preview.rows) >= max_rows:
@@ -137,6 +143,11 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
             raise ValidationError(f"{Path(path).name} line {reader.line_num}: {exc}") from None
     preview.valid_values = [r.values for r in preview.rows if r.values is not None]
     return preview
+
+
+def importable_values(preview: CsvPreview) -> list[dict[str, Any]]:
+    """The rows Import writes: valid and not skipped (duplicates are skipped unless the user chose them)."""
+    return [r.values for r in preview.rows if r.values is not None and not r.skip]
 
 
 def _parse_row(line: int, raw: dict[str | Any, Any]) -> CsvRow:
@@ -154,4 +165,6 @@ def _parse_row(line: int, raw: dict[str | Any, Any]) -> CsvRow:
         validation.check_task_times(values["time_begin"], values["time_end"])
     except ValidationError as exc:
         return CsvRow(line, clean, None, str(exc))
-    return CsvRow(line, clean, data)
+    hint = clean.get("id", "").strip()
+    return CsvRow(line, clean, data, key=task_key(values["attempt_id"], values["project_name"], values["time_begin"]),
+                  id_hint=int(hint) if hint.isdigit() else None)
