@@ -12,9 +12,10 @@ from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app import autostart, logging_setup
+from app.services.json_import import JsonImportResult, import_document, read_document
 from app.sync.keystore import for_profile as keystore_for_profile
 from app.sync.worker import SyncController
-from app.ui.background import BackgroundTask
+from app.ui.background import BackgroundTask, JobControl
 from app.ui.diagnostics import DiagnosticsDialog
 from app.ui.file_dialogs import open_file, save_file
 from app.ui.import_export.csv_dialog import CsvImportDialog
@@ -55,6 +56,7 @@ class MenuBar(QObject):
         file_menu.addAction("New week…", w.weeks.open_new_dialog)
         file_menu.addSeparator()
         file_menu.addAction("Import tasks from CSV…", lambda: self.import_csv())
+        file_menu.addAction("Import tasks from JSON export…", lambda: self.import_json())
         file_menu.addAction("Import legacy database…", lambda: self.import_legacy())
         export_menu = file_menu.addMenu("Export")
         export_menu.addAction("This week as CSV…", lambda: self.export("csv", all_weeks=False))
@@ -112,6 +114,30 @@ class MenuBar(QObject):
         dialog.imported.connect(lambda n: self.messages.result(f"Imported {n:,} tasks."))
         dialog.open()
         return dialog
+
+    def import_json(self, path: Path | None = None) -> BackgroundTask | None:
+        """Import the app's own JSON export on the serialized writer (duplicates skipped), then publish once."""
+        if path is None:
+            path = open_file(self.window, self.window.context.state, "Import tasks from JSON export", FILTERS["json"])
+            if path is None:
+                return None
+        context = self.window.context
+        chosen = path
+
+        def run(control: JobControl) -> JsonImportResult:
+            document = read_document(chosen)
+            return import_document(context.profile.db.get(), document, control.progress, control.should_cancel)
+
+        self.messages.progress(f"Importing {path.name}…")
+        job = context.writer.submit(run, self)
+        job.finished.connect(lambda result: context.data.publish(result.changes))
+        job.finished.connect(lambda result: self.messages.result(result.summary()))
+        job.failed.connect(lambda message: QMessageBox.warning(self.window, "Nothing was imported", message))
+        self.jobs.append(job)
+        job.finished.connect(lambda _r: self._forget(job))
+        job.failed.connect(lambda _m: self._forget(job))
+        job.start()
+        return job
 
     def import_legacy(self, path: Path | None = None) -> LegacyImportDialog | None:
         if path is None:

@@ -48,11 +48,11 @@ def test_csv_export_then_import_round_trip(window, context, qtbot, tmp_path, she
     dialog = shell.menu_bar.import_csv(path)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     assert context.data.count_week_tasks(target) == 0  # nothing before the user confirms
-    assert dialog.import_button.isEnabled()
-    # the rows with an attempt id are already in the profile: flagged and skipped unless ticked (issue 15)
-    assert sorted(r.duplicate or "" for r in dialog.preview.rows)[1:] == sorted(
-        f"duplicate of task {t.id}" for t in context.data.get_week_tasks(source) if t.attempt_id)
-    assert dialog.import_button.text() == "Import 1 task"
+    # the export's rows are already in the profile: flagged and skipped unless ticked (issue 15)
+    assert sorted(r.duplicate or "" for r in dialog.preview.rows) == sorted(
+        f"duplicate of task {t.id}" for t in context.data.get_week_tasks(source))
+    assert dialog.import_button.text() == "Import 0 tasks" and not dialog.import_button.isEnabled()
+    assert dialog.model.index(0, 1).data() == "skip" and "already in this profile" in dialog.summary.text()
     model = dialog.model
     for row in range(model.rowCount()):
         model.setData(model.index(row, model.IMPORT_COLUMN), Qt.CheckState.Checked.value,

@@ -123,7 +123,8 @@ def test_pause_until_resumed(consented: Any, clock: FakeClock) -> None:
 
 
 def test_idle_is_backdated_and_return_is_reported(consented: Any, clock: FakeClock) -> None:
-    runner, window, idle, shots, events = make(consented, clock, screenshot_interval=10)
+    runner, window, idle, shots, events = make(consented, clock, screenshot_interval=10,
+                                               screenshots_enabled=True)  # off by default since issue 15
     ticks(runner, clock, 4)                 # active 0..20
     for _ in range(16):                     # no input from 20 s; threshold 60 s reached at 80 s
         idle.idle += 5

@@ -38,7 +38,9 @@ def read_with_duplicates(path: Path, db: ConnectionFactory) -> CsvPreview:
     """Read the file and mark the rows already in the profile (skipped by default); on a worker thread."""
     preview = read_csv(path)
     try:
-        marked = find_duplicates(db.get(), ((r.line, r.key, r.id_hint) for r in preview.rows if r.values is not None))
+        candidates = ((r.line, r.key, r.id_hint, r.fingerprint) for r in preview.rows
+                      if r.values is not None and r.fingerprint is not None)
+        marked = find_duplicates(db.get(), candidates)
         by_line = {r.line: r for r in preview.rows}
         for line, reason in marked:
             by_line[line].duplicate, by_line[line].skip = reason, True

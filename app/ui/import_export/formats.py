@@ -19,14 +19,11 @@ from typing import Any
 from app.domain import validation
 from app.domain.models import Task, Week
 from app.errors import ValidationError
-from app.services.duplicates import TaskKey, task_key
+from app.services.duplicates import Fingerprint, TaskKey, fingerprint, task_key
+from app.services.json_import import FORMAT, TASK_FIELDS, VERSION, WEEK_FIELDS
 from app.storage import repositories as repo
 from app.version import __version__
 
-TASK_FIELDS = ("attempt_id", "project_id", "project_name", "operation_id", "duration", "time_limit",
-               "date_audited", "score", "feedback", "locale", "bonus_paid", "time_begin", "time_end")
-WEEK_FIELDS = ("week_label", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour",
-               "is_custom_duration", "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes")
 Progress = Callable[[int, int], None]
 _FLAGS = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 
@@ -81,7 +78,7 @@ def export_json(conn: sqlite3.Connection, path: Path, week_id: int | None, progr
         out.append({**{k: getattr(week, k) for k in WEEK_FIELDS}, "tasks": tasks})
         if progress is not None:
             progress(done, len(weeks))
-    document = {"format": "wfh-agent-tasks", "version": 1, "app_version": __version__,
+    document = {"format": FORMAT, "version": VERSION, "app_version": __version__,
                 "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "weeks": out}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=1)
@@ -97,7 +94,8 @@ class CsvRow:
     values: dict[str, Any] | None  # ready for DataService.create_tasks, None when invalid
     error: str | None = None
     key: TaskKey | None = None     # (attempt, project, begin) as stored, to recognise a task already present
-    id_hint: int | None = None     # the ``id`` column of the app's own export
+    id_hint: int | None = None     # the ``id`` column of the app's own export …
+    fingerprint: Fingerprint | None = None  # … and what that task must still look like
     duplicate: str | None = None   # "duplicate of task N" / "… of line L": skipped unless the user says import
     skip: bool = False
 
@@ -167,4 +165,6 @@ def _parse_row(line: int, raw: dict[str | Any, Any]) -> CsvRow:
         return CsvRow(line, clean, None, str(exc))
     hint = clean.get("id", "").strip()
     return CsvRow(line, clean, data, key=task_key(values["attempt_id"], values["project_name"], values["time_begin"]),
-                  id_hint=int(hint) if hint.isdigit() else None)
+                  id_hint=int(hint) if hint.isdigit() else None,
+                  fingerprint=fingerprint(values["attempt_id"], values["project_name"], values["time_begin"],
+                                          values["duration_seconds"]))
