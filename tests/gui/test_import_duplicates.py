@@ -37,6 +37,12 @@ def test_same_attempt_project_and_begin_is_a_duplicate_even_without_ids(window: 
     assert dialog.import_button.text() == "Import 2 tasks"
     model.setData(model.index(1, 1), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)  # keep line 4
     assert dialog.import_button.text() == "Import 3 tasks"
+    assert dialog.include_duplicates.isVisibleTo(dialog)
+    dialog.include_duplicates.setChecked(True)
+    assert dialog.import_button.text() == "Import 4 tasks"
+    dialog.include_duplicates.setChecked(False)
+    assert dialog.import_button.text() == "Import 2 tasks"
+    model.setData(model.index(1, 1), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
     with qtbot.waitSignal(dialog.imported):
         dialog.import_button.click()
     assert sorted(t.attempt_id for t in context.data.get_week_tasks(week)) == ["a-1", "a-2", "a-2", "zz"]

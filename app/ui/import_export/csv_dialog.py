@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
@@ -44,9 +45,11 @@ def read_with_duplicates(path: Path, db: ConnectionFactory) -> CsvPreview:
         by_line = {r.line: r for r in preview.rows}
         for line, reason in marked:
             by_line[line].duplicate, by_line[line].skip = reason, True
+            preview.duplicates += 1
     finally:
         db.close_thread()
-    if any(r.skip for r in preview.rows):
+    preview.skipped = preview.duplicates
+    if preview.skipped:
         preview.valid_values = importable_values(preview)
     return preview
 
@@ -55,13 +58,14 @@ class CsvPreviewModel(ListTableModel):
     """The CSV import preview: every row with its validation error or duplicate, problems and duplicates first;
     the Import column is checked for rows that will be written (duplicates start unchecked: skip).
 
-    Signals: ``choiceChanged()`` after the user (un)checks a row's Import box.
+    Signals: ``choiceChanged(int delta)`` after the user (un)checks a row's Import box: +1 one more row
+    skipped, -1 one fewer.
     """
 
     HEADERS = ("Line", "Import", "Project", "Attempt", "Duration", "Score", "Problem")
     KEYS = ("", "", "project_name", "attempt_id", "duration", "score", "")
     IMPORT_COLUMN = 1
-    choiceChanged = Signal()
+    choiceChanged = Signal(int)
 
     def set_rows(self, rows: list[CsvRow]) -> None:
         # problems first, then duplicates, then the rows that go in
@@ -79,9 +83,12 @@ class CsvPreviewModel(ListTableModel):
         row = self.items[index.row()]
         if row.values is None:
             return False
-        row.skip = Qt.CheckState(value) != Qt.CheckState.Checked
+        skip = Qt.CheckState(value) != Qt.CheckState.Checked
+        if skip == row.skip:
+            return True
+        row.skip = skip
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.HEADERS) - 1))
-        self.choiceChanged.emit()
+        self.choiceChanged.emit(1 if skip else -1)
         return True
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -134,6 +141,9 @@ class CsvImportDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(len(CsvPreviewModel.HEADERS) - 1,
                                                            QHeaderView.ResizeMode.Stretch)
         self._choices_changed = False  # a row was (un)checked: Import recounts which rows go in
+        self.include_duplicates = QCheckBox("Import the rows already in this profile too")
+        self.include_duplicates.setObjectName("includeDuplicates")
+        self.include_duplicates.hide()  # shown when the preview found some
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.import_button = QPushButton(f"Import into “{week_label}”")
         self.import_button.setEnabled(False)
@@ -141,6 +151,7 @@ class CsvImportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.include_duplicates)
         self.progress = QProgressBar()
         self.progress.hide()
         layout.addWidget(self.progress)
@@ -155,6 +166,7 @@ class CsvImportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.import_button.clicked.connect(self.import_rows)
         self.model.choiceChanged.connect(self._on_choice_changed)
+        self.include_duplicates.toggled.connect(self._include_duplicates)
 
     @Slot(object)
     def _on_read(self, preview: CsvPreview) -> None:
@@ -162,28 +174,44 @@ class CsvImportDialog(QDialog):
         self.model.set_rows(preview.rows)
         self._show_counts()
 
-    @Slot()
-    def _on_choice_changed(self) -> None:
+    @Slot(bool)
+    def _include_duplicates(self, include: bool) -> None:
+        """Tick or untick every duplicate at once (one pass, then one repaint)."""
+        preview = self.preview
+        if preview is None:
+            return
+        skipped = 0
+        for row in preview.rows:
+            if row.duplicate is not None:
+                row.skip = not include
+            skipped += row.skip
+        preview.skipped = skipped
+        self.model.dataChanged.emit(self.model.index(0, 0),
+                                    self.model.index(max(0, self.model.rowCount() - 1), len(self.model.HEADERS) - 1))
+        self._choices_changed = True
+        self._show_counts()
+
+    @Slot(int)
+    def _on_choice_changed(self, delta: int) -> None:
+        if self.preview is not None:
+            self.preview.skipped += delta
         self._choices_changed = True
         self._show_counts()
 
     def _show_counts(self) -> None:
+        """The summary and the Import button from the preview's counters (no pass over 100,000 rows here)."""
         preview = self.preview
         if preview is None:
             return
-        if self._choices_changed:
-            preview.valid_values = importable_values(preview)
-            self._choices_changed = False
-        valid = len(preview.valid_values)
-        bad = sum(1 for r in preview.rows if r.values is None)
-        duplicates = sum(1 for r in preview.rows if r.duplicate)
-        skipped = sum(1 for r in preview.rows if r.skip)
+        valid = preview.valid_count - preview.skipped
+        bad = len(preview.rows) - preview.valid_count
         parts = [f"{valid:,} row{'s' if valid != 1 else ''} ready to import"]
         if bad:
             parts.append(f"{bad:,} with problems (listed first, not imported)")
-        if duplicates:
-            parts.append(f"{duplicates:,} already in this profile (skipped unless you tick Import; {skipped:,} "
-                         "skipped now)")
+        self.include_duplicates.setVisible(preview.duplicates > 0)
+        if preview.duplicates:
+            parts.append(f"{preview.duplicates:,} already in this profile (skipped unless you tick Import; "
+                         f"{preview.skipped:,} skipped now)")
         if preview.ignored_columns:
             parts.append(f"ignored columns: {', '.join(preview.ignored_columns)}")
         self.summary.setText("; ".join(parts) + ". Nothing is written until you press Import.")
@@ -198,13 +226,21 @@ class CsvImportDialog(QDialog):
     @Slot()
     def import_rows(self) -> int:
         """Queue the valid rows on the writer; returns how many were queued (0 when there is nothing to import)."""
-        if self.preview is None or not self.preview.valid_values or self.write is not None:
+        preview = self.preview
+        if preview is None or self.write is not None:
             return 0
-        rows = self.preview.valid_values  # built on the reading thread: 100,000 rows cost the GUI nothing here
-        count, data, week_id = len(rows), self._data, self._week_id
+        count = preview.valid_count - preview.skipped
+        if count <= 0:
+            return 0
+        # built on the reading thread, or, after the user changed which rows go in, on the writer thread:
+        # 100,000 rows cost the GUI thread nothing here
+        rebuild, self._choices_changed = self._choices_changed, False
+        data, week_id = self._data, self._week_id
 
         def write(control: JobControl) -> Changes:
-            return data.write_tasks(week_id, rows, "import", control.progress, control.should_cancel)
+            if rebuild:
+                preview.valid_values = importable_values(preview)
+            return data.write_tasks(week_id, preview.valid_values, "import", control.progress, control.should_cancel)
 
         self.write = self._writer.submit(write, self)
         # DataService publishes first (cache dropped, one changed(Changes)), even if this dialog is gone by then.

@@ -108,6 +108,9 @@ class CsvPreview:
     rows: list[CsvRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     valid_values: list[dict[str, Any]] = field(default_factory=list)  # made on the reading thread, for Import
+    valid_count: int = 0   # rows without a problem
+    duplicates: int = 0    # of those, rows already in the profile (or earlier in the file)
+    skipped: int = 0       # rows Import leaves out (duplicates, or unticked by the user)
 
     @property
     def valid_rows(self) -> list[CsvRow]:
@@ -140,6 +143,7 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ValidationError(f"{Path(path).name} line {reader.line_num}: {exc}") from None
     preview.valid_values = [r.values for r in preview.rows if r.values is not None]
+    preview.valid_count = len(preview.valid_values)
     return preview
 
 
