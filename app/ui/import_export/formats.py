@@ -111,6 +111,7 @@ class CsvPreview:
     valid_count: int = 0   # rows without a problem
     duplicates: int = 0    # of those, rows already in the profile (or earlier in the file)
     skipped: int = 0       # rows Import leaves out (duplicates, or unticked by the user)
+    display: list[CsvRow] = field(default_factory=list)  # problems, then duplicates, then the rest (preview order)
 
     @property
     def valid_rows(self) -> list[CsvRow]:
