@@ -37,7 +37,7 @@ class Recorder(MonitorEvents):
 def make(profile: Any, clock: FakeClock, **settings: Any) -> tuple[MonitorRunner, FakeWindow, FakeIdle,
                                                                     FakeShots, Recorder]:
     base = {"sample_interval": 5, "idle_threshold": 60, "screenshot_interval": 60, "screenshot_jitter": 0,
-            "aggregate_interval": 30}
+            "aggregate_interval": 30, "screenshots_enabled": True}  # off by default (issue 15); these test capture
     base.update(settings)
     for key, value in base.items():
         profile.settings.set(f"monitoring.{key}", value)
@@ -123,8 +123,7 @@ def test_pause_until_resumed(consented: Any, clock: FakeClock) -> None:
 
 
 def test_idle_is_backdated_and_return_is_reported(consented: Any, clock: FakeClock) -> None:
-    runner, window, idle, shots, events = make(consented, clock, screenshot_interval=10,
-                                               screenshots_enabled=True)  # off by default since issue 15
+    runner, window, idle, shots, events = make(consented, clock, screenshot_interval=10)
     ticks(runner, clock, 4)                 # active 0..20
     for _ in range(16):                     # no input from 20 s; threshold 60 s reached at 80 s
         idle.idle += 5

@@ -145,6 +145,8 @@ class CsvImportDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)  # one line per row; the full text is in the cell when widened
+        self.table.horizontalHeader().resizeSection(2, 220)
         self.table.horizontalHeader().setSectionResizeMode(len(CsvPreviewModel.HEADERS) - 1,
                                                            QHeaderView.ResizeMode.Stretch)
         self._choices_changed = False  # a row was (un)checked: Import recounts which rows go in
