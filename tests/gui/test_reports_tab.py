@@ -99,3 +99,14 @@ def test_an_export_that_cannot_be_written_says_why(qtbot: Any, context: AppConte
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))
     assert not view.export("pdf", tmp_path / "missing-folder" / "r.pdf")
     assert shown and "could not write" in shown[0]
+
+
+def test_a_hidden_tab_builds_nothing_until_shown(qtbot: Any, context: AppContext) -> None:
+    hidden = ReportsView(context.profile, context.data, context.state, today=lambda: TODAY)
+    qtbot.addWidget(hidden)
+    make_tasks(context)
+    hidden.set_grouping("day")
+    assert hidden.jobs == [] and hidden.report is None
+    hidden.show()
+    wait_report(qtbot, hidden)
+    assert hidden.report is not None and hidden.report.by == "day"

@@ -184,7 +184,7 @@ class ReportsView(QWidget):
         self.preset.currentIndexChanged.connect(self._apply_preset)
         self.start_edit.dateChanged.connect(self._dates_edited)
         self.end_edit.dateChanged.connect(self._dates_edited)
-        self.grouping.currentIndexChanged.connect(self.refresh)
+        self.grouping.currentIndexChanged.connect(self._request_refresh)
         self._refresh_timer.timeout.connect(self.refresh)
         data.changed.connect(self._on_changed)
         for kind, button in self.export_buttons.items():
@@ -201,7 +201,15 @@ class ReportsView(QWidget):
             edit.blockSignals(True)
             edit.setDate(_qdate(day))
             edit.blockSignals(False)
-        self.refresh()
+        self._request_refresh()
+
+    @Slot()
+    def _request_refresh(self) -> None:
+        """Rebuild now when the tab is shown, else when it is next shown (a hidden tab costs nothing)."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._dirty = True
 
     @Slot()
     def _dates_edited(self) -> None:
@@ -210,7 +218,7 @@ class ReportsView(QWidget):
             self.preset.blockSignals(True)
             self.preset.setCurrentIndex(custom)
             self.preset.blockSignals(False)
-        self.refresh()
+        self._request_refresh()
 
     def set_range(self, start: date, end: date) -> None:
         """Show a custom range (the CLI's --from/--to in the window; tests)."""
