@@ -2,7 +2,8 @@
 
 Run: ``python tests/bench/bench_desktop_reports.py [tasks]`` (offscreen by default). Prints, per grouping,
 the median time of ``build_report`` for the whole year and for one week (the Reports tab's default), beside
-the same run's baseline: the Statistics tab's read of one week (``get_week_analytics``, uncached). Then the
+the same run's baseline: the Statistics tab's read of one week (``get_week_analytics``, uncached), and the same
+reports with the report-day index dropped (what they cost without the migration). Then the
 real Reports tab rebuilds the year five times while a 5 ms QTimer probe watches the GUI event loop: the
 longest stall shows whether building on a worker thread keeps the window responsive.
 """
@@ -86,6 +87,13 @@ def main() -> None:
         week = median_ms(lambda by=by: build_report(conn, ONE_WEEK, by))
         print(f"report by {by:<8} year {year:8.2f} ms ({year / baseline:6.1f}x)   "
               f"one week {week:8.2f} ms ({week / baseline:6.1f}x)")
+    index_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'idx_tasks_report_day'").fetchone()[0]
+    conn.execute("DROP INDEX idx_tasks_report_day")  # same run, same data: what the report costs without it
+    for by in ("project", "day"):
+        year = median_ms(lambda by=by: build_report(conn, YEAR, by), repeat=3)
+        week = median_ms(lambda by=by: build_report(conn, ONE_WEEK, by), repeat=3)
+        print(f"without idx_tasks_report_day, by {by:<8} year {year:8.2f} ms   one week {week:8.2f} ms")
+    conn.execute(index_sql)
     view = ReportsView(context.profile, context.data, context.state, today=lambda: date(2026, 11, 26))
     view.resize(1100, 700)
     view.show()
