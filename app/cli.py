@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "app.commands.status",
     "app.commands.backup",
     "app.commands.restore",
+    "app.commands.desktop_integration",
     "app.commands.report",
 ]
 

@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
         "aggregate_interval": 60,          # seconds between aggregate recomputations
         "workday_hours": 8,
         "passive_media": True,             # no input while media plays (MPRIS): active, marked passive
+        "passive_inhibitors": True,        # no input while an app inhibits idle (video, call): likewise
         "exclusions": {
             "apps": [r"^(keepassxc|keepass|1password|bitwarden|enpass)(\.exe)?$"],
             "titles": [r"(?i)private browsing|incognito|inprivate"],
@@ -192,6 +193,7 @@ RULES: dict[str, Rule] = {
     "monitoring.screenshot_interval": _seconds(5, 7 * _DAY),
     "monitoring.screenshots_enabled": Rule(bool),
     "monitoring.passive_media": Rule(bool),
+    "monitoring.passive_inhibitors": Rule(bool),
     "monitoring.screenshot_jitter": Rule(float, 0, 0.9),
     "monitoring.screenshot_monitors": Rule(str, choices=("primary", "all")),
     "monitoring.screenshot_format": Rule(str, choices=("auto", "png", "webp", "jpeg")),

@@ -24,7 +24,8 @@ this computer records, every few seconds (monitoring.sample_interval, default 5 
     domain and address when the window title shows them;
   * whether you are active, idle (no keyboard or mouse input for monitoring.idle_threshold,
     default 3 minutes), or the screen is locked; while there is no input, whether a media player
-    is playing (then the time counts as active and is marked passive: monitoring.passive_media);
+    is playing or an application keeps the screen awake (a video, a call: an "idle inhibitor"); then
+    the time counts as active and is marked passive (monitoring.passive_media, .passive_inhibitors);
   * overall CPU and memory use, and the battery level and charging state.
 From these it computes per day: time per application and web site, productive / unproductive /
 neutral / idle time (by the categorization rules you can edit in Settings), active time, breaks,

@@ -105,6 +105,7 @@ class MonitorRunner:
         idle_backend: Any = None,
         screenshot_taker: ScreenshotTaker | None = None,
         media: Any = None,
+        inhibitors: Any = None,
         wall: Callable[[], float] = time.time,
         mono: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -115,6 +116,7 @@ class MonitorRunner:
         self._idle_backend = idle_backend
         self._screens = screenshot_taker
         self._media = media
+        self._inhibitors = inhibitors
         self._wall, self._mono = wall, mono
         self._requests: list[_Request] = []
         self._window_changed = threading.Event()
@@ -200,9 +202,14 @@ class MonitorRunner:
             from app.monitor.idle._media import MediaWatcher
 
             self._media = MediaWatcher()   # connects to the session bus only when first asked
+        if self._inhibitors is None and sys.platform.startswith("linux"):
+            from app.monitor.idle._inhibit import InhibitWatcher
+
+            self._inhibitors = InhibitWatcher()   # likewise: buses opened at the first question
         self.sampler = Sampler(self._window_backend, self._idle_backend, idle_threshold=self.idle_threshold,
                                tz=self.tz, wall=self._wall, mono=self._mono,
-                               media=self._media if self.passive_media else None)
+                               media=self._media if self.passive_media else None,
+                               inhibitors=self._inhibitors if self.passive_inhibitors else None)
         self._passive_at_ms: int | None = None
         if self._screens is None:
             self._screens = ScreenshotTaker(self.profile.paths.data_dir, self.store, display=self.display)
@@ -240,7 +247,8 @@ class MonitorRunner:
             if self._stop_watch is not None:
                 self._stop_watch()
                 self._stop_watch = None
-            for backend in (self._window_backend, self._idle_backend, self._screens, self._media):
+            for backend in (self._window_backend, self._idle_backend, self._screens, self._media,
+                            self._inhibitors):
                 if backend is not None:
                     backend.close()
             self._set_state(MonitorState.STOPPED, "")
@@ -289,6 +297,7 @@ class MonitorRunner:
         self.aggregate_interval = max(1.0, s.number("monitoring.aggregate_interval"))
         self.workday_hours = s.number("monitoring.workday_hours")
         self.passive_media = s.flag("monitoring.passive_media")   # media playing: active, marked passive
+        self.passive_inhibitors = s.flag("monitoring.passive_inhibitors")   # an idle inhibitor: likewise
         self.rules = s.get("monitoring.rules") or DEFAULT_RULES     # a list the user may have emptied
         self.exclusions = s.get("monitoring.exclusions") or {}
         self.tz = local_zone_name()
@@ -310,6 +319,7 @@ class MonitorRunner:
                 self._load_settings(type(self.profile.settings)(self.profile.paths))
                 self.sampler.idle_threshold, self.sampler.tz = self.idle_threshold, self.tz
                 self.sampler.media = self._media if self.passive_media else None
+                self.sampler.inhibitors = self._inhibitors if self.passive_inhibitors else None
 
     def _pause(self, seconds: float | None) -> None:
         self._commit(self.merger.flush(), flush_timeline=True)

@@ -36,6 +36,7 @@ class Sampler:
         mono: Callable[[], float] = time.monotonic,
         process_name: Callable[[int], str] | None = None,
         media: Any = None,
+        inhibitors: Any = None,
     ) -> None:
         self.window_backend = window_backend
         self.idle_backend = idle_backend
@@ -45,6 +46,9 @@ class Sampler:
         self._mono = mono
         self._process_name = process_name or _process_name
         self.media = media   # ``playing() -> list[str]``; None: media time counts as idle
+        # ``holders() -> list[str]`` (the desktop's idle-inhibitor registries); None: inhibited time counts
+        # as idle. When set, a window backend's own ``inhibitors()`` (sway) counts too.
+        self.inhibitors = inhibitors
         self._names: dict[int, tuple[float, str]] = {}
         self._battery: tuple[float, float | None, bool | None] = (-1e9, None, None)
         psutil.cpu_percent(interval=None)  # prime: the first call always returns 0.0
@@ -65,11 +69,15 @@ class Sampler:
         sample.idle_seconds = float(idle or 0.0)
         if locked:
             sample.status = "locked"
-        elif idle is not None and idle >= self.idle_threshold and not self._media_playing():
+        elif idle is not None and idle >= self.idle_threshold and not self._passive_now():
             sample.status = "idle"
         else:
             sample.passive = idle is not None and idle >= self.idle_threshold
             window = _safe(self.window_backend.active_window)
+            if not sample.passive and getattr(self.idle_backend, "inhibitors_hide_idle", False):
+                # The compositor stops counting idle while a window inhibits it (sway): input cannot be
+                # measured, so the time is active but marked passive rather than claimed as typed-in.
+                sample.passive = bool(self._window_inhibitors())
             if window is not None:
                 sample.window_title = window.title or ""
                 name = window.process_name
@@ -79,9 +87,20 @@ class Sampler:
                 sample.domain, sample.url = parse_title(sample.process_name, sample.window_title)
         return sample
 
-    def _media_playing(self) -> bool:
-        """Asked only past the idle threshold, so a busy user costs no D-Bus round trip."""
-        return self.media is not None and bool(_safe(self.media.playing))
+    def _passive_now(self) -> bool:
+        """Media playing or an idle inhibitor held. Asked only past the idle threshold, so a busy user
+        costs no D-Bus round trip."""
+        if self.media is not None and _safe(self.media.playing):
+            return True
+        if self.inhibitors is None:
+            return False
+        return bool(_safe(self.inhibitors.holders)) or bool(self._window_inhibitors())
+
+    def _window_inhibitors(self) -> list[str]:
+        if self.inhibitors is None:
+            return []
+        read = getattr(self.window_backend, "inhibitors", None)
+        return (_safe(read) or []) if callable(read) else []
 
     def _name_for(self, pid: int, mono: float) -> str:
         cached = self._names.get(pid)

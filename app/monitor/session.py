@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-X11, SWAY, UNREADABLE = "x11", "sway", "unreadable"
+X11, SWAY, GNOME_SHELL, KWIN, UNREADABLE = "x11", "sway", "gnome-shell", "kwin", "unreadable"
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Session:
 
     kind: str              # "x11", "wayland", "none"
     desktop: str           # e.g. "sway", "gnome", "kde" ("" when not known)
-    window: str            # X11, SWAY or UNREADABLE
+    window: str            # X11, SWAY, GNOME_SHELL, KWIN or UNREADABLE
     window_note: str
     idle: str              # "x11", "swayidle", "dbus" (GNOME / KDE services) or "none"
     idle_note: str
@@ -46,15 +46,30 @@ def _desktop(env: Mapping[str, str]) -> str:
 
 
 _HOWTO = {
-    "gnome": ("GNOME on Wayland does not let applications read the focused window. To record titles, choose "
-              "“GNOME on Xorg” on the login screen (gear icon), or use sway."),
-    "kde": ("KDE Plasma on Wayland does not let applications read the focused window. To record titles, choose "
-            "“Plasma (X11)” on the login screen, or use sway."),
+    "gnome": ("GNOME on Wayland does not let applications read the focused window. To record titles, install "
+              "the WFH Agent GNOME Shell extension (run “wfh-agent desktop-integration install”, log out and "
+              "in), or choose “GNOME on Xorg” on the login screen (gear icon)."),
+    "kde": ("KDE Plasma on Wayland does not let applications read the focused window, and KWin's scripting "
+            "service was not found on the session bus. To record titles, choose “Plasma (X11)” on the login "
+            "screen, or use sway."),
 }
+# The session-bus name whose presence makes titles readable on these Wayland desktops (see
+# app/monitor/window/_desktop_bridge.py): our GNOME Shell extension, or KWin itself (we load our script).
+_BRIDGES = {"gnome": (GNOME_SHELL, "org.wfhagent.WindowTracker",
+                      "Window titles: from the WFH Agent GNOME Shell extension."),
+            "kde": (KWIN, "org.kde.KWin", "Window titles: from the WFH Agent KWin script (window events).")}
 
 
-def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None = None) -> Session:
-    """The session described by ``env`` (default: this process's environment)."""
+def _bus_name_present(name: str) -> bool:
+    from app.monitor.window._desktop_bridge import name_has_owner
+
+    return name_has_owner(name)
+
+
+def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None = None,
+           bus_name_present: Callable[[str], bool] | None = None) -> Session:
+    """The session described by ``env`` (default: this process's environment). On GNOME and KDE Wayland
+    one session-bus question (``bus_name_present``) tells whether our desktop script can read titles."""
     env = os.environ if env is None else env
     if sys.platform in ("win32", "darwin"):
         return Session("native", sys.platform, "native", "Window titles: from the system.",
@@ -67,7 +82,9 @@ def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None =
         have_swayidle = shutil.which("swayidle") is not None
     if wayland and env.get("SWAYSOCK"):
         if have_swayidle:
-            idle, idle_note = "swayidle", "Idle time: from the compositor through swayidle (idle-notify protocol)."
+            idle, idle_note = "swayidle", ("Idle time: from the compositor through swayidle (idle-notify protocol); "
+                                           "while a window inhibits idle, time is active and marked passive; "
+                                           "screen lock: a swaylock-style locker running.")
         else:
             idle, idle_note = "none", ("Idle time is not detected: install swayidle (apt install swayidle); "
                                        "until then all time counts as active.")
@@ -79,8 +96,11 @@ def detect(env: Mapping[str, str] | None = None, *, have_swayidle: bool | None =
                                     "with SWAYSOCK set are supported).")
         note = f"Window titles are not available on this desktop ({name} on Wayland): {howto}"
         if desktop in ("gnome", "kde"):
-            return Session("wayland", desktop, UNREADABLE, note, "dbus",
-                           f"Idle time: from {name} over D-Bus (idle monitor and screen lock).", display=display)
+            idle_note = f"Idle time: from {name} over D-Bus (idle monitor and screen lock)."
+            kind, bus_name, bridge_note = _BRIDGES[desktop]
+            if (bus_name_present or _bus_name_present)(bus_name):
+                return Session("wayland", desktop, kind, bridge_note, "dbus", idle_note, display=display)
+            return Session("wayland", desktop, UNREADABLE, note, "dbus", idle_note, display=display)
         return Session("wayland", desktop, UNREADABLE, note, "none",
                        "Idle time is not detected on this desktop: all time counts as active.", display=display)
     if display:

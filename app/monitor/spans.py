@@ -45,7 +45,7 @@ class Sample:
     battery_plugged: bool | None = None
     idle_seconds: float = 0.0
     tz: str = "UTC"
-    passive: bool = False   # no input, but media playing: active time the user did not type in
+    passive: bool = False   # no input, but media playing or idle inhibited: active time not typed in
 
     def key(self) -> tuple[str, str, str, str | None, str | None, bool]:
         return (self.status, self.process_name, self.window_title, self.domain, self.url, self.passive)

@@ -50,6 +50,9 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("Monitoring", "monitoring.workday_hours", "Workday", "int", 1, 24, " h"),
     SettingField("Monitoring", "monitoring.passive_media", "Count media playing as active (passive)", "bool",
                  help="Watching a video or listening to a talk without typing is recorded as passive, not idle"),
+    SettingField("Monitoring", "monitoring.passive_inhibitors", "Count idle inhibitors as active (passive)", "bool",
+                 help="While an application keeps the screen awake (a video, a call, a presentation), time "
+                      "without typing is recorded as passive, not idle"),
     SettingField("Sync", "ingestion.enabled", "Upload to the server", "bool"),
     SettingField("Sync", "ingestion.api.verify_tls", "Verify TLS certificates", "bool"),
     SettingField("Sync", "ingestion.api.connect_timeout_seconds", "Connect timeout", "int", 1, 120, " s"),

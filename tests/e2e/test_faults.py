@@ -54,6 +54,9 @@ class ScaledRandom(random.Random):
         return a + (b - a) * 0.1
 
 
+SCHEDULING_SLACK = 1.5
+
+
 def test_backoff_and_retry_after_obeyed_no_storm(qtbot: Any, e2e: E2E, proxy: FaultProxy) -> None:
     from app.sync.worker import SyncController
 
@@ -73,10 +76,12 @@ def test_backoff_and_retry_after_obeyed_no_storm(qtbot: Any, e2e: E2E, proxy: Fa
     hits = proxy.ingest_hits()
     assert [h.outcome for h in hits] == ["503", "429", "500", "delayed", "forwarded"], hits
     gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
-    assert 1.0 <= gaps[0] <= 2.0 + 0.3  # 503, Retry-After 1: between R and 2R
-    assert 1.0 <= gaps[1] <= 2.0 + 0.3  # 429, Retry-After 1
-    assert gaps[2] <= min(300, 2 * 2 ** 2) + 0.3  # third consecutive failure: full jitter up to 8 s
-    assert 0.5 <= gaps[3] <= 0.5 + 2 * 2 ** 3 + 0.3  # read timeout 0.5 s, then up to 16 s
+    # Lower bounds are the "no storm" guarantee and hold whatever the load; the upper bounds allow
+    # SCHEDULING_SLACK for a loaded 2-core CI box (a worker thread woken late), which once took > 0.3 s.
+    assert 1.0 <= gaps[0] <= 2.0 + SCHEDULING_SLACK  # 503, Retry-After 1: between R and 2R
+    assert 1.0 <= gaps[1] <= 2.0 + SCHEDULING_SLACK  # 429, Retry-After 1
+    assert gaps[2] <= min(300, 2 * 2 ** 2) + SCHEDULING_SLACK  # third consecutive failure: full jitter up to 8 s
+    assert 0.5 <= gaps[3] <= 0.5 + 2 * 2 ** 3 + SCHEDULING_SLACK  # read timeout 0.5 s, then up to 16 s
     _assert_exactly_once(e2e)
 
 

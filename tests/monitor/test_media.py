@@ -20,9 +20,10 @@ from tests.monitor.test_runner import make, rows, ticks
 SERVICE = Path(__file__).with_name("fake_dbus_service.py")
 
 
-def dbus_service(name: str, answers: dict[str, list[Any]]) -> subprocess.Popen[str]:
+def dbus_service(name: str, answers: dict[str, list[Any]], call_log: Path | None = None) -> subprocess.Popen[str]:
     """tests/monitor/fake_dbus_service.py owning ``name`` on the session bus of DBUS_SESSION_BUS_ADDRESS."""
-    proc = subprocess.Popen([sys.executable, str(SERVICE), name, json.dumps(answers)], stdin=subprocess.PIPE,
+    extra = [str(call_log)] if call_log is not None else []
+    proc = subprocess.Popen([sys.executable, str(SERVICE), name, json.dumps(answers), *extra], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=dict(os.environ))
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     return proc
@@ -132,9 +133,9 @@ def test_activity_view_shows_passive_time_as_such(qtbot: Any, consented: Any) ->
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.dayLoaded, timeout=5000):
         view.show_day(date(2026, 11, 26))
-    assert "passive (media playing, no input) 0:45:00" in view.summary.text()
+    assert "passive (no input, media or an idle inhibitor) 0:45:00" in view.summary.text()
     held = MonitorStore(consented.db).spans_between(0, 4_102_444_800_000)[1]
-    assert held.passive and describe(held).endswith("(45 min 00 s, passive: media playing)")
+    assert held.passive and describe(held).endswith("(45 min 00 s, passive: no input, media or an idle inhibitor)")
 
 
 def test_gnome_wayland_idle_comes_from_mutter_idle_monitor(session_bus: str, monkeypatch: pytest.MonkeyPatch) -> None:

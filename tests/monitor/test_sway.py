@@ -118,7 +118,8 @@ def test_titles_match_a_focus_schedule_at_5_s_sampling(sway_env: SwaySession, co
         worker.join(30)
     assert runner._window_backend.name == "sway"
     assert read_state(MonitorStore(consented.db), METHODS_IN_USE) == (
-        "window titles via sway's IPC (window events); idle via swayidle (the compositor's idle-notify protocol)")
+        "window titles via sway's IPC (window events); idle via swayidle (the compositor's idle-notify protocol); "
+        "lock screen: the locker process")
     end = time.time()
     rows = consented.db.get().execute(
         "SELECT started_at, ended_at, status, process_name, window_title FROM heartbeats ORDER BY started_at"
@@ -138,3 +139,58 @@ def test_titles_match_a_focus_schedule_at_5_s_sampling(sway_env: SwaySession, co
         t += 0.01
     print(f"sway titles at 5 s sampling: {matched / total:.2%} of {total:.1f} s match the schedule")
     assert matched / total >= 0.99
+
+
+def test_a_window_inhibiting_idle_makes_the_time_passive(sway: SwaySession, qtbot: Any) -> None:
+    """``inhibit_idle open`` on a view (what a video player's protocol request does): seen in GET_TREE."""
+    from app.monitor.sampler import Sampler
+
+    class NoRegistry:
+        def holders(self) -> list[str]:
+            return []
+
+    backend = SwayWindowBackend(sway.socket)
+    idle_backend = SwayIdleBackend(sway.env(), notify_after=60)
+    sampler = Sampler(backend, idle_backend, idle_threshold=180, inhibitors=NoRegistry())
+    try:
+        sway.focus(TITLES[2])
+        qtbot.waitUntil(lambda: sampler.tick().window_title == TITLES[2], timeout=5000)
+        assert not sampler.tick().passive and backend.inhibitors() == []
+        sway.swaymsg(f'[title="^{TITLES[0]}$"] inhibit_idle open')
+        sample = sampler.tick()
+        assert backend.inhibitors() == ["foot"] and sample.status == "active" and sample.passive
+        sway.swaymsg(f'[title="^{TITLES[0]}$"] inhibit_idle none')
+        assert not sampler.tick().passive
+    finally:
+        sway.swaymsg(f'[title="^{TITLES[0]}$"] inhibit_idle none')
+        idle_backend.close()
+        backend.close()
+
+
+def test_lock_screen_client_reads_as_locked_while_idle(sway_env: SwaySession, qtbot: Any, tmp_path: Any) -> None:
+    """A locker process of this user (swaylock, gtklock, …) while swayidle reports idle: ``locked``."""
+    import shutil
+    import subprocess
+
+    locker = tmp_path / "swaylock"
+    shutil.copy("/bin/sleep", locker)                # a process named swaylock (the real one needs input devices)
+    backend = SwayIdleBackend(sway_env.env(), notify_after=1)
+    proc = None
+    try:
+        qtbot.waitUntil(backend.started.is_set, timeout=5000)
+        sway_env.touch()
+        assert backend.is_locked() is False          # input: never asks for processes
+        qtbot.waitUntil(lambda: (backend.idle_seconds() or 0) >= 1.0, timeout=8000)
+        assert backend.is_locked() is False          # idle, but no locker
+        proc = subprocess.Popen([str(locker), "600"])
+        backend._locked = (-1e9, False)              # skip the 2 s re-check interval
+        qtbot.waitUntil(lambda: backend.is_locked() is True, timeout=5000)
+        proc.terminate()
+        proc.wait(timeout=5)
+        backend._locked = (-1e9, False)
+        assert backend.is_locked() is False
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+        backend.close()
+    assert backend.is_locked() is None               # swayidle ended: not known

@@ -76,7 +76,8 @@ def wheel_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 def test_wheel_contains_migrations_and_icons_inside_the_package(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = [p.relative_to(ROOT) for p in (*ROOT.glob("migrations/*.sql"), *ROOT.glob("resources/icons/*/*"))]
+    shipped = [p.relative_to(ROOT) for p in (*ROOT.glob("migrations/*.sql"), *ROOT.glob("resources/icons/*/*"),
+                                             *ROOT.glob("resources/desktop/*/*"))]
     assert shipped, "nothing to ship?"
     missing = [str(p) for p in shipped if f"app/{p.as_posix()}" not in names]
     assert not missing, f"not in the wheel under app/: {missing}"

@@ -23,4 +23,20 @@ def create(display: str | None = None) -> Any:
                                         f"cannot be reached ({exc}).")
     if found.window == sessions.X11:
         return _x11.create(found.display)
+    if found.window in (sessions.GNOME_SHELL, sessions.KWIN):
+        return _desktop_bridge(found.window)
     return UnknownWindowBackend(found.window_note)
+
+
+def _desktop_bridge(kind: str) -> Any:
+    """GNOME Shell extension or KWin script; a bridge that fails to start says why, in the user's words."""
+    from app.monitor.window import _desktop_bridge as bridge
+    from app.paths import package_data_dir
+
+    try:
+        if kind == sessions.GNOME_SHELL:
+            return bridge.GnomeShellWindowBackend()
+        return bridge.KWinWindowBackend(package_data_dir("resources") / "desktop" / "kwin" / "main.js")
+    except (OSError, TimeoutError, ValueError) as exc:
+        return UnknownWindowBackend(f"Window titles are not available: the desktop integration did not start "
+                                    f"({exc}). Run “wfh-agent desktop-integration status” for details.")

@@ -86,6 +86,14 @@ def focused_window(tree: dict[str, Any]) -> ActiveWindow | None:
     return None
 
 
+def idle_inhibitors(tree: dict[str, Any]) -> list[str]:
+    """Visible views holding an idle inhibitor (a video player, ``inhibit_idle`` set by a rule): their titles.
+
+    sway reports ``inhibit_idle`` true only while the inhibitor is in effect (e.g. the view is visible)."""
+    return [str(node.get("app_id") or node.get("name") or "a window") for node in _nodes(tree)
+            if node.get("inhibit_idle") and node.get("type") in ("con", "floating_con")]
+
+
 class SwayWindowBackend:
     """The focused window on sway and other i3-IPC compositors, read from ``GET_TREE`` over ``SWAYSOCK``."""
 
@@ -95,6 +103,11 @@ class SwayWindowBackend:
     def __init__(self, socket_path: str) -> None:
         self.socket_path = socket_path
         self._ipc: SwayIpc | None = SwayIpc(socket_path)
+        self._inhibitors: list[str] = []
+
+    def inhibitors(self) -> list[str]:
+        """Views inhibiting idle in the tree read by the last ``active_window()`` (same tick, no extra call)."""
+        return self._inhibitors
 
     def active_window(self) -> ActiveWindow | None:
         try:
@@ -106,7 +119,9 @@ class SwayWindowBackend:
             if self._ipc is not None:
                 self._ipc.close()
             self._ipc = None   # reconnect at the next sample (sway restarted, socket moved)
+            self._inhibitors = []
             return None
+        self._inhibitors = idle_inhibitors(tree)
         return focused_window(tree)
 
     def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:

@@ -213,8 +213,8 @@ class ActivityView(QWidget):
             f"idle {format_seconds(p['idle_seconds'])} · score {p['score']:.0f} — active "
             f"{format_seconds(w['active_seconds'])}, {w['break_count']} break(s), longest streak "
             f"{format_seconds(w['longest_streak_seconds'])}, overtime {format_seconds(w['overtime_seconds'])}"
-            + (f" · of the active time, passive (media playing, no input) {format_seconds(result.passive_seconds)}"
-               if result.passive_seconds else "") + f" ({result.tz})")
+            + (" · of the active time, passive (no input, media or an idle inhibitor) "
+               f"{format_seconds(result.passive_seconds)}" if result.passive_seconds else "") + f" ({result.tz})")
         self.status.setText("")
         self.refresh_in_progress()
         self.dayLoaded.emit(result.day.isoformat())

@@ -52,7 +52,7 @@ def describe(span: Span) -> str:
         what = {"idle": "Idle", "locked": "Locked", "offline": "Offline"}.get(span.status, span.status)
     else:
         what = " — ".join(part for part in (span.process_name, span.window_title) if part) or "(no window title)"
-    passive = ", passive: media playing" if span.passive else ""
+    passive = ", passive: no input, media or an idle inhibitor" if span.passive else ""
     return f"{_clock(span.start_ms)}–{_clock(span.end_ms)}  {what}  ({_length(span.duration_ms / 1000)}{passive})"
 
 
