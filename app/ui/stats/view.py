@@ -38,7 +38,8 @@ TIPS = {
     "on_time": "Tasks that stayed within their time limit, of the tasks that have one.\n"
                "Tasks without a limit are not counted.",
     "avg_score": "Average of the task scores.",
-    "bonus": "Bonus weeks pay the bonus rate for every hour beyond the threshold (Settings → currency).",
+    "bonus": "Bonus weeks pay the bonus rate for every hour beyond the threshold, shown in the currency of "
+             "Settings → General → Bonus currency.",
 }
 
 
