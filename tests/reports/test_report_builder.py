@@ -164,3 +164,15 @@ def test_auto_currency_comes_from_the_locale_else_usd(monkeypatch: pytest.Monkey
     assert reports.resolve_currency("auto") == "EUR"
     monkeypatch.setattr(reports.locale, "localeconv", lambda: {"int_curr_symbol": ""})
     assert reports.resolve_currency("auto") == "USD"
+
+
+def test_the_range_query_reads_the_covering_report_day_index(conn: sqlite3.Connection) -> None:
+    """OWN_DAY must stay spelled exactly as in the migration's index, or reports fall back to a full scan."""
+    from app.storage.report_queries import OWN_DAY
+
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    plan = " ".join(str(row[-1]) for row in cursor.execute(
+        f"EXPLAIN QUERY PLAN SELECT {OWN_DAY}, week_id, duration_seconds FROM tasks_optimized "
+        f"WHERE deleted_at IS NULL AND {OWN_DAY} BETWEEN '2026-11-23' AND '2026-11-29'"))
+    assert "COVERING INDEX idx_tasks_report_day" in plan
