@@ -17,6 +17,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -166,16 +167,23 @@ class ReportsView(QWidget):
         return edit
 
     def _layout(self) -> None:
-        controls = QHBoxLayout()
-        for caption, widget in (("Range", self.preset), ("From", self.start_edit), ("To", self.end_edit),
-                                ("Group", self.grouping)):
-            controls.addWidget(QLabel(caption))
-            controls.addWidget(widget)
-        controls.addStretch(1)
+        # short rows, not one long one: the window must still fit an 800-pixel-wide screen
+        controls = QGridLayout()
+        for column, (caption, widget) in enumerate((("Range", self.preset), ("Group", self.grouping))):
+            controls.addWidget(QLabel(caption), 0, column * 2)
+            controls.addWidget(widget, 0, column * 2 + 1)
+        for column, (caption, widget) in enumerate((("From", self.start_edit), ("To", self.end_edit))):
+            controls.addWidget(QLabel(caption), 1, column * 2)
+            controls.addWidget(widget, 1, column * 2 + 1)
+        controls.setColumnStretch(4, 1)
+        exports = QVBoxLayout()
         for button in self.export_buttons.values():
-            controls.addWidget(button)
+            exports.addWidget(button)
+        top = QHBoxLayout()
+        top.addLayout(controls, 1)
+        top.addLayout(exports)
         layout = QVBoxLayout(self)
-        layout.addLayout(controls)
+        layout.addLayout(top)
         layout.addWidget(self.error)
         layout.addWidget(self.summary)
         layout.addWidget(self.splitter, 1)
