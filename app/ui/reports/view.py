@@ -44,7 +44,7 @@ from app.ui.reports.export import EXPORT_KINDS, FILTERS, export_report
 from app.ui.state import UiState
 
 CUSTOM = "custom"
-COLUMN_SAMPLES = ("1,000,000", "1000:00:00", "no score", "100,000 of 100,000 (100 %)", "1,000,000.00 USD")
+COLUMN_SAMPLES = ("100,000", "1000:00:00", "no score", "9,999 of 9,999 (100 %)", "99,999.00 USD")
 REFRESH_DELAY_MS = 150  # several writes in a row (timer ticks, imports) rebuild once
 COLUMN_TIPS = (
     "Project, week, day or locale",
@@ -169,12 +169,12 @@ class ReportsView(QWidget):
     def _layout(self) -> None:
         # short rows, not one long one: the window must still fit an 800-pixel-wide screen
         controls = QGridLayout()
-        for column, (caption, widget) in enumerate((("Range", self.preset), ("Group", self.grouping))):
-            controls.addWidget(QLabel(caption), 0, column * 2)
-            controls.addWidget(widget, 0, column * 2 + 1)
-        for column, (caption, widget) in enumerate((("From", self.start_edit), ("To", self.end_edit))):
-            controls.addWidget(QLabel(caption), 1, column * 2)
-            controls.addWidget(widget, 1, column * 2 + 1)
+        cells: tuple[tuple[str, QWidget], ...] = (("Range", self.preset), ("Group", self.grouping),
+                                                  ("From", self.start_edit), ("To", self.end_edit))
+        for index, (caption, widget) in enumerate(cells):
+            row, column = divmod(index, 2)
+            controls.addWidget(QLabel(caption), row, column * 2)
+            controls.addWidget(widget, row, column * 2 + 1)
         controls.setColumnStretch(4, 1)
         exports = QVBoxLayout()
         for button in self.export_buttons.values():
