@@ -142,6 +142,7 @@ def take_all() -> int:
         window.resize(1440, 820)
         window.splitter.setSizes([330, 1110])
         window.show()
+        window.resize(1440, 820)  # after show: the restored default geometry would win otherwise
         window.weeks.select_week(week_id)
         settle(app)
         running = window.tasks.model.task_at(1)

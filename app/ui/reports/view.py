@@ -153,7 +153,9 @@ class ReportsView(QWidget):
         """Widths from the widest text a column can hold, set once: measuring every row on each new report (a
         year of days) stalled the window for a tenth of a second."""
         metrics = self.table.fontMetrics()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(0, metrics.horizontalAdvance("2026-11-26 (Wed) · a long project name"))
+        header.setStretchLastSection(True)  # the group keeps a readable width; a narrow window scrolls
         for column, sample in enumerate(COLUMN_SAMPLES, start=1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(ReportTableModel.HEADERS[column]))
