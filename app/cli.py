@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "app.commands.restore",
     "app.commands.desktop_integration",
     "app.commands.task",
+    "app.commands.report",
 ]
 
 EXIT_USER_ERROR = 2

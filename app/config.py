@@ -55,7 +55,7 @@ DEFAULTS: dict[str, Any] = {
         "sample_interval": 5,
         "idle_threshold": 180,
         "screenshot_interval": 600,
-        "screenshots_enabled": True,
+        "screenshots_enabled": False,      # off until the user switches it on (consent text: "if enabled")
         "screenshot_jitter": 0.2,          # ± fraction of screenshot_interval
         "screenshot_monitors": "primary",  # primary | all
         "screenshot_format": "auto",       # auto (PNG for text-heavy screens, else WebP) | png | webp | jpeg
@@ -80,7 +80,22 @@ DEFAULTS: dict[str, Any] = {
         "agent_metrics_days": 30,
     },
     "backups": {"keep": 7},
+    "display": {"currency": "auto"},      # ISO 4217 code of bonuses; auto = the locale's, else USD
 }
+
+# ISO 4217 codes in use (display.currency); "auto" takes the locale's.
+CURRENCY_CODES = (
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD", "BIF",
+    "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY", "COP", "CRC",
+    "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS",
+    "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD",
+    "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
+    "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES",
+    "VND", "VUV", "WST", "XAF", "XCD", "XOF", "XPF", "YER", "ZAR", "ZMW", "ZWL",
+)
 
 # Environment variables that override one setting each: name -> (dotted path, type).
 ENV_OVERRIDES: dict[str, tuple[str, type]] = {
@@ -196,6 +211,7 @@ RULES: dict[str, Rule] = {
     "retention.sync_log_days": Rule(int, 0, 36_500),
     "retention.agent_metrics_days": Rule(int, 0, 36_500),
     "backups.keep": Rule(int, 1, 1000),
+    "display.currency": Rule(str, choices=("auto", *CURRENCY_CODES)),
 }
 
 

@@ -116,6 +116,8 @@ class WeekAnalytics:
     bonus_eligible_seconds: int
     bonus_amount: float
     last_calculated: str
+    limited_tasks: int = 0        # tasks that have a time limit (time_limit_seconds > 0) …
+    within_limit_tasks: int = 0   # … and of those, the ones that stayed within it
 
     def as_dict(self) -> dict[str, object]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -436,6 +436,7 @@ class DataService(QObject):
         ))
         total = int(row["total_duration_seconds"] or 0)
         eligible, amount = bonus(total, bool(week.is_bonus_week), week.bonus_threshold_seconds, week.bonus_rate)
+        limited, within = repo.week_limit_counts(conn, week_id)
         return WeekAnalytics(
             week_id=week_id,
             total_tasks=int(row["total_tasks"] or 0),
@@ -450,6 +451,8 @@ class DataService(QObject):
             bonus_eligible_seconds=eligible,
             bonus_amount=amount,
             last_calculated=str(row["last_calculated"]),
+            limited_tasks=limited,
+            within_limit_tasks=within,
         )
 
     def _invalidate_weeks(self, week_ids: Iterable[int]) -> None:

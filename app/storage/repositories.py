@@ -178,6 +178,15 @@ WEEK_AGGREGATE_SQL = """
 """
 
 
+def week_limit_counts(conn: sqlite3.Connection, week_id: int) -> tuple[int, int]:
+    """(tasks with a time limit, of those within it) of a week; reads only idx_tasks_week_aggregate."""
+    row = conn.execute(
+        "SELECT COALESCE(SUM(time_limit_seconds > 0), 0), "
+        "COALESCE(SUM(time_limit_seconds > 0 AND duration_seconds <= time_limit_seconds), 0) "
+        "FROM tasks_optimized WHERE week_id = ? AND deleted_at IS NULL", (week_id,)).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def compute_week_totals(conn: sqlite3.Connection, week_id: int) -> WeekTotals:
     return summarize(ProjectRow(*row) for row in _plain(conn, WEEK_AGGREGATE_SQL, (week_id,)))
 

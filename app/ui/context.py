@@ -11,7 +11,7 @@ from pathlib import Path
 from app.profile import Profile
 from app.services.cache import CacheMetrics, CacheService
 from app.services.data_service import DataService
-from app.ui.background import SerialWriter
+from app.ui.background import SerialWriter, wait_for_background_tasks
 from app.ui.state import UiState
 
 
@@ -58,6 +58,7 @@ class AppContext:
 
     def close(self) -> None:
         self.stop_writer()
+        wait_for_background_tasks()  # a report or export still reading must end before its connection closes
         self.state.save()
         self.cache.cleanup_timer.stop()
         self.profile.close()

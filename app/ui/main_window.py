@@ -14,10 +14,12 @@ from PySide6.QtGui import QCloseEvent, QHideEvent, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QSplitter, QTabWidget, QWidget
 
 from app.domain.changes import Changes
+from app.services.reports import resolve_currency
 from app.ui.confirm import Confirmer, ask_with_message_box
 from app.ui.context import AppContext
 from app.ui.icons import state_icon
 from app.ui.messages import StatusMessages
+from app.ui.reports.view import ReportsView
 from app.ui.state import restore_geometry
 from app.ui.stats.view import StatisticsView
 from app.ui.tasks.panel import TasksPanel
@@ -54,11 +56,13 @@ class MainWindow(QMainWindow):
         self.addAction(self.history.action)
         self.weeks = WeeksPanel(data, confirm, self, history=self.history)
         self.tasks = TasksPanel(data, confirm, self, history=self.history)
-        self.statistics = StatisticsView(data, self)
+        self.statistics = StatisticsView(data, self, currency=self.currency)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
         self.tabs.addTab(self.tasks, "Tasks")
         self.tabs.addTab(self.statistics, "Statistics")
+        self.reports = ReportsView(context.profile, data, context.state, parent=self)
+        self.tabs.addTab(self.reports, "Reports")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.weeks)
@@ -82,6 +86,10 @@ class MainWindow(QMainWindow):
         self.history.failed.connect(lambda message: self.messages.warning(f"Could not undo: {message}"))
         data.changed.connect(self._on_data_changed)
         self.restore_state()
+
+    def currency(self) -> str:
+        """The ISO code bonuses are shown in (``display.currency``; auto = the locale's, else USD)."""
+        return resolve_currency(self.context.profile.settings.get("display.currency"))
 
     def add_view(self, widget: QWidget, title: str) -> int:
         """Add a tab beside Tasks and Statistics (e.g. the Activity view); returns its index."""

@@ -9,13 +9,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app import autostart, logging_setup
+from app.services.json_import import JsonImportResult, import_document, read_document
 from app.sync.keystore import for_profile as keystore_for_profile
 from app.sync.worker import SyncController
-from app.ui.background import BackgroundTask
+from app.ui.background import BackgroundTask, JobControl
 from app.ui.diagnostics import DiagnosticsDialog
+from app.ui.file_dialogs import open_file, save_file
 from app.ui.import_export.csv_dialog import CsvImportDialog
 from app.ui.import_export.export_job import start_export
 from app.ui.import_export.legacy_dialog import LegacyImportDialog
@@ -55,6 +57,7 @@ class MenuBar(QObject):
         new_week.setShortcut(QKeySequence("Ctrl+Shift+N"))
         file_menu.addSeparator()
         file_menu.addAction("Import tasks from CSV…", lambda: self.import_csv())
+        file_menu.addAction("Import tasks from JSON export…", lambda: self.import_json())
         file_menu.addAction("Import legacy database…", lambda: self.import_legacy())
         export_menu = file_menu.addMenu("Export")
         export_menu.addAction("This week as CSV…", lambda: self.export("csv", all_weeks=False))
@@ -106,10 +109,9 @@ class MenuBar(QObject):
         if week is None:
             return None
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import tasks from CSV", "", FILTERS["csv"])
-            if not chosen:
+            path = open_file(self.window, self.window.context.state, "Import tasks from CSV", FILTERS["csv"])
+            if path is None:
                 return None
-            path = Path(chosen)
         context = self.window.context
         dialog = CsvImportDialog(context.data, context.writer, week[0], week[1], path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -117,13 +119,36 @@ class MenuBar(QObject):
         dialog.open()
         return dialog
 
+    def import_json(self, path: Path | None = None) -> BackgroundTask | None:
+        """Import the app's own JSON export on the serialized writer (duplicates skipped), then publish once."""
+        if path is None:
+            path = open_file(self.window, self.window.context.state, "Import tasks from JSON export", FILTERS["json"])
+            if path is None:
+                return None
+        context = self.window.context
+        chosen = path
+
+        def run(control: JobControl) -> JsonImportResult:
+            document = read_document(chosen)
+            return import_document(context.profile.db.get(), document, control.progress, control.should_cancel)
+
+        self.messages.progress(f"Importing {path.name}…")
+        job = context.writer.submit(run, self)
+        job.finished.connect(lambda result: context.data.publish(result.changes))
+        job.finished.connect(lambda result: self.messages.result(result.summary()))
+        job.failed.connect(lambda message: QMessageBox.warning(self.window, "Nothing was imported", message))
+        self.jobs.append(job)
+        job.finished.connect(lambda _r: self._forget(job))
+        job.failed.connect(lambda _m: self._forget(job))
+        job.start()
+        return job
+
     def import_legacy(self, path: Path | None = None) -> LegacyImportDialog | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self.window, "Import legacy database", "",
-                                                    "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)")
-            if not chosen:
+            path = open_file(self.window, self.window.context.state, "Import legacy database",
+                             "SQLite databases (*.db *.sqlite *.sqlite3);;All files (*)")
+            if path is None:
                 return None
-            path = Path(chosen)
         ctx = self.window.context
         dialog = LegacyImportDialog(ctx.profile, ctx.data, ctx.writer, path, self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -140,10 +165,9 @@ class MenuBar(QObject):
             week_id, name = week[0], week[1]
         if path is None:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
-            chosen, _ = QFileDialog.getSaveFileName(self.window, "Export", f"{safe}.{kind}", FILTERS[kind])
-            if not chosen:
+            path = save_file(self.window, self.window.context.state, "Export", f"{safe}.{kind}", FILTERS[kind])
+            if path is None:
                 return None
-            path = Path(chosen)
         self.messages.progress(f"Exporting to {path}…")
         job = start_export(self.window.context.profile, path, week_id, kind, self)
         job.finished.connect(lambda count: self.messages.result(f"Exported {count:,} tasks to {path}."))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from app.paths import AppPaths
 from app.sync.keystore import KeyStore
 from app.ui.activity.rules_editor import RulesEditor
 from app.ui.form_errors import FieldErrors, error_label
+from app.ui.patterns_editor import PatternsEditor
 from app.ui.settings_fields import DATA_DIR_KEY, FIELDS, PAGES, SettingField
 from app.ui.sync.settings_page import SyncSettingsPage
 
@@ -122,9 +122,8 @@ class SettingsDialog(QDialog):
             spin.setValue(int(value or 0))
             return spin
         if field.kind == "patterns":
-            patterns = QPlainTextEdit("\n".join(str(p) for p in (value or [])))
-            patterns.setFixedHeight(64)
-            return patterns
+            noun = "titles" if field.key.endswith("titles") else "apps"
+            return PatternsEditor([str(p) for p in (value or [])], noun)
         if field.kind == "choice":
             combo = QComboBox()
             combo.addItems(list(field.choices))
@@ -144,8 +143,8 @@ class SettingsDialog(QDialog):
             return editor.currentText()
         if isinstance(editor, QLineEdit):
             return editor.text().strip()
-        if isinstance(editor, QPlainTextEdit):
-            return [line.strip() for line in editor.toPlainText().splitlines() if line.strip()]
+        if isinstance(editor, PatternsEditor):
+            return editor.patterns()
         return None
 
     def _problem(self, field: SettingField, value: Any) -> str | None:
@@ -198,7 +197,7 @@ class SettingsDialog(QDialog):
             changes["monitoring.rules"] = rules
         url_problem = self._url_problem(self.sync_page.url.text().strip())
         if url_problem:
-            self.sync_page.result.setText(url_problem)
+            self.sync_page.show_field_error("url", url_problem)
             self.tabs.setCurrentIndex(PAGES.index("Sync"))
             return False
         before = self._sync_values()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.config import CURRENCY_CODES
+
 PAGES = ("General", "Monitoring", "Sync", "Privacy", "Data")
 DATA_DIR_KEY = "paths.data_dir"
 
@@ -39,6 +41,8 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("General", "general.autostart", "Start when I log in", "bool",
                  help="Adds WFH Agent to the session's autostart entries (hidden in the tray)"),
     SettingField("General", "general.log_level", "Log level", "choice", choices=("DEBUG", "INFO", "WARNING", "ERROR")),
+    SettingField("General", "display.currency", "Bonus currency", "choice", choices=("auto", *CURRENCY_CODES),
+                 help="ISO 4217 code shown with bonuses; auto takes the one of your locale (else USD)"),
     SettingField("Monitoring", "monitoring.enabled", "Monitor activity", "bool"),
     SettingField("Monitoring", "monitoring.sample_interval", "Sample every", "int", 1, 300, " s"),
     SettingField("Monitoring", "monitoring.idle_threshold", "Idle after", "int", 30, 3600, " s"),

@@ -19,7 +19,7 @@ from app.domain.timeparse import format_duration
 from app.errors import WfhError
 from app.monitor.state import MonitorState
 from app.storage.timer_store import TimerStore
-from app.sync.status import SyncState, SyncStatus
+from app.sync.status import SyncState, SyncStatus, local_only_reason
 from app.ui.activity import ActivityView, PauseMenu
 from app.ui.activity.pause_menu import describe_state
 from app.ui.confirm import Confirmer, ask_with_message_box
@@ -31,6 +31,7 @@ from app.ui.menu_bar import MenuBar
 from app.ui.status_presenter import StatusPresenter
 from app.ui.sync.actions import SyncActions
 from app.ui.sync.panel import SyncPanel
+from app.ui.sync.status import local_only_hint
 from app.ui.timer import Clock, TimerController
 from app.ui.tray import TrayIcon
 from app.ui.worker_dialogs import WorkerDialogs
@@ -114,6 +115,7 @@ class Shell(QObject):
         window.add_status_widget(self.monitor_label)
         self.activity = ActivityView(profile)
         self.sync_panel = SyncPanel(profile.db, self.sync_actions)
+        self.sync_panel.show_setup_hint(local_only_hint(local_only_reason(profile.settings)))
         window.add_view(self.activity, "Activity")
         window.add_view(self.sync_panel, "Sync")
         self.menu_bar.add_monitoring_menu(self.pause_menu, self.sync_actions.actions(), workers.sync)
@@ -126,7 +128,7 @@ class Shell(QObject):
         # The workers emit from their own threads: every receiver is a bound slot of a GUI-thread QObject,
         # so Qt queues the call onto the GUI thread (a lambda would run in the worker's thread and crash Qt).
         sync, worker = workers.sync, workers.sync.worker
-        actions.syncNowRequested.connect(sync.sync_now)
+        actions.syncNowRequested.connect(self._on_sync_now)
         actions.workOfflineToggled.connect(sync.set_work_offline)
         worker.statusChanged.connect(self._on_sync_status)
         worker.statusChanged.connect(actions.show_status)
@@ -139,6 +141,18 @@ class Shell(QObject):
         workers.monitor.screenshotTaken.connect(self._on_screenshot_taken)
         workers.monitor.spansWritten.connect(self._on_spans_written)
         self.menu_bar.settingsSaved.connect(self._on_settings_saved)
+
+    @Slot()
+    def _on_sync_now(self) -> None:
+        """Upload now, or, with no server set up (or uploads off), say so in the status bar and the Sync panel."""
+        hint = local_only_hint(local_only_reason(self.context.profile.settings))
+        if self.sync_panel is not None:
+            self.sync_panel.show_setup_hint(hint)
+        if hint is not None:
+            self.messages.warning(hint)
+            return
+        if self.workers is not None:
+            self.workers.sync.sync_now()
 
     def stop_workers(self) -> None:
         """Before the database closes: the open span is written, the upload in flight abandoned."""
@@ -176,6 +190,10 @@ class Shell(QObject):
 
     @Slot(list)
     def _on_settings_saved(self, _changed: list[str]) -> None:
+        if self.sync_panel is not None:
+            self.sync_panel.show_setup_hint(local_only_hint(local_only_reason(self.context.profile.settings)))
+        if self.activity is not None:
+            self.activity.update_server_link()
         if self.workers is not None:
             self.workers.settings_changed()
 

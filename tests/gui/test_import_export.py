@@ -6,6 +6,8 @@ import csv
 import json
 import threading
 
+from PySide6.QtCore import Qt
+
 from app.domain.changes import BULK_ROWS, Changes
 from app.domain.models import Task
 from app.services import data_service as data_service_module
@@ -46,7 +48,16 @@ def test_csv_export_then_import_round_trip(window, context, qtbot, tmp_path, she
     dialog = shell.menu_bar.import_csv(path)
     qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10_000)
     assert context.data.count_week_tasks(target) == 0  # nothing before the user confirms
-    assert dialog.import_button.isEnabled()
+    # the export's rows are already in the profile: flagged and skipped unless ticked (issue 15)
+    assert sorted(r.duplicate or "" for r in dialog.preview.rows) == sorted(
+        f"duplicate of task {t.id}" for t in context.data.get_week_tasks(source))
+    assert dialog.import_button.text() == "Import 0 tasks" and not dialog.import_button.isEnabled()
+    assert dialog.model.index(0, 1).data() == "skip" and "already in this profile" in dialog.summary.text()
+    model = dialog.model
+    for row in range(model.rowCount()):
+        model.setData(model.index(row, model.IMPORT_COLUMN), Qt.CheckState.Checked.value,
+                      Qt.ItemDataRole.CheckStateRole)
+    assert dialog.import_button.text() == "Import 3 tasks"
     with qtbot.waitSignal(dialog.imported):
         dialog.import_button.click()
     assert _comparable(context.data.get_week_tasks(target)) == _comparable(context.data.get_week_tasks(source))
@@ -69,7 +80,7 @@ def test_csv_import_lists_row_errors_and_imports_nothing_until_confirmed(window,
     errors = {r.line: r.error for r in dialog.preview.error_rows}
     assert set(errors) == {3, 4, 5}
     assert "not a duration" in errors[3] and "between 0 and 100" in errors[4] and "before the beginning" in errors[5]
-    assert dialog.model.index(0, 5).data() == errors[3]  # problems are listed first
+    assert dialog.model.index(0, 6).data() == errors[3]  # problems are listed first
     assert "colour" in dialog.summary.text()
     assert context.data.count_week_tasks(week_id) == 0
     assert dialog.import_button.text() == "Import 1 task"

@@ -211,10 +211,10 @@ def test_rules_and_exclusions_are_edited_in_settings(context, qtbot):
     editor.set_rules([{"app": "^code$", "category": "productive", "name": "Coding"}])
     editor.test_app.setText("code")
     assert editor.update_test() == "Rule 1 (Coding) → productive"
-    dialog.inputs["monitoring.exclusions.titles"].setPlainText("(?i)bank\n[broken")
+    dialog.inputs["monitoring.exclusions.titles"].text.setPlainText("(?i)bank\n[broken")
     assert dialog.try_save() is False
     assert "line 2" in dialog.errors.visible_errors()["monitoring.exclusions.titles"]
-    dialog.inputs["monitoring.exclusions.titles"].setPlainText("(?i)bank\n(?i)payroll")
+    dialog.inputs["monitoring.exclusions.titles"].text.setPlainText("(?i)bank\n(?i)payroll")
     with qtbot.waitSignal(dialog.settingsSaved) as saved:
         assert dialog.try_save() is True
     assert {"monitoring.rules", "monitoring.exclusions.titles"} <= set(saved.args[0])

@@ -146,7 +146,7 @@ def test_statistics_update_after_an_edit(window, context, qtbot):
         f"{analytics.total_duration_seconds % 3600 // 60:02d}:{analytics.total_duration_seconds % 60:02d}"
     assert window.statistics.values["avg_score"].text() == f"{analytics.avg_score:.1f}"
     assert window.statistics.project_model.rowCount() == 3
-    assert window.statistics.chart.rows[0][0] == task.project_name
+    assert window.statistics.chart.rows[0][0] == task.project_name == window.statistics.chart.bars[0].label
 
 
 def test_a_timer_whose_first_save_failed_still_adds_its_time(shell, context, clock, monkeypatch):

@@ -34,7 +34,7 @@ def test_views_menus_and_tray_entries_are_added(workers_shell: Any) -> None:
     shell, workers = workers_shell
     win = shell.window
     tabs = [win.tabs.tabText(i) for i in range(win.tabs.count())]
-    assert tabs == ["Tasks", "Statistics", "Activity", "Sync"]
+    assert tabs == ["Tasks", "Statistics", "Reports", "Activity", "Sync"]
     menus = [a.text() for a in win.menuBar().actions()]
     assert menus[-2:] == ["&Monitoring", "&Help"]
     tray_entries = [a.text() for a in shell.tray.menu.actions() if a.text()]

@@ -37,7 +37,7 @@ class Recorder(MonitorEvents):
 def make(profile: Any, clock: FakeClock, **settings: Any) -> tuple[MonitorRunner, FakeWindow, FakeIdle,
                                                                     FakeShots, Recorder]:
     base = {"sample_interval": 5, "idle_threshold": 60, "screenshot_interval": 60, "screenshot_jitter": 0,
-            "aggregate_interval": 30}
+            "aggregate_interval": 30, "screenshots_enabled": True}  # off by default (issue 15); these test capture
     base.update(settings)
     for key, value in base.items():
         profile.settings.set(f"monitoring.{key}", value)

@@ -11,11 +11,13 @@ Signals: ``dayLoaded(str iso_date)`` after the widgets show a newly read day.
 
 from __future__ import annotations
 
+import html
 import sqlite3
 from datetime import date
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -48,6 +50,15 @@ IN_PROGRESS_MS = 5000
 def format_seconds(seconds: int) -> str:
     hours, rest = divmod(int(seconds), 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def my_data_url(base_url: str) -> str | None:
+    """The server's "My data" page for a configured base URL, or None when there is no usable http(s) URL."""
+    base = base_url.strip()
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return base.rstrip("/") + "/me"
 
 
 def _totals_table(headers: list[str]) -> QTableWidget:
@@ -91,6 +102,11 @@ class ActivityView(QWidget):
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.status = QLabel("")
+        self.server_link = QLabel()  # the server's "My data" page, when a server is set up (issue 17)
+        self.server_link.setObjectName("serverDataLink")
+        self.server_link.setTextFormat(Qt.TextFormat.RichText)
+        self.server_link.setOpenExternalLinks(True)
+        self.update_server_link()
         self.timeline = TimelineBar()
         self.in_progress = InProgressPanel()
         self.in_progress_timer = QTimer(self)
@@ -111,6 +127,7 @@ class ActivityView(QWidget):
         top.addWidget(self.refresh_button)
         top.addStretch(1)
         top.addWidget(self.status)
+        top.addWidget(self.server_link)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.timeline)
@@ -120,6 +137,14 @@ class ActivityView(QWidget):
         layout.addWidget(self.tabs, 1)
         self._loaded_once = False
         self._connect_signals()
+
+    def update_server_link(self) -> None:
+        """Show "See what the server stores about you" (``SERVER_URL/me``) when an http(s) server is set up."""
+        url = my_data_url(str(self.profile.settings.get("ingestion.api.base_url") or ""))
+        self.server_link.setText(f'<a href="{html.escape(url, quote=True)}">See what the server stores about you</a>'
+                                 if url else "")
+        self.server_link.setToolTip(url or "")
+        self.server_link.setVisible(bool(url))
 
     def _legend(self) -> QLabel:
         parts = [f'<span style="color:{c.name()}">■</span> {name}' for name, c in COLORS.items()]

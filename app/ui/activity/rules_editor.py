@@ -31,6 +31,13 @@ from app.monitor.categorize import CATEGORIES, DEFAULT_RULES, match_rule, rule_p
 
 COLUMNS = ("app", "title", "domain", "category", "name")
 CATEGORY_COLUMN = 3
+HEADER_TIPS = (
+    "Regular expression matched against the program name (empty: any app)",
+    "Regular expression matched against the window title (empty: any title)",
+    "Regular expression matched against the web site's domain (empty: any site)",
+    "What time matching this rule counts as",
+    "A name for the rule, shown by the tester",
+)
 
 
 class RulesEditor(QWidget):
@@ -47,7 +54,16 @@ class RulesEditor(QWidget):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(["App (regex)", "Title (regex)", "Domain (regex)", "Category",
                                               "Name"])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        # patterns share the width; the category and the name keep what their text needs (they were cut)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for column in (CATEGORY_COLUMN, len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column, tip in enumerate(HEADER_TIPS):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
+        self.table.setWordWrap(False)
         self.add_button = QPushButton("Add")
         self.remove_button = QPushButton("Remove")
         self.up_button = QPushButton("Up")
@@ -153,7 +169,7 @@ class RulesEditor(QWidget):
                 if item is None:
                     continue
                 item.setBackground(QColor("#ffcdd2") if problems else QColor(Qt.GlobalColor.transparent))
-                item.setToolTip("; ".join(problems))
+                item.setToolTip("; ".join(problems) or item.text())  # a long pattern can be read whole
         self.table.blockSignals(False)
         self.update_test()
         self.rulesChanged.emit()

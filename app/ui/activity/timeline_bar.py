@@ -24,19 +24,32 @@ def entry_category(entry: TimelineEntry, categories: dict[tuple[str, str], str])
     return categories.get((entry.kind, entry.label), "neutral")
 
 
+AXIS_HEIGHT = 16  # room under the strip for the hour labels
+LABEL_STEPS = (1, 2, 3, 6, 12)  # hours between labels: every hour when wide enough, else the first that fits
+
+
+def hour_step(width: float, label_width: float) -> int:
+    """Hours between two labels so that neighbouring labels never touch."""
+    for step in LABEL_STEPS:
+        if width * step / 24 >= label_width + 6:
+            return step
+    return 24
+
+
 class TimelineBar(QWidget):
-    """``set_day(start_ms, end_ms, entries, categories)`` then it paints; tooltips name each entry."""
+    """``set_day(start_ms, end_ms, entries, categories)`` then it paints; tooltips name each entry; hours are
+    labelled under the strip (0 … 24). Signals: none."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(36)
+        self.setMinimumHeight(36 + AXIS_HEIGHT)
         self.setMouseTracking(True)
         self._start, self._end = 0, 1
         self._entries: list[tuple[TimelineEntry, str]] = []
         self._in_progress: list[tuple[TimelineEntry, str]] = []
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
-        return QSize(600, 40)
+        return QSize(600, 40 + AXIS_HEIGHT)
 
     def set_day(self, start_ms: int, end_ms: int, entries: list[TimelineEntry],
                 categories: dict[tuple[str, str], str]) -> None:
@@ -57,8 +70,17 @@ class TimelineBar(QWidget):
             x0 = (max(entry.start_ms, self._start) - self._start) * scale
             x1 = (min(entry.end_ms, self._end) - self._start) * scale
             if x1 > x0:
-                out.append((QRectF(x0, 4, max(1.0, x1 - x0), self.height() - 8), category, entry))
+                out.append((QRectF(x0, 4, max(1.0, x1 - x0), self._strip_height() - 8), category, entry))
         return out
+
+    def _strip_height(self) -> int:
+        return max(8, self.height() - AXIS_HEIGHT)
+
+    def hour_labels(self) -> list[tuple[int, float]]:
+        """(hour, x) of every labelled hour: 0, 3, 6 … 24, or every hour when the strip is wide enough."""
+        label_width = self.fontMetrics().horizontalAdvance("24")
+        step = hour_step(self.width(), label_width)
+        return [(hour, self.width() * hour / 24) for hour in range(0, 25, step)]
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
         painter = QPainter(self)
@@ -68,10 +90,19 @@ class TimelineBar(QWidget):
         for rect, category, _ in self.segments(in_progress=True):
             painter.fillRect(rect, COLORS.get(category, COLORS["neutral"]).lighter(150))
             painter.fillRect(rect, QBrush(self.palette().text().color(), Qt.BrushStyle.BDiagPattern))
+        strip = self._strip_height()
         painter.setPen(self.palette().mid().color())
         for hour in range(1, 24):
             x = int(self.width() * hour / 24)
-            painter.drawLine(x, self.height() - 4, x, self.height())
+            painter.drawLine(x, strip - 4, x, strip + 2)
+        painter.setPen(self.palette().text().color())
+        metrics = self.fontMetrics()
+        for hour, centre in self.hour_labels():
+            text = str(hour)
+            width = metrics.horizontalAdvance(text)
+            left = min(max(0.0, centre - width / 2), self.width() - width)  # 0 and 24 stay inside the widget
+            painter.drawText(QRectF(left, strip + 1, width + 1, AXIS_HEIGHT - 1),
+                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, text)
         painter.end()
 
     def event(self, event: object) -> bool:
@@ -92,4 +123,4 @@ class TimelineBar(QWidget):
         return super().event(event)  # type: ignore[arg-type]
 
 
-__all__ = ["COLORS", "TimelineBar", "entry_category"]
+__all__ = ["AXIS_HEIGHT", "COLORS", "TimelineBar", "entry_category", "hour_step"]

@@ -19,21 +19,20 @@ from typing import Any
 from app.domain import validation
 from app.domain.models import Task, Week
 from app.errors import ValidationError
+from app.services.duplicates import Fingerprint, TaskKey, fingerprint, task_key
+from app.services.json_import import FORMAT, TASK_FIELDS, VERSION, WEEK_FIELDS
 from app.storage import repositories as repo
 from app.version import __version__
 
-TASK_FIELDS = ("attempt_id", "project_id", "project_name", "operation_id", "duration", "time_limit",
-               "date_audited", "score", "feedback", "locale", "bonus_paid", "time_begin", "time_end")
-WEEK_FIELDS = ("week_label", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour",
-               "is_custom_duration", "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes")
 Progress = Callable[[int, int], None]
 _FLAGS = {"0": 0, "1": 1, "no": 0, "yes": 1, "false": 0, "true": 1}
 
 
 def task_record(task: Task) -> dict[str, Any]:
-    """One task as exported: the seed's fields, durations as text."""
+    """One task as exported: its id (so importing the file again is recognised), the seed's fields, durations
+    as text."""
     return {
-        "attempt_id": task.attempt_id, "project_id": task.project_id, "project_name": task.project_name,
+        "id": task.id, "attempt_id": task.attempt_id, "project_id": task.project_id, "project_name": task.project_name,
         "operation_id": task.operation_id, "duration": task.duration_display,
         "time_limit": task.time_limit_display, "date_audited": task.date_audited, "score": task.score,
         "feedback": task.feedback, "locale": task.locale, "bonus_paid": task.bonus_paid,
@@ -51,7 +50,7 @@ def _weeks(conn: sqlite3.Connection, week_id: int | None) -> list[Week]:
 def export_csv(conn: sqlite3.Connection, path: Path, week_id: int | None, progress: Progress | None = None) -> int:
     """Write tasks (oldest first) of one week, or of every week with a ``week_label`` column."""
     weeks = _weeks(conn, week_id)
-    columns = TASK_FIELDS if week_id is not None else ("week_label", *TASK_FIELDS)
+    columns = ("id", *TASK_FIELDS) if week_id is not None else ("week_label", "id", *TASK_FIELDS)
     count = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
@@ -79,7 +78,7 @@ def export_json(conn: sqlite3.Connection, path: Path, week_id: int | None, progr
         out.append({**{k: getattr(week, k) for k in WEEK_FIELDS}, "tasks": tasks})
         if progress is not None:
             progress(done, len(weeks))
-    document = {"format": "wfh-agent-tasks", "version": 1, "app_version": __version__,
+    document = {"format": FORMAT, "version": VERSION, "app_version": __version__,
                 "exported_at": datetime.now(UTC).isoformat(timespec="seconds"), "weeks": out}
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, indent=1)
@@ -94,6 +93,11 @@ class CsvRow:
     raw: dict[str, str]
     values: dict[str, Any] | None  # ready for DataService.create_tasks, None when invalid
     error: str | None = None
+    key: TaskKey | None = None     # (attempt, project, begin) as stored, to recognise a task already present
+    id_hint: int | None = None     # the ``id`` column of the app's own export …
+    fingerprint: Fingerprint | None = None  # … and what that task must still look like
+    duplicate: str | None = None   # "duplicate of task N" / "… of line L": skipped unless the user says import
+    skip: bool = False
 
 
 @dataclass
@@ -104,6 +108,10 @@ class CsvPreview:
     rows: list[CsvRow] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     valid_values: list[dict[str, Any]] = field(default_factory=list)  # made on the reading thread, for Import
+    valid_count: int = 0   # rows without a problem
+    duplicates: int = 0    # of those, rows already in the profile (or earlier in the file)
+    skipped: int = 0       # rows Import leaves out (duplicates, or unticked by the user)
+    display: list[CsvRow] = field(default_factory=list)  # problems, then duplicates, then the rest (preview order)
 
     @property
     def valid_rows(self) -> list[CsvRow]:
@@ -127,7 +135,7 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
         if not set(header) & set(TASK_FIELDS):
             expected = ", ".join(TASK_FIELDS)
             raise ValidationError(f"{Path(path).name}: no task columns found; expected some of {expected}")
-        preview.ignored_columns = [h for h in header if h not in TASK_FIELDS and h != "week_label"]
+        preview.ignored_columns = [h for h in header if h not in TASK_FIELDS and h not in ("week_label", "id")]
         try:
             for raw in reader:
                 if len(preview.rows) >= max_rows:
@@ -136,7 +144,13 @@ def read_csv(path: Path, max_rows: int = 200_000) -> CsvPreview:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ValidationError(f"{Path(path).name} line {reader.line_num}: {exc}") from None
     preview.valid_values = [r.values for r in preview.rows if r.values is not None]
+    preview.valid_count = len(preview.valid_values)
     return preview
+
+
+def importable_values(preview: CsvPreview) -> list[dict[str, Any]]:
+    """The rows Import writes: valid and not skipped (duplicates are skipped unless the user chose them)."""
+    return [r.values for r in preview.rows if r.values is not None and not r.skip]
 
 
 def _parse_row(line: int, raw: dict[str | Any, Any]) -> CsvRow:
@@ -154,4 +168,8 @@ def _parse_row(line: int, raw: dict[str | Any, Any]) -> CsvRow:
         validation.check_task_times(values["time_begin"], values["time_end"])
     except ValidationError as exc:
         return CsvRow(line, clean, None, str(exc))
-    return CsvRow(line, clean, data)
+    hint = clean.get("id", "").strip()
+    return CsvRow(line, clean, data, key=task_key(values["attempt_id"], values["project_name"], values["time_begin"]),
+                  id_hint=int(hint) if hint.isdigit() else None,
+                  fingerprint=fingerprint(values["attempt_id"], values["project_name"], values["time_begin"],
+                                          values["duration_seconds"]))

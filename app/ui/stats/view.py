@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
@@ -21,6 +22,7 @@ from app.domain.models import ProjectTotal, WeekAnalytics
 from app.domain.timeparse import format_duration
 from app.errors import NotFoundError
 from app.services.data_service import DataService
+from app.services.reports import FALLBACK_CURRENCY, format_money
 from app.ui.list_table_model import AnyIndex, ListTableModel
 from app.ui.stats.chart import ProjectTimeChart
 
@@ -28,6 +30,17 @@ FIGURES = (
     ("total", "Total time"), ("tasks", "Tasks"), ("avg_duration", "Average duration"), ("avg_score", "Average score"),
     ("productivity", "Productivity score"), ("on_time", "Within time limit"), ("bonus", "Bonus"),
 )
+PRODUCTIVITY_MEANING = "average score × share of tasks within their limit"
+TIPS = {
+    "productivity": "Productivity score (0–100): the week's average score, scaled by the share of its tasks that "
+                    "stayed within their time limit (a task without a limit counts as on time).\n"
+                    "Every task on time: the score equals the average score; each overrun pulls it down.",
+    "on_time": "Tasks that stayed within their time limit, of the tasks that have one.\n"
+               "Tasks without a limit are not counted.",
+    "avg_score": "Average of the task scores.",
+    "bonus": "Bonus weeks pay the bonus rate for every hour beyond the threshold, shown in the currency of "
+             "Settings → General → Bonus currency.",
+}
 
 
 class ProjectTableModel(ListTableModel):
@@ -59,9 +72,11 @@ class ProjectTableModel(ListTableModel):
 class StatisticsView(QWidget):
     """The Statistics tab of one week: totals, the per-project table and chart. Signals: none."""
 
-    def __init__(self, data_service: DataService, parent: QWidget | None = None) -> None:
+    def __init__(self, data_service: DataService, parent: QWidget | None = None,
+                 currency: Callable[[], str] = lambda: FALLBACK_CURRENCY) -> None:
         super().__init__(parent)
         self._data = data_service
+        self._currency = currency
         self.week_id: int | None = None
         self.analytics: WeekAnalytics | None = None
         self.values: dict[str, QLabel] = {}
@@ -93,8 +108,9 @@ class StatisticsView(QWidget):
         frame = QFrame()
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         box = QVBoxLayout(frame)
+        # the caption keeps the palette's own text colour: a fixed "placeholder" grey was barely readable on dark
         title = QLabel(caption)
-        title.setStyleSheet("color: palette(placeholder-text);")
+        title.setObjectName(f"caption_{key}")
         value = QLabel("–")
         value.setObjectName(f"stat_{key}")
         font = value.font()
@@ -103,6 +119,14 @@ class StatisticsView(QWidget):
         value.setFont(font)
         box.addWidget(title)
         box.addWidget(value)
+        if key == "productivity":
+            meaning = QLabel(PRODUCTIVITY_MEANING)
+            meaning.setObjectName("productivityMeaning")
+            meaning.setWordWrap(True)
+            box.addWidget(meaning)
+        tip = TIPS.get(key)
+        if tip:
+            frame.setToolTip(tip)
         self.values[key] = value
         return frame
 
@@ -132,19 +156,26 @@ class StatisticsView(QWidget):
         self.values["avg_duration"].setText(format_duration(round(a.avg_task_duration)))
         self.values["avg_score"].setText(f"{a.avg_score:.1f}")
         self.values["productivity"].setText(f"{a.productivity_score:.1f}")
-        self.values["on_time"].setText(f"{a.on_time_tasks:,} of {a.total_tasks:,}")
-        self.values["bonus"].setText(self._bonus_text(a))
+        self.values["on_time"].setText(self._limit_text(a))
+        self.values["bonus"].setText(self._bonus_text(a, self._currency()))
         self.project_model.set_projects(a.projects)
         self.chart.show_projects(a.projects)
 
     @staticmethod
-    def _bonus_text(a: WeekAnalytics) -> str:
+    def _limit_text(a: WeekAnalytics) -> str:
+        """Only tasks that have a limit count: "2 of 3", or "no limits set"."""
+        if a.limited_tasks <= 0:
+            return "no limits set"
+        return f"{a.within_limit_tasks:,} of {a.limited_tasks:,}"
+
+    @staticmethod
+    def _bonus_text(a: WeekAnalytics, currency: str) -> str:
         if not a.is_bonus_week:
             return "not a bonus week"
         if a.bonus_eligible_seconds <= 0:
             missing = max(0, a.bonus_threshold_seconds - a.total_duration_seconds)
             return f"{format_duration(missing)} to go"
-        return f"{a.bonus_amount:,.2f} for {format_duration(a.bonus_eligible_seconds)}"
+        return f"{format_money(a.bonus_amount, currency)} for {format_duration(a.bonus_eligible_seconds)}"
 
     def set_live(self, week_id: int | None, seconds: int = 0) -> None:
         """While the timer runs: the total includes its seconds not yet stored (None: the timer stopped)."""

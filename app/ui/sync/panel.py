@@ -75,6 +75,11 @@ class SyncPanel(QWidget):
         self.state_label = QLabel()
         self.state_label.setObjectName("syncState")
         self.last_label = QLabel()
+        self.setup_hint = QLabel()  # why nothing is uploaded and how to set a server up
+        self.setup_hint.setObjectName("syncSetupHint")
+        self.setup_hint.setWordWrap(True)
+        self.setup_hint.setStyleSheet("QLabel { border: 1px solid palette(mid); padding: 6px; }")
+        self.setup_hint.hide()
         self.offline_switch = _checkbox_for(actions.work_offline)
         self.sync_button = QToolButton()
         self.sync_button.setDefaultAction(actions.sync_now)
@@ -89,6 +94,7 @@ class SyncPanel(QWidget):
         self.log_table = _table(["When", "Stream", "Records", "Result", "HTTP", "ms", "Error"])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.setup_hint)
         layout.addWidget(self.last_label)
         for title, table in (("Pending", self.pending_table), ("Quarantined records", self.quarantine_table),
                              ("Recent sync attempts", self.log_table)):
@@ -110,6 +116,11 @@ class SyncPanel(QWidget):
     @Slot(dict)
     def on_sync_finished(self, _result: dict) -> None:
         self.refresh()
+
+    def show_setup_hint(self, text: str | None) -> None:
+        """Say why nothing is uploaded and how to set a server up (None hides it)."""
+        self.setup_hint.setText(text or "")
+        self.setup_hint.setVisible(bool(text))
 
     # ---- drawing --------------------------------------------------------------------------------
     def refresh(self) -> None:

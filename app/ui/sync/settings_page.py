@@ -29,6 +29,11 @@ from app.errors import ConfigError
 from app.sync.client import check_connection, client_from
 from app.sync.keystore import KeyStore, key_prefix, valid_key
 from app.ui.background import BackgroundTask, JobControl
+from app.ui.form_errors import FieldErrors
+
+# Which field a failed connection test points at: the server's address, or the key it refused.
+URL_PROBLEMS = frozenset({"dns", "refused", "tls", "timeout", "network", "http", "invalid"})
+KEY_PROBLEMS = frozenset({"unauthorized", "forbidden", "key"})
 
 
 class SyncSettingsPage(QWidget):
@@ -70,9 +75,12 @@ class SyncSettingsPage(QWidget):
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setObjectName("testResult")
+        self.errors = FieldErrors()  # red border and message on the field, like the other forms
         form = QFormLayout()
         form.addRow("Server URL", self.url)
+        form.addRow("", self.errors.make_label("url", self.url))
         form.addRow("API key", self.key)
+        form.addRow("", self.errors.make_label("key", self.key))
         form.addRow("Batch size", self.batch)
         form.addRow("Heartbeat upload interval", self.heartbeat_interval)
         form.addRow("Other streams interval", self.other_interval)
@@ -114,11 +122,19 @@ class SyncSettingsPage(QWidget):
         api["ca_bundle"] = self.ca_bundle.text().strip() or None
         return api
 
+    def show_field_error(self, field: str, message: str) -> None:
+        """Mark ``url`` or ``key`` red with the message next to it (and in the result line)."""
+        self.errors.clear()
+        self.errors.show(field, message)
+        self.result.setText(message)
+        (self.url if field == "url" else self.key).setFocus()
+
     def apply(self) -> bool:
         typed = self.key.text().strip()
         if typed and not valid_key(typed):
-            self.result.setText("This is not a WFH Agent API key (expected wfh_XXXXXXXX_…).")
+            self.show_field_error("key", "This is not a WFH Agent API key (expected wfh_XXXXXXXX_…).")
             return False
+        self.errors.clear()
         api = self._api_block()
         self.settings.set("ingestion.api.base_url", api["base_url"])
         self.settings.set("ingestion.api.ca_bundle", api["ca_bundle"])
@@ -144,10 +160,14 @@ class SyncSettingsPage(QWidget):
         try:
             client = client_from(self._api_block(), key)
         except ConfigError as exc:
-            self._show_result({"ok": False, "message": str(exc), "problem": "config", "warnings": []})
+            self._show_result({"ok": False, "message": str(exc), "problem": "invalid", "warnings": []})
             return
         if not key:
-            self._show_result({"ok": False, "message": "No API key is set", "problem": "config", "warnings": []})
+            self._show_result({"ok": False, "message": "No API key is set", "problem": "key", "warnings": []})
+            return
+        if typed and not valid_key(typed):
+            self._show_result({"ok": False, "message": "This is not a WFH Agent API key (expected wfh_XXXXXXXX_…).",
+                               "problem": "key", "warnings": []})
             return
         self.test_button.setEnabled(False)
         self.result.setText("Testing…")
@@ -173,6 +193,10 @@ class SyncSettingsPage(QWidget):
     def _show_result(self, report: dict[str, Any]) -> None:
         self.test_button.setEnabled(True)
         lines = [report["message"], *report.get("warnings", [])]
+        self.errors.clear()
+        problem = report.get("problem")
+        if not report.get("ok") and problem in URL_PROBLEMS | KEY_PROBLEMS:
+            self.errors.show("url" if problem in URL_PROBLEMS else "key", str(report["message"]))
         self.result.setText("\n".join(line for line in lines if line))
         if report.get("ok"):
             self.identityConfirmed.emit()

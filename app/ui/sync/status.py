@@ -71,3 +71,18 @@ def describe(status: SyncStatus, *, now: float | None = None) -> str:
     if reason is SyncReason.STREAM_PAUSED:
         return detail
     return f"Sync error: {detail}" if detail else "Sync error"
+
+
+NO_SERVER_HINT = ("No server is set up, so nothing is uploaded: your data stays on this computer. To upload, open "
+                  "Settings → Sync, enter the server URL and your API key, then click Test connection.")
+UPLOADS_OFF_HINT = ("Uploads are switched off (Settings → Sync → Upload to the server): your data stays on this "
+                    "computer.")
+
+
+def local_only_hint(reason: SyncReason | None) -> str | None:
+    """What to tell someone who cannot upload (and how to change that), or None when a server is set up."""
+    if reason is SyncReason.NOT_SET_UP:
+        return NO_SERVER_HINT
+    if reason is SyncReason.UPLOADS_DISABLED:
+        return UPLOADS_OFF_HINT
+    return None

@@ -1,0 +1,1 @@
+"""The Reports tab: any date range, grouped, charted and exported."""
