@@ -19,21 +19,28 @@ from ingestion.reports.ranges import local_midnight
 
 COLUMNS = ["emp_id", "week_client_id", "week_label", "start_date", "logged_seconds", "tasks", "avg_score",
            "scored_tasks", "is_bonus_week", "bonus_eligible_seconds", "bonus_amount", "limited_tasks",
-           "within_limit_tasks", "within_limit_percent", "monitored_active_seconds"]
+           "within_limit_tasks", "within_limit_percent", "monitored_active_seconds"]  # CSV; JSON adds "projects"
+TOP_PROJECTS = 3  # per week, by logged time (no project: null)
 
 _WEEKS_SQL = """
 SELECT w.emp_id, w.client_id::text, w.week_label, w.start_date, w.week_start_day, w.week_start_hour,
        w.week_end_day, w.week_end_hour, w.is_bonus_week, w.bonus_rate, w.bonus_threshold_seconds,
        count(t.client_id), coalesce(sum(t.duration_seconds), 0), avg(t.score), count(t.score),
        count(t.client_id) FILTER (WHERE t.time_limit_seconds > 0),
-       count(t.client_id) FILTER (WHERE t.time_limit_seconds > 0 AND t.duration_seconds <= t.time_limit_seconds)
+       count(t.client_id) FILTER (WHERE t.time_limit_seconds > 0 AND t.duration_seconds <= t.time_limit_seconds),
+       (SELECT coalesce(json_agg(json_build_object('project_name', p.name, 'logged_seconds', p.seconds)
+                                 ORDER BY p.seconds DESC, p.name), '[]')
+        FROM (SELECT nullif(x.project_name, '') AS name, sum(x.duration_seconds) AS seconds FROM worklog_tasks x
+              WHERE x.emp_id = w.emp_id AND x.deleted_at IS NULL AND x.week_client_id = ANY(ids.all_ids)
+              GROUP BY 1 ORDER BY 2 DESC, 1 NULLS LAST LIMIT %s) p)
 FROM worklog_weeks w
+CROSS JOIN LATERAL (SELECT ARRAY(SELECT a.alias_id FROM worklog_week_aliases a
+                                 WHERE a.emp_id = w.emp_id AND a.canonical_id = w.client_id) || w.client_id
+                    AS all_ids) ids
 LEFT JOIN worklog_tasks t
-       ON t.emp_id = w.emp_id AND t.deleted_at IS NULL
-      AND t.week_client_id = ANY(ARRAY(SELECT a.alias_id FROM worklog_week_aliases a
-                                       WHERE a.emp_id = w.emp_id AND a.canonical_id = w.client_id) || w.client_id)
+       ON t.emp_id = w.emp_id AND t.deleted_at IS NULL AND t.week_client_id = ANY(ids.all_ids)
 WHERE w.emp_id = ANY(%s) AND w.deleted_at IS NULL AND w.start_date BETWEEN %s AND %s
-GROUP BY w.emp_id, w.client_id
+GROUP BY w.emp_id, w.client_id, ids.all_ids
 ORDER BY w.emp_id, w.start_date DESC, w.label_key, w.client_id
 """
 _ACTIVE_SQL = """
@@ -65,11 +72,11 @@ def bonus(logged: int, is_bonus_week: bool, threshold: int, rate: float) -> tupl
 
 async def logged_work(conn: AsyncConn, zones: dict[int, ZoneInfo], first: date, last: date) -> list[dict[str, Any]]:
     """One row per (employee, week starting in [first, last]), newest week first per employee."""
-    rows = await (await conn.execute(_WEEKS_SQL, (list(zones), first, last))).fetchall()
+    rows = await (await conn.execute(_WEEKS_SQL, (TOP_PROJECTS, list(zones), first, last))).fetchall()
     out: list[dict[str, Any]] = []
     periods: list[tuple[int, datetime, datetime]] = []
     for (emp_id, week_id, label, start, start_day, start_hour, end_day, end_hour, is_bonus, rate, threshold,
-         tasks, logged, avg_score, scored, limited, within) in rows:
+         tasks, logged, avg_score, scored, limited, within, projects) in rows:
         eligible, amount = bonus(int(logged), is_bonus, threshold, rate)
         periods.append((emp_id, *week_period(start, start_day, start_hour, end_day, end_hour, zones[emp_id])))
         out.append({
@@ -80,6 +87,8 @@ async def logged_work(conn: AsyncConn, zones: dict[int, ZoneInfo], first: date, 
             "limited_tasks": int(limited), "within_limit_tasks": int(within),
             "within_limit_percent": round(100 * within / limited, 1) if limited else None,
             "monitored_active_seconds": 0,
+            "projects": [{"project_name": p["project_name"], "logged_seconds": int(p["logged_seconds"])}
+                         for p in projects],
         })
     if periods:
         cur = await conn.execute(_ACTIVE_SQL, ([p[0] for p in periods], [p[1] for p in periods],

@@ -56,6 +56,8 @@ def test_figures_of_a_known_week(people: People, world: None, app_client: Callab
     [row] = body["weeks"]
     assert {k: row[k] for k in EXPECTED} == EXPECTED
     assert row["week_label"] == marker(EMP_A)
+    assert row["projects"] == [{"project_name": "Search", "logged_seconds": 6000},
+                               {"project_name": FORMULA_PROJECT, "logged_seconds": 1200}]
     team = client.get(f"/api/v1/reports/teams/1/logged-work{RANGE}").json()
     assert sorted(r["emp_id"] for r in team["weeks"]) == [EMP_A, EMP_A2]
     assert all({k: r[k] for k in EXPECTED} == EXPECTED for r in team["weeks"])

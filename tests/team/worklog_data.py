@@ -12,6 +12,7 @@ from tests.team.conftest import ingest, span
 
 SCRIPT_LABEL = "<script>window.__pwned = 1; alert('w')</script> W48"
 FORMULA_PROJECT = "=HYPERLINK(\"http://evil\")"
+SCRIPT_PROJECT = "<img src=x onerror=\"window.__pwned=2\"><script>window.__pwned = 3</script>"
 
 
 def week(label: str, start: str = "2026-11-23", **changes: Any) -> dict[str, Any]:
@@ -35,17 +36,19 @@ def task(week_id: str, duration: int, limit: int, score: int | None, **changes: 
     return record
 
 
-def load_known_week(client: TestClient, key: str, second_key: str, label: str) -> dict[str, Any]:
+def load_known_week(client: TestClient, key: str, second_key: str, label: str,
+                    project: str = "Search") -> dict[str, Any]:
     """Employee's week 2026-11-23 (Berlin): 4 live tasks (one sent by a second laptop under its own week
     UUID, merged as an alias), one deleted; heartbeats inside and outside the week. Returns the week."""
     main = week(label)
     other = week(label.lower(), updated_at="2026-11-24T08:00:00.000Z")  # older: main's fields stay
     ingest(client, key, [main], "weeks")
     ingest(client, second_key, [other], "weeks")
-    ingest(client, key, [task(main["client_id"], 1800, 2400, 4), task(main["client_id"], 3600, 3000, None),
+    ingest(client, key, [task(main["client_id"], 1800, 2400, 4, project_name=project),
+                         task(main["client_id"], 3600, 3000, None, project_name=project),
                          task(main["client_id"], 1200, 0, 5, project_name=FORMULA_PROJECT),
                          task(main["client_id"], 9999, 0, 1, deleted_at="2026-11-24T10:00:00.000Z")], "tasks")
-    ingest(client, second_key, [task(other["client_id"], 600, 600, 3)], "tasks")
+    ingest(client, second_key, [task(other["client_id"], 600, 600, 3, project_name=project)], "tasks")
     ingest(client, key, [
         span(datetime(2026, 11, 25, 9, 0, tzinfo=UTC), 3600),
         span(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), 600),  # Monday 00:30 in Berlin: inside
