@@ -11,7 +11,10 @@ from starlette.testclient import TestClient
 from ingestion.worklog import cursor
 from tests.server.conftest import EMP
 from tests.server.worklog_records import fetch, read_all, send, task, week
+from tests.support.pg import connect
 from tests.support.server import create_key
+
+W = "6f1f4b2a-3c9d-4e8f-a1b2-0c3d4e5f6a01"
 
 
 def test_paging_returns_every_task_once_in_change_order(client: TestClient, key: str) -> None:
@@ -138,3 +141,25 @@ def test_routes_are_in_openapi(client: TestClient) -> None:
     for name in ("WeekRecord", "TaskRecord", "StoredWeek", "StoredTask", "WeeksPage", "TasksPage"):
         assert name in schemas
     assert schemas["TaskRecord"]["additionalProperties"] is False
+
+
+def test_pages_walk_the_index_even_with_stale_statistics(clean_db: str, key: str) -> None:
+    """Right after a bulk upload the planner has no statistics; the page query must still read only its
+    page through the (emp_id, change_seq) index instead of sorting every later task (issue 18 bench)."""
+    from ingestion.worklog.download import _ORDERED_SCAN, _TASKS_SQL
+
+    with connect(clean_db) as conn:
+        conn.execute("INSERT INTO worklog_weeks (emp_id, client_id, device_id, week_label, week_start_day,"
+                     " week_start_hour, week_end_day, week_end_hour, is_custom_duration, is_bonus_week, bonus_rate,"
+                     " bonus_threshold_seconds, notes, created_at, updated_at) VALUES (%s, %s, 1, 'W', 0, 0, 6, 23,"
+                     " false, false, 0, 0, '', '', now())", (EMP, W))
+        conn.execute("INSERT INTO worklog_tasks (emp_id, client_id, week_client_id, device_id, duration_seconds,"
+                     " time_limit_seconds, bonus_paid, created_at, updated_at)"
+                     " SELECT %s, gen_random_uuid(), %s, 1, 60, 0, false, '', now() FROM generate_series(1, 20000)",
+                     (EMP, W))
+        with conn.transaction():
+            conn.execute(_ORDERED_SCAN)
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN (ANALYZE, COSTS OFF) " + _TASKS_SQL,
+                                                        (EMP, 0, 5000)).fetchall())
+    assert "Index Scan using worklog_tasks_changes_idx" in plan, plan
+    assert "rows=5000 loops=1" in plan.split("worklog_tasks_changes_idx")[1].splitlines()[0], plan
