@@ -403,7 +403,9 @@ def validate_record(stream: Stream, record: Any, clock: Clock) -> list[Any]:
                 continue
             raise Reject(name, "is required" if value is _MISSING else "must not be null")
         append(check(value, name, clock))
-    known = _KNOWN[stream.name]
+    known = _KNOWN.get(stream.name)
+    if known is None:  # a stream defined elsewhere (the worklog): derived once
+        known = _KNOWN.setdefault(stream.name, stream.known)
     if not known.issuperset(record):
         for key in record:
             if key not in known:

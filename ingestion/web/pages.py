@@ -20,7 +20,7 @@ from ingestion.context import app_state
 from ingestion.errors import ApiError
 from ingestion.replica import reading
 from ingestion.reports import daily, queries
-from ingestion.web import database, employee, mydata, shots
+from ingestion.web import database, employee, mydata, shots, worklog
 from ingestion.web.guard import page
 from ingestion.web.render import STATIC, render, safe_next
 from ingestion.web.session import (
@@ -163,6 +163,7 @@ async def team_overview(request: Request, found: Viewer) -> Response:
 
 def mount(app: FastAPI) -> None:
     """Pages, the employee views, My data, screenshots and the static files (CSS only)."""
-    for sub in (router, employee.router, mydata.router, shots.router, database.router):
+    for sub in (router, employee.router, mydata.router, shots.router, database.router,
+                worklog.router):
         app.include_router(sub)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
