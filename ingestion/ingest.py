@@ -2,8 +2,10 @@
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
 column and the batch's ``ingest_log`` row together, so the batch is a single atomic transaction in
-one round trip. Append-only streams rely on ``ON CONFLICT (device_id, client_id) DO NOTHING`` alone:
-PostgreSQL probes the unique index before inserting, so a resend costs one index probe per row. (An
+one round trip. Append-only streams rely on ``ON CONFLICT (device_id, started_at, client_id) DO NOTHING``
+alone: the tables are partitioned by ``started_at`` (migration 0005), a row is routed to its partition
+and PostgreSQL probes that partition's unique index before inserting, so a resend costs one index probe
+per row in one partition (a record never changes, so its ``started_at`` is the same each time). (An
 earlier ``NOT EXISTS`` anti-join let the cached generic plan, made while the table was small, hash
 all of the device's stored rows for every batch: the rate fell as the table grew, issue 13.)
 Aggregates upsert on their natural key and only a strictly later ``updated_at`` wins. Arrays are
@@ -70,7 +72,7 @@ def _stream_sql(stream: Stream) -> str:
             f" received_at = now() WHERE {stream.table}.updated_at < EXCLUDED.updated_at"
         )
     else:
-        insert += " ON CONFLICT (device_id, client_id) DO NOTHING"
+        insert += " ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
     return (
         f"WITH ins AS ({insert} RETURNING 1),"
         f" n AS (SELECT count(*)::int AS accepted FROM ins),"

@@ -14,7 +14,8 @@ from ingestion.db import AsyncConn
 from ingestion.validation import STREAMS
 
 # Rows of the batch that this transaction stored: all of them when nothing was a duplicate (the
-# common case: no lookup at all), else those found again by primary key with our ``xmin``.
+# common case: no lookup at all), else those found again by primary key with our ``xmin``: the key
+# includes ``started_at``, the partition column, so each probe touches one partition (migration 0005).
 _ALL_NEW = """
     SELECT * FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],
                          %(process)b::text[], %(domain)b::text[], %(tz)b::text[])
@@ -22,8 +23,8 @@ _ALL_NEW = """
 """
 _SOME_NEW = """
     SELECT h.started_at, h.ended_at, h.status, h.process_name, h.domain, h.tz
-    FROM unnest(%(ids)b::uuid[]) AS u(client_id)
-    JOIN heartbeats h ON h.device_id = %(device)s AND h.client_id = u.client_id
+    FROM unnest(%(ids)b::uuid[], %(start)b::timestamptz[]) AS u(client_id, started_at)
+    JOIN heartbeats h ON h.device_id = %(device)s AND h.started_at = u.started_at AND h.client_id = u.client_id
     WHERE h.xmin = pg_current_xact_id()::xid
 """
 _PIECES = """
@@ -75,5 +76,6 @@ async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: lis
             ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
             ("domain", "domain"), ("tz", "tz"))}
     else:
-        params = {"ids": [row[_INDEX["client_id"]] for row in rows]}
+        params = {"ids": [row[_INDEX["client_id"]] for row in rows],
+                  "start": [row[_INDEX["started_at"]] for row in rows]}
     await conn.execute(_SQL[all_stored], {**params, "device": device_id, "emp": emp_id})
