@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from psycopg import sql  # noqa: E402
 from ingestion.migrate import MIGRATIONS_DIR, available, migrate  # noqa: E402
 from tests.bench.bench_ingest import BATCH, Phase, build_request, heartbeat_records  # noqa: E402
 from tests.support.pg import SCHEMA, TempCluster, connect, create_database, find_pg_bin, free_port  # noqa: E402
-from tests.support.server import create_key, start_server  # noqa: E402
+from tests.support.server import ServerProcess, create_key, start_server  # noqa: E402
 
 CLIENTS = 4
 BATCHES_PER_CLIENT = 40
@@ -88,26 +89,55 @@ def cpu_ms_per_1000(result: dict[str, float], records: float) -> float:
     return (result["server_cpu_share"] + result["postgres_cpu_share"]) * result["wall"] * cores * 1e6 / records
 
 
-def api_load(port: int, keys: list[str], pid: int, base: datetime) -> tuple[float, float]:
-    """Median records/s of ``ROUNDS`` rounds of fresh batches, then of their duplicate resend; prints
-    the CPU per 1,000 records and the machine's load."""
-    fresh, resend, cpu_fresh, cpu_resend = [], [], [], []
-    for _ in range(ROUNDS):
-        plans = [[build_request(port, keys[c], heartbeat_records(BATCH, base)) for _ in range(BATCHES_PER_CLIENT)]
-                 for c in range(CLIENTS)]
-        first = Phase(port, plans, pid).run()
-        again = Phase(port, plans, pid).run()
+@dataclass
+class Load:
+    """One running server and its keys; collects per-round records/s and CPU per 1,000 records."""
+
+    port: int
+    keys: list[str]
+    pid: int
+    fresh: list[float] = field(default_factory=list)
+    resend: list[float] = field(default_factory=list)
+    cpu_fresh: list[float] = field(default_factory=list)
+    cpu_resend: list[float] = field(default_factory=list)
+
+    def round(self, base: datetime) -> None:
+        """Fresh 200-record batches from 4 clients, then their duplicate resend."""
+        plans = [[build_request(self.port, self.keys[c], heartbeat_records(BATCH, base))
+                  for _ in range(BATCHES_PER_CLIENT)] for c in range(CLIENTS)]
+        first = Phase(self.port, plans, self.pid).run()
+        again = Phase(self.port, plans, self.pid).run()
         if first["errors"] or again["errors"]:
             raise RuntimeError(f"API errors: {first['errors']} first, {again['errors']} resend")
-        fresh.append(first["accepted"] / first["wall"])
-        resend.append(again["duplicates"] / again["wall"])
-        cpu_fresh.append(cpu_ms_per_1000(first, first["accepted"]))
-        cpu_resend.append(cpu_ms_per_1000(again, again["duplicates"]))
-    print(f"  rounds: first writes {', '.join(f'{r:,.0f}' for r in fresh)} records/s, resend"
-          f" {', '.join(f'{r:,.0f}' for r in resend)} records/s; server+postgres CPU per 1,000 records: first"
-          f" {statistics.median(cpu_fresh):.0f} ms, resend {statistics.median(cpu_resend):.0f} ms;"
-          f" load average {os.getloadavg()[0]:.1f}", flush=True)
-    return statistics.median(fresh), statistics.median(resend)
+        self.fresh.append(first["accepted"] / first["wall"])
+        self.resend.append(again["duplicates"] / again["wall"])
+        self.cpu_fresh.append(cpu_ms_per_1000(first, first["accepted"]))
+        self.cpu_resend.append(cpu_ms_per_1000(again, again["duplicates"]))
+
+    def summary(self, label: str) -> tuple[float, float]:
+        """Print the rounds; return the median records/s of first writes and of the resend."""
+        print(f"  {label}: first writes {', '.join(f'{r:,.0f}' for r in self.fresh)} records/s, resend"
+              f" {', '.join(f'{r:,.0f}' for r in self.resend)} records/s; server+postgres CPU per 1,000 records:"
+              f" first {statistics.median(self.cpu_fresh):.0f} ms, resend {statistics.median(self.cpu_resend):.0f} ms;"
+              f" load average {os.getloadavg()[0]:.1f}", flush=True)
+        return statistics.median(self.fresh), statistics.median(self.resend)
+
+
+def api_load(port: int, keys: list[str], pid: int, base: datetime) -> tuple[float, float]:
+    """Median records/s of ``ROUNDS`` rounds of fresh batches, then of their duplicate resend."""
+    load = Load(port, keys, pid)
+    for _ in range(ROUNDS):
+        load.round(base)
+    return load.summary("rounds")
+
+
+def serve(url: str, shots: str) -> ServerProcess:
+    return start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
+                        WFH_INGEST_RATE_BURST="10000000", timeout=120)
+
+
+def load_for(server: ServerProcess, keys: list[str]) -> Load:
+    return Load(int(server.url.rsplit(":", 1)[1]), keys, server.process.pid)
 
 
 _ROWS = (
@@ -165,7 +195,8 @@ def grow(url: str, rows: int, now: datetime) -> float:
                                  f" ('{lo.isoformat()}') TO ('{hi.isoformat()}')")
                     conn.execute(f"ALTER TABLE bulk_{name} DROP CONSTRAINT bulk_bound")
                     conn.execute(f"ALTER TABLE bulk_{name} RENAME TO {name}")
-            print(f"  {name}: loaded ({time.perf_counter() - t0:.0f} s)", flush=True)
+            if hi > now - timedelta(hours=1) or lo.day == 1 and lo.hour == 0:  # once per month
+                print(f"  {name}: loaded ({time.perf_counter() - t0:.0f} s)", flush=True)
         conn.execute("VACUUM ANALYZE heartbeats")
     return time.perf_counter() - t0
 
@@ -236,26 +267,40 @@ def report_queries(url: str, now: datetime, repeat: int = 20) -> dict[str, float
 
 
 def compare_intervals(cluster: TempCluster, rows: int) -> None:
+    """Monthly vs daily partitions, each database holding ``rows`` heartbeats: API rounds and the
+    reports' queries interleaved between the two (same run, same load from other processes)."""
     now = datetime.now(UTC)
-    for interval in ("1 month", "1 day"):
-        url = create_database(cluster.admin_url, "wfh_bench_interval")
-        migrate_with_interval(url, interval)
-        with connect(url) as conn:
-            count = conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'heartbeats'::regclass"
-                                 ).fetchone()[0]  # type: ignore[index]
-        keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
-        grow(url, rows, now)
-        with tempfile.TemporaryDirectory() as shots:
-            server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
-                                  WFH_INGEST_RATE_BURST="10000000", timeout=60)
-            try:
-                port, pid = int(server.url.rsplit(":", 1)[1]), server.process.pid
-                fresh, resend = api_load(port, keys, pid, now)
-            finally:
+    urls, counts, loads, servers = {}, {}, {}, []
+    with tempfile.TemporaryDirectory() as shots:
+        try:
+            for interval in ("1 month", "1 day"):
+                url = urls[interval] = create_database(cluster.admin_url, "wfh_bench_interval")
+                t0 = time.perf_counter()
+                migrate_with_interval(url, interval)
+                migrate_s = time.perf_counter() - t0
+                with connect(url) as conn:
+                    counts[interval] = conn.execute(
+                        "SELECT count(*) FROM pg_inherits WHERE inhparent = 'heartbeats'::regclass").fetchone()[0]  # type: ignore[index]
+                keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+                grow(url, rows, now)
+                servers.append(serve(url, shots))
+                loads[interval] = load_for(servers[-1], keys)
+                print(f"{interval}: {counts[interval]} heartbeats partitions, migrations {migrate_s:.1f} s", flush=True)
+            for n in range(ROUNDS):
+                for interval in ("1 month", "1 day") if n % 2 else ("1 day", "1 month"):
+                    loads[interval].round(now)
+        finally:
+            for server in servers:
                 server.stop()
-        queries = report_queries(url, now)
-        print(f"{interval:>8} partitions: {count} per table;  API {fresh:,.0f} records/s, resend {resend:,.0f}"
-              f" records/s;  " + ", ".join(f"{k} {v:.2f} ms" for k, v in queries.items()), flush=True)
+    queries: dict[str, list[dict[str, float]]] = {"1 month": [], "1 day": []}
+    for _ in range(5):
+        for interval in ("1 month", "1 day"):
+            queries[interval].append(report_queries(urls[interval], now, repeat=5))
+    for interval in ("1 month", "1 day"):
+        fresh, resend = loads[interval].summary(f"{interval} partitions")
+        medians = {k: statistics.median(q[k] for q in queries[interval]) for k in queries[interval][0]}
+        print(f"{interval:>8} partitions: {counts[interval]} per table; API {fresh:,.0f} records/s, resend"
+              f" {resend:,.0f} records/s; " + ", ".join(f"{k} {v:.2f} ms" for k, v in medians.items()), flush=True)
 
 
 def main() -> None:
@@ -275,23 +320,43 @@ def main() -> None:
         keys = [create_key(url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
         now = datetime.now(UTC)
         with tempfile.TemporaryDirectory() as shots:
-            server = start_server(url, shots, workers=2, WFH_INGEST_RATE_PER_MINUTE="60000000",
-                                  WFH_INGEST_RATE_BURST="10000000", timeout=60)
-            port, pid = int(server.url.rsplit(":", 1)[1]), server.process.pid
+            server = serve(url, shots)
             try:
-                empty_fresh, empty_resend = api_load(port, keys, pid, now)
-                print(f"empty table: API {empty_fresh:,.0f} records/s, resend {empty_resend:,.0f} records/s",
-                      flush=True)
+                before = load_for(server, keys)
+                for _ in range(ROUNDS):
+                    before.round(now)
+                empty_fresh, empty_resend = before.summary("empty table, before growing")
                 grow_s = grow(url, args.rows, now)
                 with connect(url) as conn:
                     total = conn.execute("SELECT count(*) FROM heartbeats").fetchone()[0]  # type: ignore[index]
                 print(f"grown: heartbeats holds {total:,} rows after {grow_s:.0f} s"
                       f" ({args.rows / grow_s:,.0f} rows/s)", flush=True)
-                big_fresh, big_resend = api_load(port, keys, pid, now)
+                # The same run, interleaved round by round with a second, empty database on its own
+                # server, so that the other processes' load hits both alike.
+                empty_url = create_database(cluster.admin_url, "wfh_bench_partitions_empty")
+                migrate_with_interval(empty_url, "1 month")
+                empty_keys = [create_key(empty_url, 1001 + i, f"BENCH-{i}") for i in range(CLIENTS)]
+                other = serve(empty_url, shots)
+                try:
+                    big, empty = load_for(server, keys), load_for(other, empty_keys)
+                    for n in range(ROUNDS):
+                        for load in (big, empty) if n % 2 else (empty, big):
+                            load.round(now)
+                finally:
+                    other.stop()
+                big_fresh, big_resend = big.summary(f"at {total:,} rows")
+                pair_fresh, pair_resend = empty.summary("empty database, interleaved")
             finally:
                 server.stop()
-        print(f"at {total:,} rows: API {big_fresh:,.0f} records/s ({big_fresh / empty_fresh:.2f} x empty),"
-              f" resend {big_resend:,.0f} records/s ({big_resend / empty_resend:.2f} x empty)")
+        print(f"at {total:,} rows: API {big_fresh:,.0f} records/s, resend {big_resend:,.0f} records/s;"
+              f" interleaved empty database {pair_fresh:,.0f} and {pair_resend:,.0f}: ratio"
+              f" {big_fresh / pair_fresh:.2f} (first writes), {big_resend / pair_resend:.2f} (resend);"
+              f" against the empty table before growing {big_fresh / empty_fresh:.2f} and"
+              f" {big_resend / empty_resend:.2f}")
+        print(f"CPU per 1,000 records (server + postgres), at {total:,} rows / interleaved empty:"
+              f" first writes {statistics.median(big.cpu_fresh):.0f} / {statistics.median(empty.cpu_fresh):.0f} ms,"
+              f" resend {statistics.median(big.cpu_resend):.0f} / {statistics.median(empty.cpu_resend):.0f} ms",
+              flush=True)
         parts = sizes(url)
         print(f"{'partition':<24} {'rows':>12} {'table MB':>10} {'indexes MB':>11}")
         for name, n, table, index in parts:
