@@ -69,7 +69,7 @@ def start_cluster() -> TempCluster:
 
 def migrate_with_interval(url: str, interval: str) -> None:
     """Apply the server migrations; for another ``interval`` than '1 month', the partition migration's
-    interval is replaced (the schema_migrations bookkeeping does not matter for a benchmark database)."""
+    interval is replaced (recorded with the shipped file's checksum, so that ``serve`` starts)."""
     if interval == "1 month":
         migrate(url, SCHEMA)
         return
@@ -81,6 +81,11 @@ def migrate_with_interval(url: str, interval: str) -> None:
             with conn.transaction():
                 conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(SCHEMA)))
                 conn.execute(text.encode("utf-8"))
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY,"
+                             " name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL"
+                             " DEFAULT now())")
+                conn.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                             (migration.version, migration.name, migration.checksum))
 
 
 def cpu_ms_per_1000(result: dict[str, float], records: float) -> float:
