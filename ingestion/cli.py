@@ -129,9 +129,9 @@ def cmd_maintain(settings: Settings, args: argparse.Namespace) -> int:
     for st in states:
         print(f"{st.table}: {st.partitions} partition(s) from {st.first_start} to {st.last_end},"
               f" {st.default_rows} row(s) in the default partition", file=sys.stderr)
-        if st.default_rows:
-            print(f"warning: {st.table}: rows outside every partition; move them with"
-                  f" CALL partman.partition_data_proc('{settings.db_schema}.{st.table}')", file=sys.stderr)
+        if st.moved_rows:
+            print(f"warning: {st.table}: moved {st.moved_rows} row(s) from the default partition into partitions"
+                  " of their own (was maintenance stopped?)", file=sys.stderr)
     return 0
 
 

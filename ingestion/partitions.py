@@ -10,7 +10,7 @@ safety net that should stay empty: its rows older than the cutoff are deleted wi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ class PartitionState:
     first_start: datetime | None
     last_end: datetime | None
     default_rows: int
+    moved_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,23 @@ def state(conn: psycopg.Connection[Any], schema: str, table: str) -> PartitionSt
 
 
 def maintain(conn: psycopg.Connection[Any], schema: str) -> list[PartitionState]:
-    """Premake the coming partitions of every partitioned table (pg_partman ``run_maintenance``)."""
+    """Premake the coming partitions of every partitioned table (pg_partman ``run_maintenance``).
+
+    Rows in a DEFAULT partition (maintenance stopped for longer than the premade months, or a row
+    older than every partition) would make creating their partition fail, so they are first moved
+    into partitions of their own (``partition_data_proc``, in batches that commit). ``conn`` must be
+    in autocommit mode."""
     check_ready(conn, schema)
     states = []
     for table in PARTITIONED:
+        parent = _parent(schema, table)
+        moved = state(conn, schema, table).default_rows
+        if moved:
+            conn.execute("CALL partman.partition_data_proc(p_parent_table => %s, p_wait => 0, p_quiet => true)",
+                         (parent,))
         conn.execute("SELECT partman.run_maintenance(p_parent_table => %s, p_analyze => false, p_jobmon => false)",
-                     (_parent(schema, table),))
-        states.append(state(conn, schema, table))
+                     (parent,))
+        states.append(replace(state(conn, schema, table), moved_rows=moved))
     return states
 
 

@@ -176,6 +176,33 @@ def test_maintain_premakes_the_coming_partitions(own_db: str) -> None:
     assert [s.partitions for s in again if s.table == "heartbeats"] == [before.partitions]
 
 
+def test_maintain_moves_rows_out_of_the_default_partition_first(own_db: str) -> None:
+    """Maintenance stopped past the premade months: rows went to the default partition, which would
+    make creating their month's partition fail; maintain moves them and premakes as usual."""
+    with connect(own_db) as conn:
+        future = conn.execute(
+            "SELECT s.partition_tablename FROM partman.show_partitions('employee_monitor.heartbeats', 'DESC') s"
+            " LIMIT 2").fetchall()
+        for (name,) in future:
+            conn.execute(f"DROP TABLE {name}")
+        conn.execute("INSERT INTO employees (emp_id) VALUES (1)")
+        conn.execute("INSERT INTO devices (emp_id, name) VALUES (1, 'D')")
+        late = datetime.now(UTC) + timedelta(days=45)
+        conn.execute(
+            "INSERT INTO heartbeats (device_id, client_id, emp_id, started_at, ended_at, tz, status, cpu_percent,"
+            " memory_percent, process_name, window_title) SELECT device_id, gen_random_uuid(), 1, %s, %s, 'UTC',"
+            " 'active', 1, 1, 'p', 't' FROM devices", (late, late + timedelta(seconds=30)))
+        assert state(conn, "employee_monitor", "heartbeats").default_rows == 1
+    done = _cli(own_db, "maintain")
+    assert done.returncode == 0, done.stderr
+    assert "moved 1 row(s) from the default partition" in done.stderr
+    with connect(own_db) as conn:
+        where = conn.execute("SELECT tableoid::regclass::text FROM heartbeats").fetchall()
+        after = state(conn, "employee_monitor", "heartbeats")
+    assert len(where) == 1 and not where[0][0].endswith("_default")
+    assert after.default_rows == 0 and after.last_end is not None and after.last_end > late
+
+
 def test_prune_drops_old_partitions_and_leaves_recent_ones(own_db: str) -> None:
     now = datetime.now(UTC)
     with connect(own_db) as conn:
