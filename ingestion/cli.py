@@ -1,4 +1,4 @@
-"""``wfh-ingest``: migrate, serve, key management, log pruning (INGESTION_API.md §4.5, §11).
+"""``wfh-ingest``: migrate, serve, key management, partition maintenance and retention (INGESTION_API.md §4.5, §11).
 
 Exit codes: 0 success; 1 usage error or unknown prefix; 2 database unreachable, pending migrations
 (``serve``) or a changed migration file (``migrate``).
@@ -124,12 +124,49 @@ def cmd_list_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_prune_log(settings: Settings, args: argparse.Namespace) -> int:
-    with _connect(settings) as conn:
-        cur = conn.execute("DELETE FROM ingest_log WHERE received_at < now() - make_interval(days => %s)",
-                           (args.days,))
-    print(f"deleted {cur.rowcount} ingest_log row(s)", file=sys.stderr)
+def cmd_maintain(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.partitions import PartitionError, maintain
+
+    try:
+        with _connect(settings) as conn:
+            states = maintain(conn, settings.db_schema)
+    except PartitionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for st in states:
+        print(f"{st.table}: {st.partitions} partition(s) from {st.first_start} to {st.last_end},"
+              f" {st.default_rows} row(s) in the default partition", file=sys.stderr)
+        if st.moved_rows:
+            print(f"warning: {st.table}: moved {st.moved_rows} row(s) from the default partition into partitions"
+                  " of their own (was maintenance stopped?)", file=sys.stderr)
     return 0
+
+
+def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
+    from ingestion.partitions import PartitionError, prune
+
+    given = {"ingest_log": args.log_days, "heartbeats": args.heartbeats_days, "timeline": args.timeline_days}
+    keep = {table: days for table, days in given.items() if days is not None}
+    for table, days in keep.items():
+        if days < 1:
+            print(f"error: {table}: retention must be at least 1 day, got {days}", file=sys.stderr)
+            return 1
+    try:
+        with _connect(settings) as conn:
+            results = prune(conn, settings.db_schema, keep)
+    except PartitionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for done in results:
+        print(f"{done.table}: dropped {done.dropped_partitions} partition(s),"
+              f" deleted {done.default_rows_deleted} old row(s) of the default partition", file=sys.stderr)
+    return 0
+
+
+def cmd_prune_log(settings: Settings, args: argparse.Namespace) -> int:
+    """The former ``prune-log --days N``: now drops whole ingest_log partitions older than N days."""
+    args.log_days, args.heartbeats_days, args.timeline_days = args.days, None, None
+    return cmd_prune(settings, args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -153,9 +190,16 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--emp-id", type=int)
     listing.add_argument("--include-revoked", action="store_true")
     listing.set_defaults(func=cmd_list_keys)
-    prune = sub.add_parser("prune-log", help="delete old ingest_log rows")
-    prune.add_argument("--days", type=int, default=90)
-    prune.set_defaults(func=cmd_prune_log)
+    prune_log = sub.add_parser("prune-log", help="drop ingest_log partitions older than --days (see prune)")
+    prune_log.add_argument("--days", type=int, default=90)
+    prune_log.set_defaults(func=cmd_prune_log)
+    sub.add_parser("maintain", help="premake the coming time partitions (pg_partman)").set_defaults(
+        func=cmd_maintain)
+    prune = sub.add_parser("prune", help="retention: drop whole time partitions older than N days")
+    prune.add_argument("--log-days", type=int, default=90, help="ingest_log (default 90)")
+    prune.add_argument("--heartbeats-days", type=int, help="heartbeats (default: keep)")
+    prune.add_argument("--timeline-days", type=int, help="timeline (default: keep)")
+    prune.set_defaults(func=cmd_prune)
     from ingestion.accounts.commands import add_commands as add_user_commands
     from ingestion.demo import add_command as add_demo_command
 

@@ -3,8 +3,10 @@
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
 column and the batch's ``ingest_log`` row together (for heartbeats also the reports' rollups, over the
 rows the insert returns: ``reports/rollups.py``), so the batch is a single atomic transaction in
-one round trip. Append-only streams rely on ``ON CONFLICT (device_id, client_id) DO NOTHING`` alone:
-PostgreSQL probes the unique index before inserting, so a resend costs one index probe per row. (An
+one round trip. Append-only streams rely on ``ON CONFLICT (device_id, started_at, client_id) DO NOTHING``
+alone: the tables are partitioned by ``started_at`` (migration "partitions"), a row is routed to its
+partition and PostgreSQL probes that partition's unique index before inserting, so a resend costs one
+index probe per row in one partition (a record never changes, so its ``started_at`` is the same each time). (An
 earlier ``NOT EXISTS`` anti-join let the cached generic plan, made while the table was small, hash
 all of the device's stored rows for every batch: the rate fell as the table grew, issue 13.)
 Aggregates upsert on their natural key and only a strictly later ``updated_at`` wins. Arrays are
@@ -71,7 +73,7 @@ def _stream_sql(stream: Stream, with_rollups: bool = True) -> str:
             f" received_at = now() WHERE {stream.table}.updated_at < EXCLUDED.updated_at"
         )
     else:
-        insert += " ON CONFLICT (device_id, client_id) DO NOTHING"
+        insert += " ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
     # The reports' rollups fold into the same statement, over the rows the insert returns.
     folded = with_rollups and stream.name == "heartbeats"
     return (

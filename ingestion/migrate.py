@@ -72,13 +72,13 @@ def pending(conn: psycopg.Connection[Any], schema: str) -> list[Migration]:
     return [m for m in available() if m.version not in done]
 
 
-def migrate(url: str, schema: str) -> list[Migration]:
-    """Apply every pending migration; return those applied."""
+def migrate(url: str, schema: str, until: int | None = None) -> list[Migration]:
+    """Apply every pending migration (up to version ``until`` if given); return those applied."""
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK,))
         try:
             _ensure_table(conn, schema)
-            todo = pending(conn, schema)
+            todo = [m for m in pending(conn, schema) if until is None or m.version <= until]
             for migration in todo:
                 with conn.transaction():
                     conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))

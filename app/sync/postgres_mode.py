@@ -48,7 +48,9 @@ def _sql(stream: str) -> str:
         keys = ", ".join(("device_id", *_KEYS[stream]))
         return (f"{sql} ON CONFLICT ({keys}) DO UPDATE SET {updates}, received_at = now() "
                 f"WHERE {stream}.updated_at < EXCLUDED.updated_at RETURNING 1")
-    return f"{sql} ON CONFLICT (device_id, client_id) DO NOTHING RETURNING 1"
+    # No conflict target: the key is (device_id, client_id) before the server's partition migration and
+    # (device_id, started_at, client_id) after it; a record never changes, so either key decides alike.
+    return f"{sql} ON CONFLICT DO NOTHING RETURNING 1"
 
 
 def _row(stream: str, record: dict[str, Any]) -> list[Any]:
