@@ -1,0 +1,169 @@
+"""Receiving weeks and tasks from the server (contract v1.2 §5.7): paging by cursor, checking each record,
+applying pages (``app.storage.worklog_apply``). Shared by each sync cycle and ``restore-from-server``.
+
+What the server sends is checked like any other input before it touches the database: a record of the wrong
+shape is skipped and named in the result (its page still advances the cursor, so one bad record never blocks
+the stream), never half-applied.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.storage import kv
+from app.storage.worklog_apply import ApplyReport, apply_page, cursor_key
+from app.sync.client import Outcome, valid_page
+from app.sync.outbox import FIELDS
+from app.sync.policy import WORKLOG_STREAMS
+
+PULL_LIMIT = 1000  # per page in a sync cycle (usually a handful of changes)
+RESTORE_LIMIT = 5000  # the contract's maximum: a restore of 100,000 tasks takes 20 pages
+MAX_TEXT = 10_000
+MAX_SHORT = 40
+INT4 = 2_147_483_647
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_CLOCK = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_SHORT = {"date_audited", "time_begin", "time_end", "created_at"}
+_RANGES = {"week_start_day": (0, 6), "week_end_day": (0, 6), "week_start_hour": (0, 23), "week_end_hour": (0, 23),
+           "score": (-INT4 - 1, INT4)}
+_NULLABLE = {"start_date", "attempt_id", "project_id", "project_name", "operation_id", "feedback", "locale",
+             "date_audited", "time_begin", "time_end", "score", "deleted_at"}
+
+Fetch = Callable[[str, str | None, int], Outcome]
+
+
+class PullError(Exception):
+    """A page request did not get a valid 200: ``outcome`` says what came back instead."""
+
+    def __init__(self, stream: str, outcome: Outcome) -> None:
+        super().__init__(f"{stream}: {outcome.short()}")
+        self.stream = stream
+        self.outcome = outcome
+
+
+@dataclass
+class PullResult:
+    """Everything one pull applied, per stream counts of records read, and the records it had to skip."""
+
+    report: ApplyReport = field(default_factory=ApplyReport)
+    received: dict[str, int] = field(default_factory=dict)
+    invalid: list[str] = field(default_factory=list)
+    pages: int = 0
+
+
+def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
+    """Why a received record cannot be applied (``"field: message"``), or None when it fits §6.9/§6.10."""
+    for name, kind in FIELDS[stream]:
+        value = record.get(name)
+        if value is None:
+            if name in _NULLABLE:
+                continue
+            return f"{name}: missing"
+        problem = _value_problem(name, kind, value)
+        if problem:
+            return f"{name}: {problem}"
+    if stream == "weeks":
+        aliases = record.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and _UUID.match(a) for a in aliases):
+            return "aliases: must be a list of UUIDs"
+        if not record["week_label"].strip():
+            return "week_label: empty"
+    device = record.get("device")
+    if device is not None and (not isinstance(device, str) or len(device) > 200 or _has_control(device)):
+        return "device: must be a short text"
+    return None
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
+def _value_problem(name: str, kind: str, value: Any) -> str | None:
+    if kind == "b":
+        return None if isinstance(value, bool) else "must be a boolean"
+    if kind == "i":
+        low, high = _RANGES.get(name, (0, INT4))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"must be an integer {low}..{high}"
+        return None
+    if kind == "n":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+            return "must be a finite number >= 0"
+        return None
+    if not isinstance(value, str):
+        return "must be a string"
+    if "\x00" in value:
+        return "contains U+0000"
+    if name in ("client_id", "week_client_id"):
+        return None if _UUID.match(value) else "must be a UUID"
+    if name in ("updated_at", "deleted_at"):
+        return None if _CLOCK.match(value) else "must be YYYY-MM-DDTHH:MM:SS.mmmZ"
+    if name == "start_date":
+        return None if _DATE.match(value) else "must be YYYY-MM-DD"
+    if name == "week_label":
+        return None if 0 < len(value) <= 100 and not _has_control(value) else "1-100 characters, no control"
+    limit = MAX_SHORT if name in _SHORT else MAX_TEXT
+    return None if len(value) <= limit else f"longer than {limit} characters"
+
+
+def _normal(stream: str, record: Mapping[str, Any]) -> dict[str, Any]:
+    """UUIDs in lower case (the app makes them so; the server may echo another case)."""
+    out = dict(record)
+    out["client_id"] = str(record["client_id"]).lower()
+    if stream == "tasks":
+        out["week_client_id"] = str(record["week_client_id"]).lower()
+    else:
+        out["aliases"] = [str(a).lower() for a in record.get("aliases") or ()]
+    return out
+
+
+def has_cursor(conn: sqlite3.Connection) -> bool:
+    return any(kv.get(conn, cursor_key(s)) for s in WORKLOG_STREAMS)
+
+
+def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, from_start: bool = False,
+         progress: Callable[[str, int], None] | None = None) -> PullResult:
+    """Read ``weeks`` then ``tasks`` from the saved cursors (or from the beginning) until a short page.
+
+    Each page is applied with its ``next_since`` in one transaction. A cursor the server refuses
+    (400 ``invalid_cursor``: another server, a restored server database) is dropped and the stream read again
+    from the beginning, once; applying is idempotent, so nothing is doubled.
+    """
+    result = PullResult()
+    for stream in WORKLOG_STREAMS:
+        cursor = None if from_start else kv.get(conn, cursor_key(stream))
+        restarted = False
+        read = 0
+        while True:
+            outcome = fetch(stream, cursor, limit)
+            result.pages += 1
+            if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None \
+                    and not restarted:
+                kv.delete(conn, [cursor_key(stream)])
+                cursor, restarted = None, True
+                continue
+            if outcome.status != 200 or not valid_page(outcome, limit):
+                raise PullError(stream, outcome)
+            records, next_since = outcome.body["records"], outcome.body["next_since"]
+            good = []
+            for index, record in enumerate(records):
+                problem = record_problem(stream, record)
+                if problem is None:
+                    good.append(_normal(stream, record))
+                else:
+                    result.invalid.append(f"{stream} record {read + index + 1}: {problem}")
+            result.report.add(apply_page(conn, stream, good, next_since))
+            read += len(records)
+            result.received[stream] = read
+            if progress is not None:
+                progress(stream, read)
+            if len(records) < limit or next_since is None or next_since == cursor:
+                break
+            cursor = next_since
+    return result
