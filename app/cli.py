@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "app.commands.status",
     "app.commands.backup",
     "app.commands.restore",
+    "app.commands.restore_server",
 ]
 
 EXIT_USER_ERROR = 2

@@ -342,7 +342,7 @@ class SyncEngine:
 
         An empty profile that never pulled waits for the user's restore choice (``restore-from-server`` or the
         window's first-run question) instead of filling up behind their back."""
-        if not worklog.has_cursor(conn) and worklog_apply.profile_is_empty(conn):
+        if (not worklog.has_cursor(conn) and worklog_apply.profile_is_empty(conn)) or worklog.restore_running(conn):
             return
         fetch = lambda stream, since, limit: self._call(  # noqa: E731
             lambda: transport.get_changes(stream, since, limit))

@@ -11,15 +11,19 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.config import Settings
+from app.errors import ConfigError, WfhError
 from app.storage import kv
-from app.storage.worklog_apply import ApplyReport, apply_page, cursor_key
-from app.sync.client import Outcome, valid_page
+from app.storage.worklog_apply import ApplyReport, apply_page, cursor_key, profile_is_empty
+from app.sync.client import ApiClient, Outcome, client_from, valid_page
+from app.sync.keystore import KeyStore
 from app.sync.outbox import FIELDS
-from app.sync.policy import WORKLOG_STREAMS
+from app.sync.policy import WORKLOG_STREAMS, parse_retry_after
 
 PULL_LIMIT = 1000  # per page in a sync cycle (usually a handful of changes)
 RESTORE_LIMIT = 5000  # the contract's maximum: a restore of 100,000 tasks takes 20 pages
@@ -167,3 +171,97 @@ def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, fro
                 break
             cursor = next_since
     return result
+
+
+class ProfileNotEmpty(WfhError):
+    """A restore without ``--merge`` into a profile that already has weeks or tasks; nothing was changed."""
+
+
+RESTORE_KEY = "sync.restore_started_at"
+RESTORE_STALE = 900.0
+RETRY_LIMIT = 5  # 429/503 answers a restore waits out before it gives up
+RETRY_WAIT_MAX = 60.0
+
+
+def local_counts(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Weeks and (not deleted) tasks of this profile."""
+    weeks = int(conn.execute("SELECT COUNT(*) FROM weeks").fetchone()[0])
+    tasks = int(conn.execute("SELECT COUNT(*) FROM tasks_optimized WHERE deleted_at IS NULL").fetchone()[0])
+    return weeks, tasks
+
+
+def check_restorable(conn: sqlite3.Connection, *, merge: bool) -> None:
+    """Raise ``ProfileNotEmpty`` (naming ``--merge``) for a restore without merge into a profile with data."""
+    if not merge and not profile_is_empty(conn):
+        weeks, tasks = local_counts(conn)
+        raise ProfileNotEmpty(f"this profile already has {weeks:,} weeks and {tasks:,} tasks; nothing was changed. "
+                              "Run restore-from-server --merge to merge the server's copy into them "
+                              "(by UUID, the newer version wins, conflicts are listed)")
+
+
+def restore(conn: sqlite3.Connection, fetch: Fetch, *, merge: bool,
+            progress: Callable[[str, int], None] | None = None,
+            sleep: Callable[[float], None] = time.sleep) -> PullResult:
+    """Read every week and task of the employee from the server into this profile (``restore-from-server``).
+
+    Into an empty profile always; into one with weeks or tasks only with ``merge`` (by UUID, newer wins, the
+    conflicts listed in the result), otherwise ``ProfileNotEmpty`` and nothing changes. The cursors end where
+    the regular sync goes on from. The server's rate limit (429/503 with Retry-After) is waited out."""
+    check_restorable(conn, merge=merge)
+    kv.put(conn, {RESTORE_KEY: f"{time.time():.0f}"})
+    try:
+        return pull(conn, _patient(fetch, sleep), limit=RESTORE_LIMIT, from_start=True, progress=progress)
+    finally:
+        kv.delete(conn, [RESTORE_KEY])
+
+
+def restore_running(conn: sqlite3.Connection, now: float | None = None) -> bool:
+    """A restore (this window's or a ``restore-from-server`` beside it) is reading: the sync's own pull waits, so
+    the two do not read the same 100,000 tasks twice. A mark older than ``RESTORE_STALE`` s is from a crash."""
+    started = kv.get(conn, RESTORE_KEY)
+    try:
+        return started is not None and (time.time() if now is None else now) - float(started) < RESTORE_STALE
+    except ValueError:
+        return False
+
+
+def _patient(fetch: Fetch, sleep: Callable[[float], None]) -> Fetch:
+    def patient(stream: str, since: str | None, limit: int) -> Outcome:
+        for _ in range(RETRY_LIMIT):
+            outcome = fetch(stream, since, limit)
+            if outcome.status not in (429, 503):
+                return outcome
+            wait = parse_retry_after(outcome.header("Retry-After"), time.time())
+            sleep(min(RETRY_WAIT_MAX, wait if wait is not None else 5.0))
+        return outcome
+
+    return patient
+
+
+def explain(error: PullError) -> str:
+    """A restore's failed request in words (the CLI's message and the window's dialog)."""
+    outcome = error.outcome
+    if outcome.status is None:
+        text = f"the server could not be reached ({outcome.short()})"
+    elif outcome.status == 401:
+        text = "the server refused the API key (HTTP 401): check it in Settings → Sync"
+    elif outcome.status == 403:
+        text = "the API key belongs to another employee (HTTP 403)"
+    elif outcome.status == 200:
+        text = "the server's answer was not a page of weeks or tasks; is the server URL right?"
+    else:
+        text = f"the server answered {outcome.short()} while reading {error.stream}"
+    return text + ". Pages read before this are kept; restore-from-server --merge finishes the restore"
+
+
+def client_for(settings: Settings, keystore: KeyStore) -> ApiClient:
+    """The API client a restore talks through; a clear ``ConfigError`` when the profile cannot reach a server."""
+    if settings.text("ingestion.mode") != "api":
+        raise ConfigError("restoring weeks and tasks needs the API (ingestion.mode = api)")
+    api = settings.get("ingestion.api") or {}
+    if not str(api.get("base_url") or "").strip():
+        raise ConfigError("no server is configured (Settings → Sync, or WFH_AGENT_SERVER_URL)")
+    key = keystore.get()
+    if not key:
+        raise ConfigError("no API key is set (Settings → Sync, or the environment variable)")
+    return client_from(api, key)
