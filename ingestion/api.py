@@ -37,6 +37,8 @@ from ingestion.schemas import (
 )
 from ingestion.web import admin as web_admin
 from ingestion.web import pages as web_pages
+from ingestion.worklog import routes as worklog_routes
+from ingestion.worklog.schemas import WORKLOG_MODELS
 
 log = logging.getLogger("ingestion")
 _STATUS_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
@@ -70,7 +72,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                          description="Contract v1: INGESTION_API.md")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     models: list[type[BaseModel]] = [*RECORD_MODELS.values(), ScreenshotMeta, IngestResult, Rejection,
-                                     Error, Health, Me, ScreenshotResult]
+                                     Error, Health, Me, ScreenshotResult, *WORKLOG_MODELS]
     for model in models:
         generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, sub in generated.pop("$defs", {}).items():
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                              RateLimiter(settings.screenshot_bytes_per_second * 60.0, settings.screenshot_burst_bytes))
     for router in (health.router, me.router, ingest.router, screenshots.router):
         app.include_router(router)
+    app.include_router(worklog_routes.router)  # weeks and tasks backup (issue 18)
     app.include_router(reports_api.router)  # people-facing read side (issue 17)
     web_pages.mount(app)
     app.include_router(web_admin.router)

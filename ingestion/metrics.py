@@ -28,7 +28,8 @@ UNSTORABLE = Counter("wfh_ingest_unstorable_records_total",
 
 _REQUEST_CHILDREN: dict[tuple[str, str, str], Any] = {}
 _RECORD_CHILDREN = {(stream, outcome): RECORDS.labels(stream, outcome)
-                    for stream in ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
+                    for stream in ("heartbeats", "timeline", "website_usage", "productivity", "wellness",
+                                   "weeks", "tasks")
                     for outcome in ("accepted", "duplicate", "rejected")}
 _BATCH_CHILDREN = {stream: BATCH_SECONDS.labels(stream) for stream, _ in _RECORD_CHILDREN}
 

@@ -396,7 +396,7 @@ def validate_record(stream: Stream, record: Any, clock: Clock) -> list[Any]:
                 continue
             raise Reject(field.name, "is required" if value is _MISSING else "must not be null")
         append(field.check(value, field.name, clock))
-    known = _KNOWN[stream.name]
+    known = _KNOWN.get(stream.name) or stream.known  # streams defined elsewhere (worklog) derive theirs
     for key in record:
         if key not in known:
             raise Reject(_field_name(key), "extra field not permitted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,8 +26,9 @@ log = logging.getLogger("ingestion.ingest")
 router = APIRouter()
 
 
-def _entry(request: Request, identity: Identity, endpoint: str, status: int, count: int, rejected: int,
-           body_bytes: int, started: float) -> LogEntry:
+def log_entry(request: Request, identity: Identity, endpoint: str, status: int, count: int, rejected: int,
+              body_bytes: int, started: float) -> LogEntry:
+    """The ``ingest_log`` row of one answered batch."""
     ua = request.headers.get("user-agent")
     return LogEntry(identity.key_id, endpoint, status, count, rejected, body_bytes,
                     int((time.perf_counter() - started) * 1000),
@@ -52,9 +54,17 @@ def _records(document: Any, max_records: int) -> list[Any]:
     return records
 
 
-async def _ingest(request: Request, identity: Identity, stream: Stream) -> Response:
-    started = time.perf_counter()
-    clock = Clock.at()
+@dataclass(frozen=True)
+class Received:
+    """A batch that passed steps 4-11 of §5.3: its records and the size of the body as received."""
+
+    records: list[Any]
+    body_bytes: int
+
+
+async def receive_batch(request: Request, identity: Identity, endpoint: str, started: float) -> Received:
+    """Steps 4-11 of §5.3, shared by every record stream: media type, size, gzip, JSON, envelope, count,
+    ``emp_id``. A 4xx is written to ``ingest_log`` (best effort) before it is raised."""
     state = app_state(request)
     settings = state.settings
     body_bytes = 0
@@ -70,13 +80,23 @@ async def _ingest(request: Request, identity: Identity, stream: Stream) -> Respo
         check_emp_ids(records, identity.emp_id)
     except ApiError as exc:
         if 400 <= exc.status < 500:
-            await log_client_error(state, _entry(request, identity, stream.name, exc.status, count, 0,
-                                                 body_bytes, started), identity.device_id)
+            await log_client_error(state, log_entry(request, identity, endpoint, exc.status, count, 0,
+                                                    body_bytes, started), identity.device_id)
         raise
+    return Received(records, body_bytes)
+
+
+async def _ingest(request: Request, identity: Identity, stream: Stream) -> Response:
+    started = time.perf_counter()
+    clock = Clock.at()
+    state = app_state(request)
+    received = await receive_batch(request, identity, stream.name, started)
+    records, body_bytes = received.records, received.body_bytes
+    count = len(records)
     checked = validate_batch(stream, records, clock)
     rejected = len(checked.rejected)
     valid = count - rejected
-    entry = _entry(request, identity, stream.name, 200, count, rejected, body_bytes, started)
+    entry = log_entry(request, identity, stream.name, 200, count, rejected, body_bytes, started)
     async with state.db.connection() as conn:
         stored = await store_batch(conn, stream, identity.device_id, identity.emp_id, checked.rows,
                                    valid, entry)

@@ -30,14 +30,16 @@ from tests.support.pg import connect
 from tests.support.server import create_key
 
 VECTORS = load_vectors()
+DEVICE_2 = "TEST-LAPTOP-2"
 UNREACHABLE_URL = "postgresql://wfh@127.0.0.1:1/wfh"
 
 
 def _key_fixtures(url: str) -> tuple[dict[str, str], dict[str, str]]:
-    """Real keys for the three placeholders: valid, revoked (revoke-key path), expired."""
+    """Real keys for the placeholders: valid, revoked (revoke-key path), expired, second device."""
     from ingestion.keys import revoke_key
 
-    real = {placeholder: create_key(url, EMP, DEVICE) for placeholder in PLACEHOLDER_KEYS}
+    real = {placeholder: create_key(url, EMP, DEVICE_2 if prefix == "TESTDEV2" else DEVICE)
+            for placeholder, prefix in PLACEHOLDER_KEYS.items()}  # TESTDEV2 last: the higher device_id
     prefixes = {PLACEHOLDER_KEYS[p]: key[4:12] for p, key in real.items()}
     with connect(url) as conn:
         assert revoke_key(conn, prefixes["TESTREVK"])

@@ -20,6 +20,7 @@ PLACEHOLDER_KEYS = {
     "wfh_TESTPREF_placeholder-valid-key-000000000000000000": "TESTPREF",
     "wfh_TESTREVK_placeholder-revoked-key-0000000000000000": "TESTREVK",
     "wfh_TESTEXPD_placeholder-expired-key-0000000000000000": "TESTEXPD",
+    "wfh_TESTDEV2_placeholder-second-device-key-0000000000": "TESTDEV2",  # v1.2: TEST-LAPTOP-2
 }
 _TIME = re.compile(r"\{\{(now|today)(?:([+-])(\d+)([smhd]))?\}\}")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
