@@ -59,6 +59,7 @@ class PullResult:
     received: dict[str, int] = field(default_factory=dict)
     invalid: list[str] = field(default_factory=list)
     pages: int = 0
+    reset: list[str] = field(default_factory=list)  # streams whose cursor the server refused (read again next time)
 
 
 def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
@@ -136,22 +137,20 @@ def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, fro
     """Read ``weeks`` then ``tasks`` from the saved cursors (or from the beginning) until a short page.
 
     Each page is applied with its ``next_since`` in one transaction. A cursor the server refuses
-    (400 ``invalid_cursor``: another server, a restored server database) is dropped and the stream read again
-    from the beginning, once; applying is idempotent, so nothing is doubled.
+    (400 ``invalid_cursor``: another server, a restored server database) is dropped and nothing changes now;
+    the next pull reads that stream from the beginning (applying is idempotent, so nothing is doubled).
     """
     result = PullResult()
     for stream in WORKLOG_STREAMS:
         cursor = None if from_start else kv.get(conn, cursor_key(stream))
-        restarted = False
         read = 0
         while True:
             outcome = fetch(stream, cursor, limit)
             result.pages += 1
-            if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None \
-                    and not restarted:
-                kv.delete(conn, [cursor_key(stream)])
-                cursor, restarted = None, True
-                continue
+            if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None:
+                kv.delete(conn, [cursor_key(stream)])  # §9 reset_cursor: the next sync reads it from the start
+                result.reset.append(stream)
+                break
             if outcome.status != 200 or not valid_page(outcome, limit):
                 raise PullError(stream, outcome)
             records, next_since = outcome.body["records"], outcome.body["next_since"]

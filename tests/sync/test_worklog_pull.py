@@ -216,14 +216,17 @@ def test_bad_week_label_from_server_is_skipped(profile: Any) -> None:
     assert len(result.invalid) == 2 and conn.execute("SELECT COUNT(*) FROM weeks").fetchone()[0] == 0
 
 
-def test_refused_cursor_is_dropped_and_the_stream_read_again(profile: Any) -> None:
+def test_refused_cursor_is_dropped_and_the_stream_read_again_next_time(profile: Any) -> None:
     conn = profile.db.get()
     server = ScriptedServer()
     server.records["weeks"] = [week_record("2026-W31", "2026-11-24T10:00:00.000Z")]
     conn.execute("INSERT INTO settings(key, value) VALUES (?, 'c999')", (cursor_key("weeks"),))
-    result = worklog.pull(conn, server)
-    assert [c[1] for c in server.calls[:2]] == ["c999", None]
-    assert result.received["weeks"] == 1
+    first = worklog.pull(conn, server)
+    assert first.reset == ["weeks"] and first.report.changed == 0, "nothing local changes now"
+    assert conn.execute("SELECT COUNT(*) FROM settings WHERE key = ?", (cursor_key("weeks"),)).fetchone()[0] == 0
+    server.calls.clear()
+    again = worklog.pull(conn, server)
+    assert server.calls[0][1] is None and again.received["weeks"] == 1
 
 
 def test_answer_that_is_not_a_page_raises_and_applies_nothing(profile: Any) -> None:
