@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from app.sync import outbox
-from tests.e2e.conftest import EMP, E2E
+from tests.e2e.conftest import E2E, EMP
 from tests.support.pg import connect
 from tests.support.server import create_key
 
@@ -321,6 +321,7 @@ def test_kill_9_during_worklog_sync_repeatedly(two: Any) -> None:
     rng = random.Random(18)
     weeks = [a.data.create_week(f"2026-W{n:02d}") for n in range(10, 14)]
     a.data.create_tasks(weeks[0], [{"project_name": f"bulk {i}"} for i in range(1500)])
+    killed = 0
     for _ in range(KILLS):
         ids = [r[0] for r in a.conn.execute("SELECT id FROM tasks_optimized WHERE deleted_at IS NULL")]
         for task_id in rng.sample(ids, 5):  # edits, moves and deletes go on between runs
@@ -336,10 +337,18 @@ def test_kill_9_during_worklog_sync_repeatedly(two: Any) -> None:
                                  "sync", "--once"], env={k: v for k, v in os.environ.items()
                                                          if k != "WFH_AGENT_API_KEY"},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, 1.2))
+        # kill once the server has taken some of this run's versions (mid-upload), or after a random while
+        target = _server(e2e.db_url, "SELECT count(*) FROM worklog_history")[0][0] + rng.randint(1, 80)
+        deadline = time.monotonic() + rng.uniform(1.0, 6.0)
+        while proc.poll() is None and time.monotonic() < deadline \
+                and _server(e2e.db_url, "SELECT count(*) FROM worklog_history")[0][0] < target:
+            time.sleep(0.02)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
+            killed += 1
         proc.wait(10)
+    assert killed >= KILLS // 2, f"only {killed} runs were killed before they ended"
+    assert _server(e2e.db_url, "SELECT count(*) > 0 FROM worklog_tasks") == [(True,)], "killed while sending"
     final = a.cli("sync", "--once")
     assert final.returncode == 0, final.stderr
     local = {r[0]: (r[1], r[2] is not None) for r in a.conn.execute(
