@@ -9,7 +9,8 @@
 --   later than the one before it. Writes that arrive from the server set it themselves (see sync_applying).
 -- * origin_device: the device that wrote the version received from the server; NULL for local writes.
 -- * weeks_outbox / tasks_outbox: one row per version to upload (unsynced while synced_at IS NULL, as the
---   monitoring outbox). payload is NULL while the live row is the record to send; it holds the record as JSON
+--   monitoring outbox; a sent row is deleted, so the table holds only what is still to go and the quarantined
+--   rows, and needs no index of its own for the send order: one index fewer to write per queued version). payload is NULL while the live row is the record to send; it holds the record as JSON
 --   when the row is gone (a deleted week and its tasks: tombstones) or was overwritten by a newer version
 --   from another device before this one went out (so no local version is lost).
 -- * sync_applying: holds a row only inside the transaction that applies records received from the server;
@@ -46,7 +47,6 @@ CREATE TABLE weeks_outbox (
     synced_at TEXT,
     retry_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX idx_weeks_outbox_unsynced ON weeks_outbox(id) WHERE synced_at IS NULL;
 CREATE INDEX idx_weeks_outbox_client ON weeks_outbox(client_id) WHERE synced_at IS NULL;
 
 CREATE TABLE tasks_outbox (
@@ -57,7 +57,6 @@ CREATE TABLE tasks_outbox (
     synced_at TEXT,
     retry_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX idx_tasks_outbox_unsynced ON tasks_outbox(id) WHERE synced_at IS NULL;
 CREATE INDEX idx_tasks_outbox_client ON tasks_outbox(client_id) WHERE synced_at IS NULL;
 
 CREATE TABLE sync_applying (
