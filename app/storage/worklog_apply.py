@@ -14,6 +14,7 @@ by alias or label adopts the canonical UUID.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -93,12 +94,11 @@ def apply_page(conn: sqlite3.Connection, stream: str, records: Sequence[Mapping[
     report = ApplyReport()
     with write_transaction(conn):
         conn.execute("INSERT OR IGNORE INTO sync_applying (id) VALUES (1)")
-        week_ids: dict[str, int | None] = {}
-        for record in records:
-            if stream == "weeks":
+        if stream == "weeks":
+            for record in records:
                 _apply_week(conn, record, report)
-            else:
-                _apply_task(conn, record, report, week_ids)
+        else:
+            _apply_tasks(conn, records, report)
         for week_id in sorted(report.weeks_touched):
             if conn.execute("SELECT 1 FROM weeks WHERE id = ?", (week_id,)).fetchone():
                 refresh_week_statistics(conn, week_id)
@@ -242,13 +242,62 @@ def _week_id(conn: sqlite3.Connection, uuid: str, cache: dict[str, int | None]) 
     return cache[uuid]
 
 
-def _apply_task(conn: sqlite3.Connection, record: Mapping[str, Any], report: ApplyReport,
-                week_ids: dict[str, int | None]) -> None:
+_INSERT_COLUMNS = ("week_id", *TASK_FIELDS, "duration_display", "time_limit_display", "deleted_at", "uuid",
+                   "sync_updated_at", "origin_device", "created_at", "updated_at")
+_INSERT_TASK = (f"INSERT INTO tasks_optimized ({', '.join(_INSERT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)})")
+
+
+class _TaskPage:
+    """One page's lookups done once (the local rows of its UUIDs, its weeks, durations as text) and its new
+    tasks inserted with one ``executemany``: a restore applies 100,000 tasks."""
+
+    def __init__(self, conn: sqlite3.Connection, records: Sequence[Mapping[str, Any]]) -> None:
+        self.conn = conn
+        uuids = json.dumps([str(r["client_id"]) for r in records])
+        self.local = {row["uuid"]: row for row in conn.execute(
+            "SELECT * FROM tasks_optimized WHERE uuid IN (SELECT value FROM json_each(?))", (uuids,))}
+        self.weeks: dict[str, int | None] = {}
+        self.durations: dict[int, str] = {}
+        self.inserts: list[tuple[Any, ...]] = []
+        self.inserted: set[str] = set()
+
+    def display(self, seconds: Any) -> str:
+        value = int(seconds or 0)
+        text = self.durations.get(value)
+        if text is None:
+            text = self.durations[value] = format_duration(value)
+        return text
+
+    def row(self, uuid: str) -> sqlite3.Row | None:
+        if uuid in self.inserted:  # the same task twice in one page: its first version must be in the table
+            self.flush()
+            found: sqlite3.Row | None = self.conn.execute("SELECT * FROM tasks_optimized WHERE uuid = ?",
+                                                          (uuid,)).fetchone()
+            return found
+        return self.local.get(uuid)
+
+    def flush(self) -> None:
+        if self.inserts:
+            self.conn.executemany(_INSERT_TASK, self.inserts)
+            self.inserts.clear()
+            self.inserted.clear()
+
+
+def _apply_tasks(conn: sqlite3.Connection, records: Sequence[Mapping[str, Any]], report: ApplyReport) -> None:
+    page = _TaskPage(conn, records)
+    for record in records:
+        _apply_task(page, record, report)
+    page.flush()
+
+
+def _apply_task(page: _TaskPage, record: Mapping[str, Any], report: ApplyReport) -> None:
+    conn = page.conn
     uuid = str(record["client_id"])
     remote_at = str(record["updated_at"])
     deleted = record.get("deleted_at") is not None
-    local = conn.execute("SELECT * FROM tasks_optimized WHERE uuid = ?", (uuid,)).fetchone()
-    week_id = _week_id(conn, str(record["week_client_id"]), week_ids)
+    local = page.row(uuid)
+    week_id = _week_id(conn, str(record["week_client_id"]), page.weeks)
     if local is None and (deleted or week_id is None):
         if week_id is None and not deleted:
             report.skipped += 1  # its week was deleted here more recently; the server still lists the task
@@ -257,16 +306,14 @@ def _apply_task(conn: sqlite3.Connection, record: Mapping[str, Any], report: App
         return
     values: dict[str, Any] = {name: record.get(name) for name in TASK_FIELDS}
     values["bonus_paid"] = int(bool(values["bonus_paid"]))
-    values["duration_display"] = format_duration(int(values["duration_seconds"] or 0))
-    values["time_limit_display"] = format_duration(int(values["time_limit_seconds"] or 0))
+    values["duration_display"] = page.display(values["duration_seconds"])
+    values["time_limit_display"] = page.display(values["time_limit_seconds"])
     values["deleted_at"] = _local_time(str(record["deleted_at"])) if deleted else None
     if local is None:
         assert week_id is not None
-        columns = ["week_id", *values, "uuid", "sync_updated_at", "origin_device", "created_at", "updated_at"]
-        params = [week_id, *values.values(), uuid, remote_at, record.get("device"),
-                  record.get("created_at") or _local_time(remote_at), _local_time(remote_at)]
-        conn.execute(f"INSERT INTO tasks_optimized ({', '.join(columns)}) "
-                     f"VALUES ({', '.join('?' for _ in columns)})", params)
+        page.inserts.append((week_id, *values.values(), uuid, remote_at, record.get("device"),
+                             record.get("created_at") or _local_time(remote_at), _local_time(remote_at)))
+        page.inserted.add(uuid)
         report.created += 1
         report.weeks_touched.add(week_id)
         return

@@ -30,9 +30,11 @@ RESTORE_LIMIT = 5000  # the contract's maximum: a restore of 100,000 tasks takes
 MAX_TEXT = 10_000
 MAX_SHORT = 40
 INT4 = 2_147_483_647
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_CLOCK = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_CLOCK = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LABEL = re.compile(r"^[^\x00-\x1f\x7f]{1,100}\Z")
 _SHORT = {"date_audited", "time_begin", "time_end", "created_at"}
 _RANGES = {"week_start_day": (0, 6), "week_end_day": (0, 6), "week_start_hour": (0, 23), "week_end_hour": (0, 23),
            "score": (-INT4 - 1, INT4)}
@@ -64,13 +66,13 @@ class PullResult:
 
 def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
     """Why a received record cannot be applied (``"field: message"``), or None when it fits §6.9/§6.10."""
-    for name, kind in FIELDS[stream]:
+    for name, nullable, check in _CHECKS[stream]:
         value = record.get(name)
         if value is None:
-            if name in _NULLABLE:
+            if nullable:
                 continue
             return f"{name}: missing"
-        problem = _value_problem(name, kind, value)
+        problem = check(value)
         if problem:
             return f"{name}: {problem}"
     if stream == "weeks":
@@ -80,41 +82,52 @@ def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
         if not record["week_label"].strip():
             return "week_label: empty"
     device = record.get("device")
-    if device is not None and (not isinstance(device, str) or len(device) > 200 or _has_control(device)):
+    if device is not None and (not isinstance(device, str) or len(device) > 200 or _CONTROL.search(device)):
         return "device: must be a short text"
     return None
 
 
-def _has_control(text: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
-
-
-def _value_problem(name: str, kind: str, value: Any) -> str | None:
+def _checker(name: str, kind: str) -> Callable[[Any], str | None]:
+    """One field's check, built once per field: a restore checks 100,000 records of 18 fields."""
     if kind == "b":
-        return None if isinstance(value, bool) else "must be a boolean"
+        return lambda value: None if isinstance(value, bool) else "must be a boolean"
     if kind == "i":
         low, high = _RANGES.get(name, (0, INT4))
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            return f"must be an integer {low}..{high}"
-        return None
+
+        def integer(value: Any) -> str | None:
+            if type(value) is not int or not low <= value <= high:
+                return f"must be an integer {low}..{high}"
+            return None
+        return integer
     if kind == "n":
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-            return "must be a finite number >= 0"
-        return None
-    if not isinstance(value, str):
-        return "must be a string"
-    if "\x00" in value:
-        return "contains U+0000"
-    if name in ("client_id", "week_client_id"):
-        return None if _UUID.match(value) else "must be a UUID"
-    if name in ("updated_at", "deleted_at"):
-        return None if _CLOCK.match(value) else "must be YYYY-MM-DDTHH:MM:SS.mmmZ"
-    if name == "start_date":
-        return None if _DATE.match(value) else "must be YYYY-MM-DD"
-    if name == "week_label":
-        return None if 0 < len(value) <= 100 and not _has_control(value) else "1-100 characters, no control"
+        def number(value: Any) -> str | None:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
+                    or value < 0:
+                return "must be a finite number >= 0"
+            return None
+        return number
+    pattern, message = _PATTERNS.get(name, (None, ""))
     limit = MAX_SHORT if name in _SHORT else MAX_TEXT
-    return None if len(value) <= limit else f"longer than {limit} characters"
+
+    def text(value: Any) -> str | None:
+        if type(value) is not str:
+            return "must be a string"
+        if "\x00" in value:
+            return "contains U+0000"
+        if pattern is not None:
+            return None if pattern.match(value) else message
+        return None if len(value) <= limit else f"longer than {limit} characters"
+    return text
+
+
+_PATTERNS = {
+    "client_id": (_UUID, "must be a UUID"), "week_client_id": (_UUID, "must be a UUID"),
+    "updated_at": (_CLOCK, "must be YYYY-MM-DDTHH:MM:SS.mmmZ"),
+    "deleted_at": (_CLOCK, "must be YYYY-MM-DDTHH:MM:SS.mmmZ"),
+    "start_date": (_DATE, "must be YYYY-MM-DD"), "week_label": (_LABEL, "1-100 characters, no control"),
+}
+_CHECKS = {stream: [(name, name in _NULLABLE, _checker(name, kind)) for name, kind in FIELDS[stream]]
+           for stream in WORKLOG_STREAMS}
 
 
 def _normal(stream: str, record: Mapping[str, Any]) -> dict[str, Any]:
