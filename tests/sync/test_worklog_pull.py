@@ -190,7 +190,8 @@ def test_week_found_by_alias(profile: Any, data: Any) -> None:
 @pytest.mark.parametrize(("field", "value"), [
     ("client_id", "not-a-uuid"), ("week_client_id", 7), ("project_name", "a\x00b"), ("duration_seconds", True),
     ("duration_seconds", -1), ("score", 2**31), ("updated_at", "2026-11-24 10:00:00"), ("bonus_paid", "yes"),
-    ("feedback", "x" * 10_001), ("time_begin", "y" * 41), ("device", ["x"]),
+    ("feedback", "x" * 10_001), ("time_begin", "y" * 41), ("device", ["x"]), ("device", "DESK\x1b[2J"),
+    ("client_id", str(uuid.uuid4()) + "\n"), ("updated_at", "\u0662026-11-24T10:00:00.000Z"),
 ])
 def test_bad_received_record_is_skipped_and_named_the_rest_applies(profile: Any, field: str, value: Any) -> None:
     conn = profile.db.get()
@@ -239,3 +240,15 @@ def test_answer_that_is_not_a_page_raises_and_applies_nothing(profile: Any) -> N
     with pytest.raises(worklog.PullError):
         worklog.pull(conn, server, limit=2)
     assert conn.execute("SELECT COUNT(*) FROM settings WHERE key LIKE 'sync.cursor.%'").fetchone()[0] == 0
+
+
+def test_same_task_twice_in_one_page_ends_at_its_newer_version(profile: Any) -> None:
+    conn = profile.db.get()
+    server = ScriptedServer()
+    week = week_record("2026-W32", "2026-11-24T10:00:00.000Z")
+    server.records["weeks"] = [week]
+    first = task_record(week["client_id"], "2026-11-24T10:00:00.000Z", project_name="first")
+    second = dict(first, project_name="second", updated_at="2026-11-24T11:00:00.000Z")
+    server.records["tasks"] = [first, second]
+    worklog.pull(conn, server, from_start=True)
+    assert [r[0] for r in conn.execute("SELECT project_name FROM tasks_optimized")] == ["second"]
