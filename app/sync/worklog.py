@@ -13,6 +13,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,42 +147,55 @@ def has_cursor(conn: sqlite3.Connection) -> bool:
 
 
 def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, from_start: bool = False,
-         progress: Callable[[str, int], None] | None = None) -> PullResult:
+         progress: Callable[[str, int], None] | None = None, prefetch: bool = False) -> PullResult:
     """Read ``weeks`` then ``tasks`` from the saved cursors (or from the beginning) until a short page.
 
     Each page is applied with its ``next_since`` in one transaction. A cursor the server refuses
     (400 ``invalid_cursor``: another server, a restored server database) is dropped and nothing changes now;
     the next pull reads that stream from the beginning (applying is idempotent, so nothing is doubled).
+    ``prefetch`` (a restore) asks for the next page on a helper thread while this one is applied; a page is
+    still applied only after the one before it, and one that fails is never applied.
     """
     result = PullResult()
-    for stream in WORKLOG_STREAMS:
-        cursor = None if from_start else kv.get(conn, cursor_key(stream))
-        read = 0
-        while True:
-            outcome = fetch(stream, cursor, limit)
-            result.pages += 1
-            if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None:
-                kv.delete(conn, [cursor_key(stream)])  # §9 reset_cursor: the next sync reads it from the start
-                result.reset.append(stream)
-                break
-            if outcome.status != 200 or not valid_page(outcome, limit):
-                raise PullError(stream, outcome)
-            records, next_since = outcome.body["records"], outcome.body["next_since"]
-            good = []
-            for index, record in enumerate(records):
-                problem = record_problem(stream, record)
-                if problem is None:
-                    good.append(_normal(stream, record))
-                else:
-                    result.invalid.append(f"{stream} record {read + index + 1}: {problem}")
-            result.report.add(apply_page(conn, stream, good, next_since))
-            read += len(records)
-            result.received[stream] = read
-            if progress is not None:
-                progress(stream, read)
-            if len(records) < limit or next_since is None or next_since == cursor:
-                break
-            cursor = next_since
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfh-pull") as pool:
+        for stream in WORKLOG_STREAMS:
+            cursor = None if from_start else kv.get(conn, cursor_key(stream))
+            read = 0
+            ahead: Future[Outcome] | None = None
+            while True:
+                outcome = ahead.result() if ahead is not None else fetch(stream, cursor, limit)
+                ahead = None
+                result.pages += 1
+                if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None:
+                    kv.delete(conn, [cursor_key(stream)])  # §9 reset_cursor: the next sync reads it from the start
+                    result.reset.append(stream)
+                    break
+                if outcome.status != 200 or not valid_page(outcome, limit):
+                    raise PullError(stream, outcome)
+                records, next_since = outcome.body["records"], outcome.body["next_since"]
+                last = len(records) < limit or next_since is None or next_since == cursor
+                if prefetch and not last:
+                    ahead = pool.submit(fetch, stream, next_since, limit)
+                good = []
+                for index, record in enumerate(records):
+                    problem = record_problem(stream, record)
+                    if problem is None:
+                        good.append(_normal(stream, record))
+                    else:
+                        result.invalid.append(f"{stream} record {read + index + 1}: {problem}")
+                try:
+                    result.report.add(apply_page(conn, stream, good, next_since))
+                    read += len(records)
+                    result.received[stream] = read
+                    if progress is not None:
+                        progress(stream, read)
+                except BaseException:
+                    if ahead is not None:
+                        ahead.cancel()
+                    raise
+                if last:
+                    break
+                cursor = next_since
     return result
 
 
@@ -222,7 +236,8 @@ def restore(conn: sqlite3.Connection, fetch: Fetch, *, merge: bool,
     check_restorable(conn, merge=merge)
     kv.put(conn, {RESTORE_KEY: f"{time.time():.0f}"})
     try:
-        return pull(conn, _patient(fetch, sleep), limit=RESTORE_LIMIT, from_start=True, progress=progress)
+        return pull(conn, _patient(fetch, sleep), limit=RESTORE_LIMIT, from_start=True, progress=progress,
+                    prefetch=True)
     finally:
         kv.delete(conn, [RESTORE_KEY])
 

@@ -252,3 +252,31 @@ def test_same_task_twice_in_one_page_ends_at_its_newer_version(profile: Any) -> 
     server.records["tasks"] = [first, second]
     worklog.pull(conn, server, from_start=True)
     assert [r[0] for r in conn.execute("SELECT project_name FROM tasks_optimized")] == ["second"]
+
+
+def test_restore_prefetches_pages_in_order_and_a_failed_page_applies_nothing(profile: Any) -> None:
+    conn = profile.db.get()
+    server = ScriptedServer()
+    week = week_record("2026-W33", "2026-11-24T10:00:00.000Z")
+    server.records["weeks"] = [week]
+    server.records["tasks"] = [task_record(week["client_id"], "2026-11-24T10:00:00.000Z", project_name=f"T{i}")
+                               for i in range(7)]
+    result = worklog.pull(conn, server, limit=2, from_start=True, prefetch=True)
+    assert result.received == {"weeks": 1, "tasks": 7}
+    assert [c[1] for c in server.calls if c[0] == "tasks"] == [None, "c2", "c4", "c6"]
+    failing = ScriptedServer()
+    failing.records = server.records
+    original = failing.__call__
+
+    def broken(stream: str, since: str | None, limit: int) -> Outcome:
+        if stream == "tasks" and since == "c4":
+            return Outcome(503, dict(HEADERS), {"error": "unavailable"})
+        return original(stream, since, limit)
+
+    other = profile.db.get()
+    other.execute("DELETE FROM tasks_optimized")
+    other.execute("DELETE FROM settings WHERE key LIKE 'sync.cursor.%'")
+    with pytest.raises(worklog.PullError):
+        worklog.pull(conn, broken, limit=2, from_start=True, prefetch=True)
+    assert conn.execute("SELECT COUNT(*) FROM tasks_optimized").fetchone()[0] == 4
+    assert conn.execute("SELECT value FROM settings WHERE key = ?", (cursor_key("tasks"),)).fetchone()[0] == "c4"
