@@ -236,8 +236,11 @@ def test_refused_cursor_is_reset_and_everything_read_again_without_duplicates(tw
     assert b.cli("restore-from-server").returncode == 0
     good = kv.get(b.conn, "sync.cursor.tasks")
     assert good
+    from ingestion.worklog.cursor import encode
+
+    future = encode("tasks", 2**40)  # well formed, beyond anything this server issued (kept from another one)
     for bad in ("not-a-cursor", good[:-2] + ("AA" if good[-2:] != "AA" else "BB"),
-                kv.get(b.conn, "sync.cursor.weeks")):  # malformed, altered, the other route's
+                kv.get(b.conn, "sync.cursor.weeks"), future):  # malformed, altered, the other route's, future
         kv.put(b.conn, {"sync.cursor.tasks": bad})
         b.sync()
         assert kv.get(b.conn, "sync.cursor.tasks") is None, bad
