@@ -2,8 +2,10 @@
 -- and one outbox per stream filled by triggers in the same transaction as the write, so every write path
 -- (DataService, imports, writes added later) queues its record without knowing about sync.
 --
--- * uuid: lowercase UUID v4 made on this device, the record's client_id on the wire; never changed, except
+-- * uuid: lowercase UUID made on this device, the record's client_id on the wire; never changed, except
 --   that a week adopts the server's canonical UUID when another device's week of the same label wins.
+--   Existing rows get a random one (version 4); new rows a time-ordered one (version 7: 48 bits of Unix
+--   milliseconds, then random), so the UUID index grows at its end instead of at random pages (bulk imports).
 -- * sync_updated_at: the sync clock, RFC 3339 UTC with milliseconds. A local write sets it to now, or to one
 --   millisecond after its previous value when the clock has not moved on, so every local version is strictly
 --   later than the one before it. Writes that arrive from the server set it themselves (see sync_applying).
@@ -42,43 +44,48 @@ CREATE UNIQUE INDEX idx_tasks_uuid ON tasks_optimized(uuid);
 CREATE TABLE weeks_outbox (
     id INTEGER PRIMARY KEY,
     client_id TEXT NOT NULL,           -- weeks.uuid
+    row_id INTEGER NOT NULL,           -- weeks.id (the live row while payload is NULL)
     updated_at TEXT NOT NULL,          -- the version (sync clock) this row sends
     payload TEXT,                      -- the record as JSON when the live row is not the version to send
     synced_at TEXT,
     retry_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX idx_weeks_outbox_client ON weeks_outbox(client_id) WHERE synced_at IS NULL;
+CREATE INDEX idx_weeks_outbox_row ON weeks_outbox(row_id) WHERE synced_at IS NULL;
 
 CREATE TABLE tasks_outbox (
     id INTEGER PRIMARY KEY,
     client_id TEXT NOT NULL,           -- tasks_optimized.uuid
+    row_id INTEGER NOT NULL,           -- tasks_optimized.id
     updated_at TEXT NOT NULL,
     payload TEXT,
     synced_at TEXT,
     retry_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX idx_tasks_outbox_client ON tasks_outbox(client_id) WHERE synced_at IS NULL;
+CREATE INDEX idx_tasks_outbox_row ON tasks_outbox(row_id) WHERE synced_at IS NULL;
 
 CREATE TABLE sync_applying (
     id INTEGER PRIMARY KEY CHECK (id = 1)
 );
 
 -- Existing data is queued once (soft-deleted tasks go as tombstones).
-INSERT INTO weeks_outbox (client_id, updated_at) SELECT uuid, sync_updated_at FROM weeks ORDER BY id;
-INSERT INTO tasks_outbox (client_id, updated_at) SELECT uuid, sync_updated_at FROM tasks_optimized ORDER BY id;
+INSERT INTO weeks_outbox (client_id, row_id, updated_at) SELECT uuid, id, sync_updated_at FROM weeks ORDER BY id;
+INSERT INTO tasks_outbox (client_id, row_id, updated_at)
+SELECT uuid, id, sync_updated_at FROM tasks_optimized ORDER BY id;
 
 -- ---- weeks -----------------------------------------------------------------------------------------------
 CREATE TRIGGER weeks_sync_insert AFTER INSERT ON weeks
 WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
 BEGIN
     UPDATE weeks SET
-        uuid = COALESCE(NEW.uuid, lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4'
+        uuid = COALESCE(NEW.uuid, substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 1, 8) || '-'
+            || substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 9, 4) || '-7'
             || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1)
             || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),
         sync_updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
         origin_device = NULL
     WHERE id = NEW.id;
-    INSERT INTO weeks_outbox (client_id, updated_at) SELECT uuid, sync_updated_at FROM weeks WHERE id = NEW.id;
+    INSERT INTO weeks_outbox (client_id, row_id, updated_at)
+    SELECT uuid, id, sync_updated_at FROM weeks WHERE id = NEW.id;
 END;
 
 CREATE TRIGGER weeks_sync_update AFTER UPDATE OF
@@ -100,10 +107,10 @@ BEGIN
         origin_device = NULL
     WHERE id = NEW.id;
     UPDATE weeks_outbox SET updated_at = (SELECT sync_updated_at FROM weeks WHERE id = NEW.id)
-    WHERE client_id = NEW.uuid AND synced_at IS NULL AND payload IS NULL;
-    INSERT INTO weeks_outbox (client_id, updated_at)
-    SELECT uuid, sync_updated_at FROM weeks WHERE id = NEW.id AND NOT EXISTS (
-        SELECT 1 FROM weeks_outbox WHERE client_id = NEW.uuid AND synced_at IS NULL AND payload IS NULL);
+    WHERE row_id = NEW.id AND synced_at IS NULL AND payload IS NULL;
+    INSERT INTO weeks_outbox (client_id, row_id, updated_at)
+    SELECT uuid, id, sync_updated_at FROM weeks WHERE id = NEW.id AND NOT EXISTS (
+        SELECT 1 FROM weeks_outbox WHERE row_id = NEW.id AND synced_at IS NULL AND payload IS NULL);
 END;
 
 -- Weeks are deleted for real (their tasks go by cascade, and during the cascade the week is already gone),
@@ -121,11 +128,11 @@ BEGIN
             'time_begin', t.time_begin, 'time_end', t.time_end, 'score', t.score, 'bonus_paid', t.bonus_paid,
             'created_at', t.created_at, 'updated_at', t.sync_updated_at,
             'deleted_at', CASE WHEN t.deleted_at IS NOT NULL THEN t.sync_updated_at END)
-        FROM tasks_optimized t WHERE t.uuid = tasks_outbox.client_id)
+        FROM tasks_optimized t WHERE t.id = tasks_outbox.row_id)
     WHERE synced_at IS NULL AND payload IS NULL
-      AND client_id IN (SELECT uuid FROM tasks_optimized WHERE week_id = OLD.id);
-    INSERT INTO tasks_outbox (client_id, updated_at, payload)
-    SELECT t.uuid, v.stamp, json_object(
+      AND row_id IN (SELECT id FROM tasks_optimized WHERE week_id = OLD.id);
+    INSERT INTO tasks_outbox (client_id, row_id, updated_at, payload)
+    SELECT t.uuid, t.id, v.stamp, json_object(
             'client_id', t.uuid, 'week_client_id', OLD.uuid, 'attempt_id', t.attempt_id,
             'project_id', t.project_id, 'project_name', t.project_name, 'operation_id', t.operation_id,
             'feedback', t.feedback, 'locale', t.locale, 'duration_seconds', t.duration_seconds,
@@ -147,9 +154,9 @@ BEGIN
             'bonus_rate', OLD.bonus_rate, 'bonus_threshold_seconds', OLD.bonus_threshold_seconds,
             'notes', OLD.notes, 'created_at', OLD.created_at, 'updated_at', OLD.sync_updated_at,
             'deleted_at', NULL)
-    WHERE client_id = OLD.uuid AND synced_at IS NULL AND payload IS NULL;
-    INSERT INTO weeks_outbox (client_id, updated_at, payload)
-    SELECT OLD.uuid, v.stamp, json_object(
+    WHERE row_id = OLD.id AND synced_at IS NULL AND payload IS NULL;
+    INSERT INTO weeks_outbox (client_id, row_id, updated_at, payload)
+    SELECT OLD.uuid, OLD.id, v.stamp, json_object(
             'client_id', OLD.uuid, 'week_label', OLD.week_label, 'start_date', OLD.start_date,
             'week_start_day', OLD.week_start_day, 'week_end_day', OLD.week_end_day,
             'week_start_hour', OLD.week_start_hour, 'week_end_hour', OLD.week_end_hour,
@@ -167,14 +174,15 @@ CREATE TRIGGER tasks_sync_insert AFTER INSERT ON tasks_optimized
 WHEN NOT EXISTS (SELECT 1 FROM sync_applying)
 BEGIN
     UPDATE tasks_optimized SET
-        uuid = COALESCE(NEW.uuid, lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4'
+        uuid = COALESCE(NEW.uuid, substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 1, 8) || '-'
+            || substr(printf('%012x', CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)), 9, 4) || '-7'
             || substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1)
             || substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6)))),
         sync_updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
         origin_device = NULL
     WHERE id = NEW.id;
-    INSERT INTO tasks_outbox (client_id, updated_at)
-    SELECT uuid, sync_updated_at FROM tasks_optimized WHERE id = NEW.id;
+    INSERT INTO tasks_outbox (client_id, row_id, updated_at)
+    SELECT uuid, id, sync_updated_at FROM tasks_optimized WHERE id = NEW.id;
 END;
 
 -- Edits, moves (week_id), duration changes and deletes (deleted_at is set: the row stays, a tombstone).
@@ -200,10 +208,10 @@ BEGIN
         origin_device = NULL
     WHERE id = NEW.id;
     UPDATE tasks_outbox SET updated_at = (SELECT sync_updated_at FROM tasks_optimized WHERE id = NEW.id)
-    WHERE client_id = NEW.uuid AND synced_at IS NULL AND payload IS NULL;
-    INSERT INTO tasks_outbox (client_id, updated_at)
-    SELECT uuid, sync_updated_at FROM tasks_optimized WHERE id = NEW.id AND NOT EXISTS (
-        SELECT 1 FROM tasks_outbox WHERE client_id = NEW.uuid AND synced_at IS NULL AND payload IS NULL);
+    WHERE row_id = NEW.id AND synced_at IS NULL AND payload IS NULL;
+    INSERT INTO tasks_outbox (client_id, row_id, updated_at)
+    SELECT uuid, id, sync_updated_at FROM tasks_optimized WHERE id = NEW.id AND NOT EXISTS (
+        SELECT 1 FROM tasks_outbox WHERE row_id = NEW.id AND synced_at IS NULL AND payload IS NULL);
 END;
 
 -- A task row removed for real outside a week's deletion (no code path does that today, but one may): its
@@ -221,9 +229,9 @@ BEGIN
             'score', OLD.score, 'bonus_paid', OLD.bonus_paid, 'created_at', OLD.created_at,
             'updated_at', OLD.sync_updated_at,
             'deleted_at', CASE WHEN OLD.deleted_at IS NOT NULL THEN OLD.sync_updated_at END)
-    WHERE client_id = OLD.uuid AND synced_at IS NULL AND payload IS NULL;
-    INSERT INTO tasks_outbox (client_id, updated_at, payload)
-    SELECT OLD.uuid, v.stamp, json_object(
+    WHERE row_id = OLD.id AND synced_at IS NULL AND payload IS NULL;
+    INSERT INTO tasks_outbox (client_id, row_id, updated_at, payload)
+    SELECT OLD.uuid, OLD.id, v.stamp, json_object(
             'client_id', OLD.uuid, 'week_client_id', (SELECT uuid FROM weeks WHERE id = OLD.week_id),
             'attempt_id', OLD.attempt_id, 'project_id', OLD.project_id, 'project_name', OLD.project_name,
             'operation_id', OLD.operation_id, 'feedback', OLD.feedback, 'locale', OLD.locale,

@@ -118,19 +118,19 @@ def _differs(local: sqlite3.Row, record: Mapping[str, Any], names: Sequence[str]
     return False
 
 
-def _keep_pending(conn: sqlite3.Connection, stream: str, uuid: str) -> None:
+def _keep_pending(conn: sqlite3.Connection, stream: str, row_id: int) -> None:
     """A local version not yet sent is about to be overwritten: keep it as its outbox row's payload."""
     if stream == "weeks":
-        conn.execute(f"UPDATE weeks_outbox SET payload = (SELECT {_WEEK_PAYLOAD} FROM weeks w WHERE w.uuid = ?) "
-                     "WHERE client_id = ? AND synced_at IS NULL AND payload IS NULL", (uuid, uuid))
+        conn.execute(f"UPDATE weeks_outbox SET payload = (SELECT {_WEEK_PAYLOAD} FROM weeks w WHERE w.id = ?) "
+                     "WHERE row_id = ? AND synced_at IS NULL AND payload IS NULL", (row_id, row_id))
     else:
         conn.execute(f"UPDATE tasks_outbox SET payload = (SELECT {_TASK_PAYLOAD} FROM tasks_optimized t "
-                     "WHERE t.uuid = ?) WHERE client_id = ? AND synced_at IS NULL AND payload IS NULL", (uuid, uuid))
+                     "WHERE t.id = ?) WHERE row_id = ? AND synced_at IS NULL AND payload IS NULL", (row_id, row_id))
 
 
-def _has_pending(conn: sqlite3.Connection, stream: str, uuid: str) -> bool:
-    return conn.execute(f"SELECT 1 FROM {stream}_outbox WHERE client_id = ? AND synced_at IS NULL LIMIT 1",
-                        (uuid,)).fetchone() is not None
+def _has_pending(conn: sqlite3.Connection, stream: str, row_id: int) -> bool:
+    return conn.execute(f"SELECT 1 FROM {stream}_outbox WHERE row_id = ? AND synced_at IS NULL LIMIT 1",
+                        (row_id,)).fetchone() is not None
 
 
 def _conflict(report: ApplyReport, what: str, uuid: str, record: Mapping[str, Any], local_won: bool) -> None:
@@ -178,10 +178,10 @@ def _apply_week(conn: sqlite3.Connection, record: Mapping[str, Any], report: App
             report.kept_local += 1
             _conflict(report, "week", uuid, record, local_won=True)
             return
-        if _has_pending(conn, "weeks", uuid):
-            _keep_pending(conn, "weeks", uuid)
-        for (task_uuid,) in conn.execute("SELECT uuid FROM tasks_optimized WHERE week_id = ?", (local["id"],)):
-            _keep_pending(conn, "tasks", task_uuid)
+        if _has_pending(conn, "weeks", local["id"]):
+            _keep_pending(conn, "weeks", local["id"])
+        for (task_id,) in conn.execute("SELECT id FROM tasks_optimized WHERE week_id = ?", (local["id"],)).fetchall():
+            _keep_pending(conn, "tasks", task_id)
         conn.execute("DELETE FROM weeks WHERE id = ?", (local["id"],))
         report.deleted += 1
         return
@@ -208,10 +208,10 @@ def _apply_week(conn: sqlite3.Connection, record: Mapping[str, Any], report: App
         else:
             report.unchanged += 1
         return
-    if _has_pending(conn, "weeks", uuid):
+    if _has_pending(conn, "weeks", local["id"]):
         if differs:
             _conflict(report, "week", uuid, record, local_won=False)
-        _keep_pending(conn, "weeks", uuid)
+        _keep_pending(conn, "weeks", local["id"])
     assignments = ", ".join(f"{name} = ?" for name in values)
     if not _week_write(conn, f"UPDATE weeks SET {assignments}, sync_updated_at = ?, origin_device = ?, updated_at = ? "
                        "WHERE id = ?", [*values.values(), remote_at, record.get("device"), _local_time(remote_at),
@@ -328,10 +328,10 @@ def _apply_task(page: _TaskPage, record: Mapping[str, Any], report: ApplyReport)
         else:
             report.unchanged += 1
         return
-    if _has_pending(conn, "tasks", uuid):
+    if _has_pending(conn, "tasks", local["id"]):
         if differs:
             _conflict(report, "task", uuid, record, local_won=False)
-        _keep_pending(conn, "tasks", uuid)
+        _keep_pending(conn, "tasks", local["id"])
     if week_id is not None:
         values["week_id"] = week_id
     assignments = ", ".join(f"{name} = ?" for name in values)

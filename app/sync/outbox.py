@@ -75,7 +75,7 @@ _WORKLOG_SELECT = {
                w.week_start_hour, w.week_end_hour, w.is_custom_duration, w.is_bonus_week, w.bonus_rate,
                w.bonus_threshold_seconds, w.notes, w.created_at, w.sync_updated_at AS updated_at,
                NULL AS deleted_at
-        FROM weeks_outbox o LEFT JOIN weeks w ON w.uuid = o.client_id AND o.payload IS NULL
+        FROM weeks_outbox o LEFT JOIN weeks w ON w.id = o.row_id AND o.payload IS NULL
         WHERE o.synced_at IS NULL ORDER BY o.id LIMIT ?""",
     "tasks": """
         SELECT o.id AS row_id, o.client_id AS outbox_client_id, o.updated_at AS version, o.payload,
@@ -83,7 +83,7 @@ _WORKLOG_SELECT = {
                t.operation_id, t.feedback, t.locale, t.duration_seconds, t.time_limit_seconds, t.date_audited,
                t.time_begin, t.time_end, t.score, t.bonus_paid, t.created_at, t.sync_updated_at AS updated_at,
                CASE WHEN t.deleted_at IS NOT NULL THEN t.sync_updated_at END AS deleted_at
-        FROM tasks_outbox o LEFT JOIN tasks_optimized t ON t.uuid = o.client_id AND o.payload IS NULL
+        FROM tasks_outbox o LEFT JOIN tasks_optimized t ON t.id = o.row_id AND o.payload IS NULL
         LEFT JOIN weeks w ON w.id = t.week_id
         WHERE o.synced_at IS NULL ORDER BY o.id LIMIT ?""",
 }

@@ -156,3 +156,20 @@ def test_contract_shapes_of_queued_records(data_service: Any) -> None:
     assert task_record["week_client_id"] == week_record["client_id"]
     json.dumps(week_record, allow_nan=False)
     assert all(CLOCK.match(r["updated_at"]) for r in (week_record, task_record))
+
+
+def test_new_rows_get_time_ordered_uuids(data_service: Any) -> None:
+    """Version 7 (Unix milliseconds first): the UUID indexes grow at their end during a bulk import."""
+    import time as _time
+    import uuid as _uuid
+
+    conn = data_service.db.get()
+    week = data_service.create_week("2026-W16")
+    first = data_service.create_task(week, {"project_name": "a"})
+    _time.sleep(0.005)
+    second = data_service.create_task(week, {"project_name": "b"})
+    uuids = [conn.execute("SELECT uuid FROM tasks_optimized WHERE id = ?", (i,)).fetchone()[0] for i in (first, second)]
+    parsed = [_uuid.UUID(u) for u in uuids]
+    assert [p.version for p in parsed] == [7, 7] and all(p.variant == _uuid.RFC_4122 for p in parsed)
+    assert uuids[0] < uuids[1]
+    assert abs(int(uuids[0].replace("-", "")[:12], 16) / 1000 - _time.time()) < 60

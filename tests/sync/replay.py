@@ -165,8 +165,9 @@ def seed_worklog_records(conn: sqlite3.Connection, stream: str, records: list[di
         columns = {**values, **extra}
         conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
                      list(columns.values()))
-        conn.execute(f"INSERT INTO {stream}_outbox (client_id, updated_at) VALUES (?, ?)",
-                     (client_id, record["updated_at"]))
+        row_id = conn.execute(f"SELECT id FROM {table} WHERE uuid = ?", (client_id,)).fetchone()[0]
+        conn.execute(f"INSERT INTO {stream}_outbox (client_id, row_id, updated_at) VALUES (?, ?, ?)",
+                     (client_id, row_id, record["updated_at"]))
         ids.append(client_id)
     conn.execute("DELETE FROM sync_applying")
     conn.execute("COMMIT")
