@@ -396,7 +396,9 @@ def validate_record(stream: Stream, record: Any, clock: Clock) -> list[Any]:
                 continue
             raise Reject(field.name, "is required" if value is _MISSING else "must not be null")
         append(field.check(value, field.name, clock))
-    known = _KNOWN.get(stream.name) or stream.known  # streams defined elsewhere (worklog) derive theirs
+    known = _KNOWN.get(stream.name)
+    if known is None:  # a stream defined elsewhere (the worklog): derived once
+        known = _KNOWN.setdefault(stream.name, stream.known)
     for key in record:
         if key not in known:
             raise Reject(_field_name(key), "extra field not permitted")

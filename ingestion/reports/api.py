@@ -23,6 +23,7 @@ from ingestion.reports.csvout import to_csv, wants_csv
 from ingestion.reports.ranges import DayRange, day_range, local_midnight, zone
 from ingestion.schemas import error_responses
 from ingestion.web.session import api_viewer
+from ingestion.worklog import report as logged
 
 router = APIRouter()
 Table = tuple[dict[str, Any], str, list[dict[str, Any]]]  # (JSON envelope, table key, rows)
@@ -181,3 +182,27 @@ async def team_devices(request: Request, team_id: int) -> Table:
         members = await queries.team_members(conn, team_id)
         rows = await queries.sync_health(conn, [m["emp_id"] for m in members], datetime.now(UTC))
     return {"team_id": team_id, "team": name}, "devices", rows
+
+
+@_table("/api/v1/reports/employees/{emp_id}/logged-work", logged.COLUMNS,
+        "Per week starting in the range: logged time, tasks, score, bonus, time limits, monitored active time")
+async def employee_logged_work(request: Request, emp_id: Emp, from_: str | None = From,
+                               to: str | None = To) -> Table:
+    async with app_state(request).db.connection() as conn:
+        envelope, span = await _employee_range(request, conn, emp_id, from_, to)
+        return envelope, "weeks", await logged.logged_work(conn, {emp_id: span.tz}, span.first, span.last)
+
+
+@_table("/api/v1/reports/teams/{team_id}/logged-work", ["name", *logged.COLUMNS],
+        "Per employee of a team and week starting in the range: logged work next to monitored active time")
+async def team_logged_work(request: Request, team_id: int, from_: str | None = From, to: str | None = To) -> Table:
+    found = await api_viewer(request)
+    span = day_range(from_, to, zone("UTC"))
+    async with app_state(request).db.connection() as conn:
+        name = await visible_team(conn, found, team_id)
+        members = await queries.team_members(conn, team_id)
+        rows = await logged.logged_work(conn, {m["emp_id"]: m["tz"] for m in members}, span.first, span.last)
+    names = {m["emp_id"]: m["name"] for m in members}
+    rows = [{"name": names[r["emp_id"]], **r} for r in rows]
+    return ({"team_id": team_id, "team": name, "from": span.first.isoformat(), "to": span.last.isoformat()},
+            "weeks", rows)

@@ -24,7 +24,10 @@ from ingestion.web.session import page_headers
 router = APIRouter()
 # Every table holding the employee's data, with the column that orders it.
 TABLES = {"devices": "created_at", "api_keys": "created_at", "heartbeats": "started_at", "timeline": "started_at",
-          "website_usage": "date", "productivity": "date", "wellness": "date", "screenshots": "captured_at"}
+          "website_usage": "date", "productivity": "date", "wellness": "date", "screenshots": "captured_at",
+          # the weeks and tasks the employee logged in the app, and every version of them (issue 18)
+          "worklog_weeks": "first_seen_at", "worklog_week_aliases": "created_at", "worklog_tasks": "received_at",
+          "worklog_history": "received_at"}
 _PRIVATE_COLUMNS = {"api_keys": ("key_hash",)}  # never exported: the digest of a secret
 
 

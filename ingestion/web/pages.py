@@ -20,7 +20,7 @@ from ingestion.context import app_state
 from ingestion.errors import ApiError
 from ingestion.reports import queries
 from ingestion.reports.ranges import local_midnight
-from ingestion.web import employee, mydata, shots
+from ingestion.web import employee, mydata, shots, worklog
 from ingestion.web.guard import page
 from ingestion.web.render import STATIC, render, safe_next
 from ingestion.web.session import (
@@ -169,6 +169,6 @@ async def team_overview(request: Request, found: Viewer) -> Response:
 
 def mount(app: FastAPI) -> None:
     """Pages, the employee views, My data, screenshots and the static files (CSS only)."""
-    for sub in (router, employee.router, mydata.router, shots.router):
+    for sub in (router, employee.router, mydata.router, shots.router, worklog.router):
         app.include_router(sub)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

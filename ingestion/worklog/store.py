@@ -177,9 +177,9 @@ async def _weeks(conn: AsyncConn, writer: Writer, versions: list[Version], curre
     if plan.first_seen:
         await conn.execute(_BUMP_TASKS_SQL, (writer.emp_id, sorted(plan.first_seen)))
     await conn.execute(_HISTORY_SQL, _history_params(writer, "week", versions))
-    aliased = {alias for alias, _ in plan.new_aliases}
+    created = set(plan.first_seen)  # a new week or a new alias counts even if another version won
     return sum(1 for v in current
-               if v.client_id in aliased or (plan.target[v.client_id] in won
+               if v.client_id in created or (plan.target[v.client_id] in won
                                              and winners[plan.target[v.client_id]] is v))
 
 

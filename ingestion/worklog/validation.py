@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from ingestion.validation import (
@@ -51,7 +51,7 @@ def sync_time(value: Any, name: str, clock: Clock) -> datetime:
     if _SYNC_RE.fullmatch(value) is None:
         raise Reject(name, "must be YYYY-MM-DDTHH:MM:SS.mmmZ (UTC, milliseconds)")
     try:
-        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)  # the pattern fixed the form; this checks the calendar
     except ValueError:
         raise Reject(name, "is not a valid calendar time") from None
     if parsed > clock.latest:
@@ -180,15 +180,32 @@ class CheckedWorklog:
     current: list[Version] = field(default_factory=list)
 
 
+def _names(stream: Stream) -> tuple[str, ...]:
+    return tuple(f.name for f in stream.fields)
+
+
+_NAMES = {name: _names(stream) for name, stream in WORKLOG_STREAMS.items()}
+# Fields whose validated value is no JSON value: dates go back to ISO text, the sync clock to the text sent.
+def _positions(stream: Stream, check: Check) -> tuple[int, ...]:
+    return tuple(i for i, f in enumerate(stream.fields) if f.check is check)
+
+
+_DATES = {name: _positions(stream, plain_date) for name, stream in WORKLOG_STREAMS.items()}
+_CLOCKS = {name: _positions(stream, sync_time) for name, stream in WORKLOG_STREAMS.items()}
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _document(stream: Stream, values: list[Any], raw: dict[str, Any]) -> str:
-    doc: dict[str, Any] = {}
-    for spec, value in zip(stream.fields, values, strict=True):
-        if isinstance(value, datetime):
-            value = raw[spec.name]  # the sync clock exactly as sent (its format is fixed)
-        elif isinstance(value, date):
-            value = value.isoformat()
-        doc[spec.name] = value
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The validated record as compact JSON in field order (the history's ``record``, and its digest input)."""
+    doc = list(values)
+    for i in _DATES[stream.name]:
+        if doc[i] is not None:
+            doc[i] = doc[i].isoformat()
+    names = _NAMES[stream.name]
+    for i in _CLOCKS[stream.name]:
+        if doc[i] is not None:
+            doc[i] = raw[names[i]]
+    return _dumps(dict(zip(names, doc, strict=True)))
 
 
 def validate_worklog(stream: Stream, records: Sequence[Any], clock: Clock, device_id: int) -> CheckedWorklog:
