@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "app.commands.desktop_integration",
     "app.commands.task",
     "app.commands.report",
+    "app.commands.restore_server",
 ]
 
 EXIT_USER_ERROR = 2

@@ -12,6 +12,7 @@ TASK_COLUMNS = (
     "id", "week_id", "attempt_id", "duration_seconds", "duration_display", "project_id",
     "project_name", "operation_id", "time_limit_seconds", "time_limit_display", "date_audited",
     "score", "feedback", "locale", "bonus_paid", "time_begin", "time_end", "created_at", "updated_at",
+    "origin_device",
 )
 
 WEEK_COLUMNS = (
@@ -44,6 +45,7 @@ class Task:
     time_end: str | None
     created_at: str
     updated_at: str
+    origin_device: str | None = None  # the other device whose version this is (received by sync); None = this one
 
     @property
     def display_name(self) -> str:

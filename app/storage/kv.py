@@ -26,6 +26,12 @@ def put(conn: sqlite3.Connection, values: Mapping[str, str | None]) -> None:
             conn.execute(_UPSERT, (key, value))
 
 
+def put_in_transaction(conn: sqlite3.Connection, values: Mapping[str, str | None]) -> None:
+    """Write ``values`` inside the caller's open transaction (a value that must commit with other rows)."""
+    for key, value in values.items():
+        conn.execute(_UPSERT, (key, value))
+
+
 def delete(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
     with write_transaction(conn):
         for key in keys:

@@ -106,6 +106,16 @@ def valid_screenshot(outcome: Outcome, client_id: str) -> bool:
             and str(body.get("client_id", "")).lower() == client_id.lower())
 
 
+def valid_page(outcome: Outcome, limit: int) -> bool:
+    """A §5.7 answer: ``records`` (at most ``limit`` objects) and ``next_since`` (a string, or null)."""
+    body = outcome.body
+    if not is_json(outcome) or not isinstance(body, dict):
+        return False
+    records, cursor = body.get("records"), body.get("next_since")
+    return (isinstance(records, list) and len(records) <= limit and all(isinstance(r, dict) for r in records)
+            and (cursor is None or (isinstance(cursor, str) and 0 < len(cursor) <= 1024)))
+
+
 def valid_me(outcome: Outcome) -> bool:
     body = outcome.body
     return (is_json(outcome) and isinstance(body, dict) and type(body.get("emp_id")) is int
@@ -182,6 +192,13 @@ class ApiClient:
         outcome = self._send("POST", "/api/v1/screenshots", files=files, headers=self._headers())
         outcome.request_records, outcome.sent_bytes = 1, len(content)
         return outcome
+
+    def get_changes(self, stream: str, since: str | None, limit: int) -> Outcome:
+        """v1.2 §5.7: one page of the employee's ``weeks`` or ``tasks`` after the cursor ``since``."""
+        params: dict[str, str | int] = {"limit": int(limit)}
+        if since is not None:
+            params["since"] = since
+        return self._send("GET", f"/api/v1/me/{stream}", params=params, headers=self._headers())
 
     def get_me(self) -> Outcome:
         return self._send("GET", "/api/v1/me", headers=self._headers())

@@ -19,8 +19,9 @@ from typing import Any
 
 from app.config import Settings
 from app.errors import ConfigError, StorageError
+from app.storage import worklog_apply
 from app.storage.db import ConnectionFactory
-from app.sync import outbox, state
+from app.sync import outbox, state, worklog
 from app.sync.client import Outcome, client_from, valid_ingest, valid_screenshot
 from app.sync.keystore import KeyStore, key_prefix
 from app.sync.policy import (
@@ -28,6 +29,7 @@ from app.sync.policy import (
     MAX_BODY_BYTES,
     OTHER_STREAMS,
     PAUSE_SECONDS,
+    WORKLOG_STREAMS,
     Action,
     ScreenshotBudget,
     backoff_delay,
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 
 # A fresh local profile has no server: that is a normal way to use the app, not an error.
 NOT_SET_UP = "No server set up: data stays on this computer"
+PULL = "pull"  # the download of weeks and tasks: its own pause and log name, apart from the upload streams
 WRONG_EMPLOYEE = "API key belongs to another employee"
 KEY_REJECTED = "Authentication failed — check the API key"
 
@@ -71,6 +74,8 @@ class CycleResult:
     retry_at: float | None = None
     last_error: str = ""
     reason: SyncReason = SyncReason.NONE
+    received: dict[str, int] = field(default_factory=dict)  # weeks/tasks changed here by other devices' versions
+    conflicts: list[str] = field(default_factory=list)
 
     def status(self, last_success: str | None) -> SyncStatus:
         return SyncStatus(self.state, self.reason, self.detail, sum(self.pending.values()), last_success,
@@ -79,7 +84,8 @@ class CycleResult:
     def as_dict(self) -> dict[str, Any]:
         return {"state": self.state.value, "reason": self.reason.value, "detail": self.detail,
                 "synced": self.synced, "quarantined": self.quarantined, "requests": self.requests,
-                "pending": self.pending, "retry_at": self.retry_at, "last_error": self.last_error}
+                "pending": self.pending, "retry_at": self.retry_at, "last_error": self.last_error,
+                "received": self.received, "conflicts": self.conflicts}
 
 
 class SyncEngine:
@@ -223,6 +229,9 @@ class SyncEngine:
             streams += [s for s in OTHER_STREAMS
                         if force_other or now - self.last_other_success.get(s, 0.0)
                         >= self.settings.integer("ingestion.sync.other_seconds", minimum=1)]
+            worklog_ok = getattr(transport, "supports_worklog", True)
+            if worklog_ok:
+                streams += WORKLOG_STREAMS
             if getattr(transport, "supports_screenshots", True):
                 streams.append("screenshots")
             for stream in streams:
@@ -232,6 +241,11 @@ class SyncEngine:
                     self._run_stream(conn, transport, stream, result)
                 except _EndStream:
                     continue
+            if worklog_ok and self.paused_until.get(PULL, 0.0) <= self.clock():
+                try:
+                    self._pull(conn, transport, result)
+                except _EndStream:
+                    pass
         except _EndCycle:
             pass
         except StorageError as exc:  # e.g. disk full while marking: the rows stay unsynced and go again later
@@ -322,6 +336,34 @@ class SyncEngine:
                 size = halved(len(batch))  # for the rest of this cycle (§10.6)
                 continue
             self._fail(conn, stream, batch, decision, outcome, result)
+
+    def _pull(self, conn: Any, transport: Any, result: CycleResult) -> None:
+        """After the uploads: receive the other devices' weeks and tasks from the saved cursors (v1.2 §5.7).
+
+        An empty profile that never pulled waits for the user's restore choice (``restore-from-server`` or the
+        window's first-run question) instead of filling up behind their back."""
+        if (not worklog.has_cursor(conn) and worklog_apply.profile_is_empty(conn)) or worklog.restore_running(conn):
+            return
+        fetch = lambda stream, since, limit: self._call(  # noqa: E731
+            lambda: transport.get_changes(stream, since, limit))
+        try:
+            pulled = worklog.pull(conn, fetch)
+        except worklog.PullError as exc:
+            outcome = exc.outcome  # a 200 that is not a page (a captive portal) counts as a network failure
+            decision = decide("me", outcome.status, error_code=outcome.error_code,
+                              retry_after=outcome.header("Retry-After"), valid_2xx=False, now=self.clock())
+            self._fail(conn, PULL, [], decision, outcome, result)
+            return
+        changed = pulled.report
+        for stream in WORKLOG_STREAMS:
+            if pulled.received.get(stream):
+                self._log(conn, f"{PULL}:{stream}", pulled.received[stream], Action.COMMIT,
+                          Outcome(200, duration_ms=0), True)
+        if changed.changed:
+            result.received = {"created": changed.created, "updated": changed.updated, "deleted": changed.deleted}
+        result.conflicts = changed.conflicts
+        for problem in pulled.invalid:
+            log.warning("received record skipped: %s", problem)
 
     def _send_screenshot(self, conn: Any, transport: Any, row: outbox.OutboxRow, result: CycleResult) -> None:
         path = Path(row.file_path or "")

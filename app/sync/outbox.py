@@ -45,8 +45,53 @@ FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("client_id", "s"), ("captured_at", "s"), ("sha256", "s"), ("width", "i"), ("height", "i"),
         ("format", "s"), ("blurred", "b"),
     ),
+    # Contract v1.2: the user's weeks and tasks, under the app's column names.
+    "weeks": (
+        ("client_id", "s"), ("week_label", "s"), ("start_date", "s"), ("week_start_day", "i"),
+        ("week_end_day", "i"), ("week_start_hour", "i"), ("week_end_hour", "i"), ("is_custom_duration", "b"),
+        ("is_bonus_week", "b"), ("bonus_rate", "n"), ("bonus_threshold_seconds", "i"), ("notes", "s"),
+        ("created_at", "s"), ("updated_at", "s"), ("deleted_at", "s"),
+    ),
+    "tasks": (
+        ("client_id", "s"), ("week_client_id", "s"), ("attempt_id", "s"), ("project_id", "s"),
+        ("project_name", "s"), ("operation_id", "s"), ("feedback", "s"), ("locale", "s"),
+        ("duration_seconds", "i"), ("time_limit_seconds", "i"), ("date_audited", "s"), ("time_begin", "s"),
+        ("time_end", "s"), ("score", "i"), ("bonus_paid", "b"), ("created_at", "s"), ("updated_at", "s"),
+        ("deleted_at", "s"),
+    ),
 }
 AGGREGATES = ("website_usage", "productivity", "wellness")
+# Weeks and tasks queue versions in their own outbox tables (migration worklog_sync, filled by triggers): a row
+# is marked only if its version (``updated_at``) is still the one sent, like an aggregate row.
+WORKLOG = ("weeks", "tasks")
+VERSIONED = (*AGGREGATES, *WORKLOG)
+_OUTBOX_TABLE = {"weeks": "weeks_outbox", "tasks": "tasks_outbox"}
+
+# The record of each queued version: the live row, or the JSON payload the triggers kept when the row is gone.
+_WORKLOG_SELECT = {
+    "weeks": """
+        SELECT o.id AS row_id, o.client_id AS outbox_client_id, o.updated_at AS version, o.payload,
+               w.uuid AS client_id, w.week_label, w.start_date, w.week_start_day, w.week_end_day,
+               w.week_start_hour, w.week_end_hour, w.is_custom_duration, w.is_bonus_week, w.bonus_rate,
+               w.bonus_threshold_seconds, w.notes, w.created_at, w.sync_updated_at AS updated_at,
+               NULL AS deleted_at
+        FROM weeks_outbox o LEFT JOIN weeks w ON w.id = o.row_id AND o.payload IS NULL
+        WHERE o.synced_at IS NULL ORDER BY o.id LIMIT ?""",
+    "tasks": """
+        SELECT o.id AS row_id, o.client_id AS outbox_client_id, o.updated_at AS version, o.payload,
+               t.uuid AS client_id, w.uuid AS week_client_id, t.attempt_id, t.project_id, t.project_name,
+               t.operation_id, t.feedback, t.locale, t.duration_seconds, t.time_limit_seconds, t.date_audited,
+               t.time_begin, t.time_end, t.score, t.bonus_paid, t.created_at, t.sync_updated_at AS updated_at,
+               CASE WHEN t.deleted_at IS NOT NULL THEN t.sync_updated_at END AS deleted_at
+        FROM tasks_outbox o LEFT JOIN tasks_optimized t ON t.id = o.row_id AND o.payload IS NULL
+        LEFT JOIN weeks w ON w.id = t.week_id
+        WHERE o.synced_at IS NULL ORDER BY o.id LIMIT ?""",
+}
+
+
+def table(stream: str) -> str:
+    """The SQLite table holding ``stream``'s unsynced rows (its own table for the monitoring streams)."""
+    return _OUTBOX_TABLE.get(stream, stream)
 
 
 @dataclass(frozen=True)
@@ -86,6 +131,8 @@ def to_record(stream: str, row: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
 
 def fetch_batch(conn: sqlite3.Connection, stream: str, limit: int) -> list[OutboxRow]:
     """Up to ``limit`` unsynced rows, oldest (lowest id, i.e. created order) first."""
+    if stream in WORKLOG:
+        return _fetch_worklog(conn, stream, limit)
     cols = [name for name, _ in FIELDS[stream]]
     extra = ", updated_at" if stream in AGGREGATES else ", file_path" if stream == "screenshots" else ""
     sql_cols = ", ".join(["id", *cols]) + extra
@@ -103,6 +150,26 @@ def fetch_batch(conn: sqlite3.Connection, stream: str, limit: int) -> list[Outbo
     return out
 
 
+def _fetch_worklog(conn: sqlite3.Connection, stream: str, limit: int) -> list[OutboxRow]:
+    out = []
+    orphans = []
+    for row in conn.execute(_WORKLOG_SELECT[stream], (limit,)).fetchall():
+        if row["payload"] is not None:
+            record = to_record(stream, json.loads(row["payload"]))
+        elif row["client_id"] is None:  # the row is gone without a payload: nothing left to send
+            orphans.append(int(row["row_id"]))
+            continue
+        else:
+            record = to_record(stream, row)
+        out.append(OutboxRow(row_id=int(row["row_id"]), client_id=str(row["outbox_client_id"]),
+                             updated_at=str(row["version"]), record=record))
+    if orphans:
+        with write_transaction(conn):
+            conn.executemany(f"DELETE FROM {table(stream)} WHERE id = ? AND synced_at IS NULL",
+                             [(i,) for i in orphans])
+    return out
+
+
 def serialize(records: Sequence[dict[str, Any]]) -> bytes:
     """Compact UTF-8 JSON envelope, ``ensure_ascii`` off (§10.5)."""
     return json.dumps({"records": list(records)}, ensure_ascii=False, separators=(",", ":"),
@@ -110,7 +177,7 @@ def serialize(records: Sequence[dict[str, Any]]) -> bytes:
 
 
 def pending_counts(conn: sqlite3.Connection, streams: Iterable[str]) -> dict[str, int]:
-    return {s: int(conn.execute(f"SELECT COUNT(*) FROM {s} WHERE synced_at IS NULL").fetchone()[0])
+    return {s: int(conn.execute(f"SELECT COUNT(*) FROM {table(s)} WHERE synced_at IS NULL").fetchone()[0])
             for s in streams}
 
 
@@ -138,7 +205,7 @@ def _quarantine_in(conn: sqlite3.Connection, stream: str, row: OutboxRow, http_s
         "INSERT INTO sync_quarantine(stream, client_id, payload, http_status, error, quarantined_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
         (stream, row.client_id, json.dumps(row.record, ensure_ascii=False), http_status, error[:1024], now))
-    conn.execute(f"UPDATE {stream} SET synced_at = ? WHERE id = ?", (QUARANTINED, row.row_id))
+    conn.execute(f"UPDATE {table(stream)} SET synced_at = ? WHERE id = ?", (QUARANTINED, row.row_id))
 
 
 def commit_batch(conn: sqlite3.Connection, stream: str, batch: Sequence[OutboxRow],
@@ -155,7 +222,11 @@ def commit_batch(conn: sqlite3.Connection, stream: str, batch: Sequence[OutboxRo
             if index in rejected:
                 _quarantine_in(conn, stream, row, http_status, rejected[index], stamp)
                 continue
-            if stream in AGGREGATES:
+            if stream in WORKLOG:  # a sent version is done with: the outbox keeps only what is still to go
+                cur = conn.execute(
+                    f"DELETE FROM {table(stream)} WHERE id = ? AND synced_at IS NULL AND updated_at = ?",
+                    (row.row_id, row.updated_at))
+            elif stream in AGGREGATES:
                 cur = conn.execute(
                     f"UPDATE {stream} SET synced_at = ? WHERE id = ? AND synced_at IS NULL AND updated_at = ?",
                     (stamp, row.row_id, row.updated_at))
@@ -182,7 +253,7 @@ def count_retry(conn: sqlite3.Connection, stream: str, rows: Sequence[OutboxRow]
     if not rows:
         return
     with write_transaction(conn):
-        conn.executemany(f"UPDATE {stream} SET retry_count = retry_count + 1 WHERE id = ?",
+        conn.executemany(f"UPDATE {table(stream)} SET retry_count = retry_count + 1 WHERE id = ?",
                          [(r.row_id,) for r in rows])
 
 
@@ -196,7 +267,7 @@ def retry_quarantined(conn: sqlite3.Connection, quarantine_id: int) -> bool:
         stream = str(row["stream"])
         if stream not in FIELDS:
             return False
-        conn.execute(f"UPDATE {stream} SET synced_at = NULL WHERE client_id = ? AND synced_at = ?",
+        conn.execute(f"UPDATE {table(stream)} SET synced_at = NULL WHERE client_id = ? AND synced_at = ?",
                      (row["client_id"], QUARANTINED))
         conn.execute("DELETE FROM sync_quarantine WHERE id = ?", (quarantine_id,))
     return True

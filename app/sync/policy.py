@@ -14,7 +14,8 @@ from enum import StrEnum
 
 INGEST_STREAMS = ("heartbeats", "timeline", "website_usage", "productivity", "wellness")
 OTHER_STREAMS = INGEST_STREAMS[1:]
-ALL_STREAMS = (*INGEST_STREAMS, "screenshots")
+WORKLOG_STREAMS = ("weeks", "tasks")  # contract v1.2: sent every cycle, weeks first, then pulled back
+ALL_STREAMS = (*INGEST_STREAMS, *WORKLOG_STREAMS, "screenshots")
 
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0

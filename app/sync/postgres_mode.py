@@ -80,6 +80,7 @@ class PostgresSink:
     """The transport of ``ingestion.mode=postgres``: writes batches straight into the legacy database."""
 
     supports_screenshots = False
+    supports_worklog = False  # weeks and tasks need the API's merge rules (contract v1.2)
 
     def __init__(self, url: str, schema: str, emp_id: int, device: str) -> None:
         import psycopg

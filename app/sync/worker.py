@@ -37,11 +37,13 @@ class SyncWorker(QObject):
         statusChanged(SyncStatus): the state, its reason or the pending total changed.
         pendingChanged(dict): pending records per stream.
         syncFinished(dict): one cycle ended (``CycleResult.as_dict()``).
+        remoteChanged(): the cycle applied weeks or tasks received from another device (views re-read).
     """
 
     statusChanged = Signal(object)
     pendingChanged = Signal(dict)
     syncFinished = Signal(dict)
+    remoteChanged = Signal()
 
     def __init__(self, db_path: Path, settings: Settings, data_dir: Path, keystore: KeyStore, *,
                  pace_seconds: float = 1.0, burst: int = 20, poll_ms: int = POLL_MS,
@@ -164,6 +166,8 @@ class SyncWorker(QObject):
             self._busy = False
         self._emit_pending(result.pending)
         self._set_status(result.state, result.reason, result.detail, result.retry_at)
+        if result.received:
+            self.remoteChanged.emit()
         self.syncFinished.emit(result.as_dict())
         if self._retry_timer is not None:
             self._retry_timer.stop()

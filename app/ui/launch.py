@@ -12,6 +12,7 @@ import logging
 import signal
 import socket
 import sys
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
@@ -32,6 +33,7 @@ from app.ui.theme import apply_theme, follow_system
 
 if TYPE_CHECKING:
     from app.ui.shell import Shell
+    from app.ui.workers import BackgroundWorkers
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,9 @@ def run_gui(args: argparse.Namespace) -> int:
         shell.messages.warning(problem)
     QTimer.singleShot(0, shell.menu_bar.offer_timer_recovery)
     if workers is not None:
-        QTimer.singleShot(0, workers.start)  # after the window is up: the consent dialog needs it
+        # after the window is up: the consent dialog needs it; then (first run of an empty profile with a server
+        # and key) the question whether to restore the weeks and tasks from the server
+        QTimer.singleShot(0, partial(_start_workers, workers, shell))
     freeze_startup_heap()
     collector = GuiThreadCollector(app)
     collector.start()  # from now on cyclic garbage is freed on this thread only
@@ -164,6 +168,11 @@ def _cannot_start(message: str) -> int:
     print(f"wfh-agent: {message}", file=sys.stderr)
     QMessageBox.critical(None, "WFH Agent cannot start", message)
     return 2
+
+
+def _start_workers(workers: BackgroundWorkers, shell: Shell) -> None:
+    workers.start()
+    shell.offer_restore()
 
 
 def _start_daily_jobs(context: AppContext, shell: Shell) -> list[DailyJob]:

@@ -31,6 +31,7 @@ from app.ui.menu_bar import MenuBar
 from app.ui.status_presenter import StatusPresenter
 from app.ui.sync.actions import SyncActions
 from app.ui.sync.panel import SyncPanel
+from app.ui.sync.restore_offer import RestoreOffer
 from app.ui.sync.status import local_only_hint
 from app.ui.timer import Clock, TimerController
 from app.ui.tray import TrayIcon
@@ -74,6 +75,7 @@ class Shell(QObject):
         self.monitor_label: QLabel | None = None
         self.activity: ActivityView | None = None
         self.sync_panel: SyncPanel | None = None
+        self.restore_offer: RestoreOffer | None = None
         self._countdown = QTimer(self)
         self._countdown.setInterval(self.COUNTDOWN_MS)
         self._connect_signals()
@@ -135,6 +137,7 @@ class Shell(QObject):
         worker.statusChanged.connect(panel.show_status)
         worker.pendingChanged.connect(panel.on_pending)
         worker.syncFinished.connect(panel.on_sync_finished)
+        worker.remoteChanged.connect(self.context.data.notify_bulk_change)  # another device's weeks and tasks
         workers.monitorStateChanged.connect(self._on_monitor_state)
         if self.tray is not None:
             workers.monitorStateChanged.connect(self.tray.show_monitor_state)
@@ -153,6 +156,14 @@ class Shell(QObject):
             return
         if self.workers is not None:
             self.workers.sync.sync_now()
+
+    def offer_restore(self) -> RestoreOffer | None:
+        """The first-run question "Restore my weeks and tasks from the server" (empty profile, server and key set)."""
+        if self.workers is None:
+            return None
+        self.restore_offer = RestoreOffer(self.context, self.workers.sync.keystore, self.window, self)
+        self.restore_offer.offer()
+        return self.restore_offer
 
     def stop_workers(self) -> None:
         """Before the database closes: the open span is written, the upload in flight abandoned."""

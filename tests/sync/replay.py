@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 CONTRACT_DIR = Path(__file__).resolve().parents[1] / "contract"
 VALID_KEY = "wfh_TESTPREF_placeholder-valid-key-000000000000000000"
@@ -121,9 +122,63 @@ def seed_heartbeats(conn: sqlite3.Connection, count: int, **kw: Any) -> list[str
     return [r["client_id"] for r in rows]
 
 
+WORKLOG_COLUMNS = {
+    "weeks": ("week_label", "start_date", "week_start_day", "week_start_hour", "week_end_day", "week_end_hour",
+              "is_custom_duration", "is_bonus_week", "bonus_rate", "bonus_threshold_seconds", "notes", "created_at"),
+    "tasks": ("attempt_id", "duration_seconds", "project_id", "project_name", "operation_id", "time_limit_seconds",
+              "date_audited", "score", "feedback", "locale", "bonus_paid", "time_begin", "time_end", "created_at"),
+}
+
+
+def _local_value(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+def seed_worklog_records(conn: sqlite3.Connection, stream: str, records: list[dict[str, Any]]) -> list[str]:
+    """Local weeks or tasks equal to the vector's records, each queued once in its outbox with the vector's
+    ``updated_at`` (written as received versions are, so the triggers do not stamp them with the local clock).
+    A task's week is created if missing (not queued); a repeated client_id or label gets a fresh one."""
+    ids: list[str] = []
+    conn.execute("BEGIN")
+    conn.execute("INSERT OR IGNORE INTO sync_applying (id) VALUES (1)")
+    for record in records:
+        client_id = record["client_id"]
+        if client_id in ids:
+            client_id = str(uuid.uuid4())
+        values = {c: _local_value(record.get(c)) for c in WORKLOG_COLUMNS[stream]}
+        extra: dict[str, Any] = {"uuid": client_id, "sync_updated_at": record["updated_at"]}
+        if stream == "weeks":
+            while conn.execute("SELECT 1 FROM weeks WHERE week_label = ?", (values["week_label"],)).fetchone():
+                values["week_label"] = f"{values['week_label']} ({uuid.uuid4().hex[:4]})"
+            table = "weeks"
+        else:
+            week = str(record["week_client_id"])
+            row = conn.execute("SELECT id FROM weeks WHERE uuid = ?", (week,)).fetchone()
+            if row is None:
+                conn.execute("INSERT INTO weeks (week_label, uuid, sync_updated_at) VALUES (?, ?, ?)",
+                             (f"vector week {week}", week, record["updated_at"]))
+                row = conn.execute("SELECT id FROM weeks WHERE uuid = ?", (week,)).fetchone()
+            extra["week_id"] = row[0]
+            if record.get("deleted_at"):
+                extra["deleted_at"] = record["deleted_at"]
+            table = "tasks_optimized"
+        columns = {**values, **extra}
+        conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     list(columns.values()))
+        row_id = conn.execute(f"SELECT id FROM {table} WHERE uuid = ?", (client_id,)).fetchone()[0]
+        conn.execute(f"INSERT INTO {stream}_outbox (client_id, row_id, updated_at) VALUES (?, ?, ?)",
+                     (client_id, row_id, record["updated_at"]))
+        ids.append(client_id)
+    conn.execute("DELETE FROM sync_applying")
+    conn.execute("COMMIT")
+    return ids
+
+
 def seed_vector_records(conn: sqlite3.Connection, stream: str, records: list[dict[str, Any]]) -> list[str]:
     """Local rows equal to the vector's records (emp_id and unknown fields dropped; a clash with a local
     unique key gets a fresh client_id or domain so the row count still matches the vector's)."""
+    if stream in WORKLOG_COLUMNS:
+        return seed_worklog_records(conn, stream, records)
     ids, keys = [], set()
     conn.execute("BEGIN")
     for record in records:
@@ -190,6 +245,9 @@ def ok_responder(seen: Seen) -> tuple[int, dict[str, str], bytes]:
         return 201, headers, json.dumps({"result": "created", "client_id": client_id, "sha256": "0" * 64}).encode()
     if seen.path == "/health":
         return 200, headers, b'{"status":"healthy","service":"wfh-agent-ingestion","database":"connected"}'
+    if seen.method == "GET" and seen.path.startswith("/api/v1/me/"):  # v1.2 downloads: nothing new
+        since = parse_qs(urlsplit(seen.path).query).get("since", [None])[0]
+        return 200, headers, json.dumps({"records": [], "next_since": since}).encode()
     return 200, headers, json.dumps({"accepted": len(seen.records), "duplicates": 0, "rejected": []}).encode()
 
 

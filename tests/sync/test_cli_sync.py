@@ -108,3 +108,37 @@ def test_sync_once_json_retry_at_is_iso(sync_env: Any, capsys: Any) -> None:
     main(["--data-dir", data_dir, "status", "--json"])
     saved = json.loads(capsys.readouterr().out)["retry_at"]  # stored with millisecond precision
     assert abs((datetime.fromisoformat(saved) - datetime.fromisoformat(retry_at)).total_seconds()) < 0.002
+
+
+def test_weeks_and_tasks_pending_in_status_and_the_panel_then_sent_weeks_first(sync_env: Any, capsys: Any,
+                                                                             qtbot: Any) -> None:
+    """Issue 18: ``status`` and the Sync panel list the weeks and tasks streams; one cycle sends weeks, then
+    tasks, then pulls the other devices' changes."""
+    from app.services.data_service import DataService
+    from app.storage.db import ConnectionFactory
+    from app.ui.sync.actions import SyncActions
+    from app.ui.sync.panel import SyncPanel
+
+    data = DataService(sync_env.profile.db)
+    week = data.create_week("2026-W48")
+    data.create_tasks(week, [{"project_name": f"P{i}"} for i in range(3)])
+    data_dir = _prepare(sync_env)
+    assert main(["--data-dir", data_dir, "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["pending"]["weeks"] == 1 and status["pending"]["tasks"] == 3
+    assert main(["--data-dir", data_dir, "status"]) == 0
+    text = capsys.readouterr().out
+    assert "weeks" in text and "tasks" in text
+    panel = SyncPanel(ConnectionFactory(sync_env.profile.paths.db_path), SyncActions(None))
+    qtbot.addWidget(panel)
+    rows = {panel.pending_table.item(r, 0).text(): panel.pending_table.item(r, 1).text()
+            for r in range(panel.pending_table.rowCount())}
+    assert rows["weeks"] == "1" and rows["tasks"] == "3"
+    kv_conn = sync_env.conn
+    kv_conn.execute("INSERT INTO settings(key, value) VALUES ('sync.cursor.weeks', 'cw')")
+    assert main(["--data-dir", data_dir, "sync", "--once", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["synced"] == {"weeks": 1, "tasks": 3}
+    paths = [s.path.split("?")[0] for s in sync_env.server.seen if s.path != "/health"]
+    assert paths == ["/api/v1/ingest/weeks", "/api/v1/ingest/tasks", "/api/v1/me/weeks", "/api/v1/me/tasks"]
+    assert "since=cw" in sync_env.server.seen[-2].path

@@ -18,6 +18,7 @@ from tests.sync.replay import (
     VALID_KEY,
     Seen,
     load,
+    ok_responder,
     seed_heartbeats,
     seed_screenshot,
     seed_vector_records,
@@ -26,7 +27,8 @@ from tests.sync.replay import (
     vector_screenshot,
 )
 
-VALID = ["heartbeats_valid", "timeline_valid", "website_usage_valid", "productivity_valid", "wellness_valid"]
+VALID = ["heartbeats_valid", "timeline_valid", "website_usage_valid", "productivity_valid", "wellness_valid",
+         "weeks_valid", "tasks_valid"]
 ALL = [p.stem for p in vector_files()]
 
 
@@ -94,7 +96,9 @@ def _seed(sync_env: Any, vector: dict[str, Any], stream: str) -> list[str]:
 
 
 def _synced(conn: Any, stream: str, client_id: str) -> str | None:
-    row = conn.execute(f"SELECT synced_at FROM {stream} WHERE client_id = ?", (client_id,)).fetchone()
+    row = conn.execute(f"SELECT synced_at FROM {outbox.table(stream)} WHERE client_id = ?", (client_id,)).fetchone()
+    if row is None and stream in outbox.WORKLOG:
+        return "sent"  # a sent version of a week or task leaves its outbox
     return row[0]
 
 
@@ -130,10 +134,12 @@ def test_reaction(sync_env: Any, name: str) -> None:
         for i in vector["client"]["synced"]:
             assert _synced(conn, stream, ids[i]) not in (None, outbox.QUARANTINED)
         qids = [ids[i] for i in vector["client"]["quarantined"]]
-        for cid in qids:
+        expected = {r["index"]: r["error"]["$prefix"] for r in vector["response"]["body"]["rejected"]}
+        for i in vector["client"]["quarantined"]:
+            cid = ids[i]
             assert _synced(conn, stream, cid) == outbox.QUARANTINED
             row = conn.execute("SELECT error, http_status FROM sync_quarantine WHERE client_id = ?", (cid,)).fetchone()
-            assert row["error"].split(":")[0] + ":" == vector["response"]["body"]["rejected"][0]["error"]["$prefix"]
+            assert row["error"].split(":")[0] + ":" == expected[i]
         assert outbox.counter(conn, f"quarantined_{stream}") - before_q == len(qids)
         assert result.state == "synced"
     elif action == "mark_synced":
@@ -237,3 +243,52 @@ def test_rate_limited_me_reported(sync_env: Any) -> None:
                                             b"{}"), lambda seen: (status, headers, body)]
     report = check_connection(ApiClient(sync_env.server.url, VALID_KEY))
     assert report["problem"] == "rate_limited"
+
+
+DOWNLOAD = [n for n in ALL
+            if vec(n)["request"]["method"] == "GET" and vec(n)["request"]["path"].startswith("/api/v1/me/")]
+
+
+@pytest.mark.parametrize("name", DOWNLOAD)
+def test_download_reaction(sync_env: Any, name: str) -> None:
+    """v1.2 §9: the client's reaction to each answer of GET /api/v1/me/weeks|tasks."""
+    from app.storage import kv
+
+    vector = vec(name)
+    action = vector["client"]["action"]
+    stream = "weeks" if vector["request"]["path"].startswith("/api/v1/me/weeks") else "tasks"
+    conn, server = sync_env.conn, sync_env.server
+    kv.put(conn, {"sync.cursor.weeks": "CW", "sync.cursor.tasks": "CT"})
+    status, headers, body = vector_response(vector)
+
+    def answer(seen: Seen) -> tuple[int, dict[str, str], bytes]:
+        if seen.method == "GET" and seen.path.startswith(f"/api/v1/me/{stream}"):
+            return status, headers, body
+        return ok_responder(seen)
+
+    server.fallback = answer
+    engine = sync_env.engine()
+    result = engine.run_cycle(force_other=True)
+    assert [s for s in server.seen if s.path.startswith(f"/api/v1/me/{stream}")], "no download request"
+    other = "tasks" if stream == "weeks" else "weeks"
+    assert kv.get(conn, f"sync.cursor.{other}") == ("CT" if other == "tasks" else "CW")
+    if action == "apply_records":
+        assert kv.get(conn, f"sync.cursor.{stream}") == ("CW" if stream == "weeks" else "CT"), "empty: cursor kept"
+        assert result.state == "synced"
+    elif action == "reset_cursor":
+        assert kv.get(conn, f"sync.cursor.{stream}") is None
+        assert conn.execute("SELECT COUNT(*) FROM weeks").fetchone()[0] == 0, "nothing local changes now"
+        assert result.state == "synced"
+        server.fallback = ok_responder
+        n = len(server.seen)
+        engine.run_cycle(force_other=True)
+        again = [s for s in server.seen[n:] if s.path.startswith(f"/api/v1/me/{stream}")]
+        assert again and "since=" not in again[0].path, "the next sync reads it from the beginning"
+    elif action == "pause_stream":
+        assert result.state == "error"
+        n = len(server.seen)
+        sync_env.clock.advance(3599)
+        engine.run_cycle(force_other=True)
+        assert not [s for s in server.seen[n:] if s.path.startswith("/api/v1/me/")], "the download is paused"
+    else:  # pragma: no cover
+        pytest.fail(f"unhandled action {action}")

@@ -11,6 +11,7 @@ Signals: weekLoaded(int week_id) after the first page of a week is in.
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
@@ -36,6 +37,18 @@ _NUMERIC = {"duration", "time_limit", "score"}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 RELOAD_AFTER = 20  # created rows of the shown week above which one reload is cheaper than row inserts
+
+
+def _with_origin(tip: str | None, task: Task) -> str | None:
+    """Adds "from DESKTOP-2" to the tooltip of a version received from another device. The name comes from that
+    device, so the tooltip becomes explicit rich text with every part escaped (Qt would render a name that looks
+    like HTML as HTML)."""
+    if not task.origin_device:
+        return tip
+    origin = f"from {html.escape(task.origin_device)}"
+    if tip is None:
+        return f"<qt>{origin}</qt>"
+    return f"<qt>{html.escape(tip).replace(chr(10), '<br>')}<br>{origin}</qt>"
 
 
 def _order_key(task: Task) -> tuple[str, int]:
@@ -147,11 +160,12 @@ class TaskTableModel(QAbstractTableModel):
             return COLUMNS[column_index].sort_key(task)
         if role == TaskRole:
             return task
-        if self.is_over_limit(task):  # tooltip
-            return f"Over its time limit of {task.time_limit_display}"
-        if COLUMNS[column_index].key == "feedback" and task.feedback:
-            return task.feedback
-        return None
+        tip = None  # tooltip
+        if self.is_over_limit(task):
+            tip = f"Over its time limit of {task.time_limit_display}"
+        elif COLUMNS[column_index].key == "feedback" and task.feedback:
+            tip = task.feedback
+        return _with_origin(tip, task)
 
     # ---- sorting (done here, on the Python list: far cheaper than per-comparison data() calls) ----
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
