@@ -37,8 +37,10 @@ OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def settle(app: QApplication, rounds: int = 20) -> None:
+    """Let the X server apply resizes (a round trip, not one processEvents) and the widgets repaint."""
     for _ in range(rounds):
         app.processEvents()
+        QThread.msleep(10)
 
 
 def save(widget: QWidget, name: str, app: QApplication) -> None:
