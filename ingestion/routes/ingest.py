@@ -122,20 +122,25 @@ def _refusals(stream: Stream, records: list[Any], checked: Checked,
     return out
 
 
-def _route(stream: Stream) -> Callable[[Request, Identity], Awaitable[Response]]:
+Handler = Callable[[Request, Identity, Stream], Awaitable[Response]]
+
+
+def batch_endpoint(stream: Stream, handler: Handler) -> Callable[[Request, Identity], Awaitable[Response]]:
+    """The key-authenticated POST route of one stream (FastAPI names it ``ingest_<stream>``)."""
     async def endpoint(request: Request, identity: Authorized) -> Response:
-        return await _ingest(request, identity, stream)
+        return await handler(request, identity, stream)
 
     endpoint.__name__ = f"ingest_{stream.name}"
     return endpoint
 
 
-def _request_body(stream_name: str) -> dict[str, Any]:
+def records_body(model: str) -> dict[str, Any]:
+    """The OpenAPI request body of a batch: ``{"records": [<model>, …]}``, at most 1,000 records."""
     schema = {
         "type": "object",
         "properties": {"records": {
             "type": "array", "maxItems": 1000,
-            "items": {"$ref": f"#/components/schemas/{RECORD_MODELS[stream_name].__name__}"},
+            "items": {"$ref": f"#/components/schemas/{model}"},
         }},
         "required": ["records"],
         "additionalProperties": False,
@@ -145,7 +150,7 @@ def _request_body(stream_name: str) -> dict[str, Any]:
 
 for _name, _stream in STREAMS.items():
     router.add_api_route(
-        f"/api/v1/ingest/{_name}", _route(_stream), methods=["POST"], response_model=IngestResult,
+        f"/api/v1/ingest/{_name}", batch_endpoint(_stream, _ingest), methods=["POST"], response_model=IngestResult,
         responses=error_responses(400, 401, 403, 413, 415, 422, 429, 503),
-        openapi_extra=_request_body(_name), summary=f"Ingest a batch of {_name} records",
+        openapi_extra=records_body(RECORD_MODELS[_name].__name__), summary=f"Ingest a batch of {_name} records",
     )

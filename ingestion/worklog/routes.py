@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import APIRouter, Query
 from starlette.requests import Request
@@ -17,7 +15,7 @@ from ingestion.auth import Identity
 from ingestion.context import Authorized, app_state
 from ingestion.errors import ApiError, dumps, json_response
 from ingestion.metrics import count_batch, count_unstorable
-from ingestion.routes.ingest import log_entry, receive_batch
+from ingestion.routes.ingest import batch_endpoint, log_entry, receive_batch, records_body
 from ingestion.schemas import IngestResult, error_responses
 from ingestion.validation import Clock, Stream, rejected_client_id
 from ingestion.worklog import cursor
@@ -54,27 +52,6 @@ async def _ingest(request: Request, identity: Identity, stream: Stream) -> Respo
     request.scope["state"].update(records=len(records), accepted=accepted, duplicates=duplicates, rejected=rejected)
     count_batch(stream.name, accepted, duplicates, rejected, time.perf_counter() - started)
     return json_response(200, {"accepted": accepted, "duplicates": duplicates, "rejected": rejections})
-
-
-def _upload_route(stream: Stream) -> Callable[[Request, Identity], Awaitable[Response]]:
-    async def endpoint(request: Request, identity: Authorized) -> Response:
-        return await _ingest(request, identity, stream)
-
-    endpoint.__name__ = f"ingest_{stream.name}"
-    return endpoint
-
-
-def _upload_body(stream_name: str) -> dict[str, Any]:
-    schema = {
-        "type": "object",
-        "properties": {"records": {
-            "type": "array", "maxItems": 1000,
-            "items": {"$ref": f"#/components/schemas/{WORKLOG_RECORD_MODELS[stream_name].__name__}"},
-        }},
-        "required": ["records"],
-        "additionalProperties": False,
-    }
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 def parse_limit(value: str | None) -> int:
@@ -124,7 +101,8 @@ async def me_tasks(request: Request, identity: Authorized, since: str | None = _
 
 for _name, _stream in WORKLOG_STREAMS.items():
     router.add_api_route(
-        f"/api/v1/ingest/{_name}", _upload_route(_stream), methods=["POST"], response_model=IngestResult,
+        f"/api/v1/ingest/{_name}", batch_endpoint(_stream, _ingest), methods=["POST"], response_model=IngestResult,
         responses=error_responses(400, 401, 403, 413, 415, 422, 429, 503),
-        openapi_extra=_upload_body(_name), summary=f"Ingest a batch of {_name} records (worklog)",
+        openapi_extra=records_body(WORKLOG_RECORD_MODELS[_name].__name__),
+        summary=f"Ingest a batch of {_name} records (worklog)",
     )
