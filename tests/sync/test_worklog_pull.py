@@ -106,7 +106,9 @@ def test_newer_wins_older_loses_and_is_listed_ties_follow_the_server(profile: An
     server = ScriptedServer()
     server.records["tasks"] = [task_record(week_uuid, "2020-01-01T00:00:00.000Z", client_id=task_uuid,
                                            project_name="older")]
-    server.records["weeks"] = [week_record("2026-W20", "2020-01-01T00:00:00.000Z", client_id=week_uuid)]
+    start_date = conn.execute("SELECT start_date FROM weeks WHERE uuid = ?", (week_uuid,)).fetchone()[0]
+    server.records["weeks"] = [week_record("2026-W20", "2020-01-01T00:00:00.000Z", client_id=week_uuid,
+                                           start_date=start_date)]   # the same week: only the task differs
     result = worklog.pull(conn, server, from_start=True)
     assert data.get_task(mine).project_name == "mine"
     assert result.report.kept_local == 1 and "this device's version is newer" in result.report.conflicts[0]
