@@ -289,7 +289,7 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
     copy_insert = (
         "INSERT INTO heartbeats (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
         " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged, geo_lat,"
-        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t ON CONFLICT (device_id, client_id) DO NOTHING"
+        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
     )
     spent = {"unnest": 0.0, "copy_temp": 0.0}
     with connect(url) as conn:
