@@ -109,9 +109,6 @@ REACTION = [n for n in ALL if (vec(n)["request"]["method"] == "POST" or vec(n)["
 def test_reaction(sync_env: Any, name: str) -> None:
     vector = vec(name)
     action = vector["client"]["action"]
-    worklog = STREAM_PATH.match(vector["request"]["path"])
-    if worklog and worklog.group(1) in ("weeks", "tasks") and worklog.group(1) not in outbox.FIELDS:
-        pytest.skip(f"contract v1.2 stream {worklog.group(1)}: the client does not send it yet (issue 18)")
     if action == "show_identity":
         return _identity(sync_env, vector)
     sync_env.profile.settings.set("ingestion.batch_size", 8)
