@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +29,7 @@ from ingestion.middleware import ContractMiddleware
 from ingestion.ratelimit import RateLimiter
 from ingestion.replica import replica_status
 from ingestion.reports import api as reports_api
+from ingestion.reports import rollups
 from ingestion.routes import health, ingest, me, screenshots
 from ingestion.schemas import (
     RECORD_MODELS,
@@ -104,9 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         if read_db is not None:
             await read_db.open()
+        folding = (asyncio.create_task(rollups.keep_folding(db, settings.rollup_seconds), name="rollup-fold")
+                   if settings.rollup_seconds > 0 else None)
         try:
             yield
         finally:
+            if folding is not None:
+                folding.cancel()
+                await asyncio.gather(folding, return_exceptions=True)
             await db.close()
             if read_db is not None:
                 await read_db.close()

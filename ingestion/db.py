@@ -31,6 +31,7 @@ DOWN_SECONDS = 5.0
 PROBE_REUSE_SECONDS = 1.0
 RETRY_DOWN = 30
 RETRY_BUSY = 5
+RETRIES = 4  # attempts of a statement that meets a deadlock or a serialization failure
 
 AsyncConn = psycopg.AsyncConnection[Any]
 
@@ -183,3 +184,16 @@ def unreachable(exc: psycopg.Error) -> bool:
         return True
     state = exc.sqlstate
     return state is None or state.startswith("08") or state in _GONE_STATES
+
+
+async def retrying(operation: Any) -> Any:
+    """Run ``operation()`` again after a deadlock or serialization failure (short jittered waits)."""
+    for attempt in range(RETRIES):
+        try:
+            return await operation()
+        except pg_errors.TransactionRollback as exc:
+            if attempt == RETRIES - 1:
+                raise
+            log.info("retrying after %s (attempt %d)", type(exc).__name__, attempt + 1)
+            await asyncio.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")

@@ -1,8 +1,8 @@
 """All SQL of the ingest path (INGESTION_API.md §7, §12.4).
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
-column and the batch's ``ingest_log`` row together (for heartbeats also the reports' rollups, over the
-rows the insert returns: ``reports/rollups.py``), so the batch is a single atomic transaction in
+column and the batch's ``ingest_log`` row together (for heartbeats also the rows the insert returns
+into the reports' rollup queue: ``reports/rollups.py``), so the batch is a single atomic transaction in
 one round trip. Append-only streams rely on ``ON CONFLICT (device_id, started_at, client_id) DO NOTHING``
 alone: the tables are partitioned by ``started_at`` (migration "partitions"), a row is routed to its
 partition and PostgreSQL probes that partition's unique index before inserting, so a resend costs one
@@ -21,14 +21,13 @@ sorted by natural key, so concurrent batches lock in one order and rarely meet).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from psycopg import errors as pg_errors
 
-from ingestion.db import AsyncConn
+from ingestion.db import AsyncConn, retrying
 from ingestion.reports import rollups
 from ingestion.validation import STREAMS, Stream
 
@@ -57,7 +56,10 @@ _LOG_COLUMNS = ("device_id, key_id, endpoint, http_status, record_count, accepte
                 " body_bytes, duration_ms, request_id, user_agent")
 
 
-def _stream_sql(stream: Stream, with_rollups: bool = True) -> str:
+def stream_sql(stream: Stream, rollup_mode: str = "queue") -> str:
+    """The batch statement of ``stream``. For heartbeats ``rollup_mode`` is "queue" (the server's:
+    append the stored rows to the rollup queue), "inline" (upsert the rollups in this statement, as
+    before migration 0008) or "none"; the benchmarks compare the three."""
     cols = _COLUMNS[stream.name]
     names = ", ".join(name for name, _ in cols)
     arrays = ", ".join(f"%b::{kind}[]" for _, kind in cols)
@@ -74,23 +76,22 @@ def _stream_sql(stream: Stream, with_rollups: bool = True) -> str:
         )
     else:
         insert += " ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
-    # The reports' rollups fold into the same statement, over the rows the insert returns.
-    folded = with_rollups and stream.name == "heartbeats"
+    mode = rollup_mode if stream.name == "heartbeats" else "none"
+    rollup_ctes = {"queue": rollups.QUEUE, "inline": rollups.ctes("ins"), "none": ""}[mode]
     return (
-        f"WITH ins AS ({insert} RETURNING {rollups.RETURNING if folded else 1}),"
+        f"WITH ins AS ({insert} RETURNING {rollups.RETURNING if mode != 'none' else 1}),"
         f" n AS (SELECT count(*)::int AS accepted FROM ins),"
         f" lg AS (INSERT INTO ingest_log ({_LOG_COLUMNS})"
         f" SELECT %s, %s, %s, %s, %s, n.accepted, %s - n.accepted, %s, %s, %s, %s, %s FROM n)"
-        f"{rollups.ctes('ins') if folded else ''}"
+        f"{rollup_ctes}"
         f" SELECT accepted FROM n"
     )
 
 
-_SQL = {name: _stream_sql(stream) for name, stream in STREAMS.items()}
+_SQL = {name: stream_sql(stream) for name, stream in STREAMS.items()}
 # The rows part alone, for the record-by-record fallback: "WITH ins AS (<insert> RETURNING 1) ...".
 _ROWS_SQL = {name: sql[len("WITH ins AS ("):sql.index(" RETURNING ")] + " RETURNING 1"
              for name, sql in _SQL.items()}
-RETRIES = 4
 log = logging.getLogger("ingestion.ingest")
 
 
@@ -125,19 +126,6 @@ def _log_params(device_id: int, entry: LogEntry, valid: int) -> list[Any]:
             valid, entry.rejected, entry.body_bytes, entry.duration_ms, entry.request_id, entry.user_agent]
 
 
-async def retrying(operation: Any) -> Any:
-    """Run ``operation()`` again after a deadlock or serialization failure (short jittered waits)."""
-    for attempt in range(RETRIES):
-        try:
-            return await operation()
-        except pg_errors.TransactionRollback as exc:
-            if attempt == RETRIES - 1:
-                raise
-            log.info("retrying after %s (attempt %d)", type(exc).__name__, attempt + 1)
-            await asyncio.sleep(0.005 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: int,
                       rows: list[list[Any]], valid: int, entry: LogEntry) -> Stored:
     """Write the deduplicated valid ``rows`` and the log row atomically.
@@ -146,7 +134,7 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     ``duplicates`` (valid - accepted - refused) matches the response.
     """
     async def whole() -> Stored:
-        # One statement (records, the reports' rollups for heartbeats, the log row) is its own
+        # One statement (records, the rollup queue for heartbeats, the log row) is its own
         # transaction: no BEGIN/COMMIT round trips.
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
         row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
@@ -178,7 +166,7 @@ async def _store_each(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
             except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
                 stored.refused.append((position, f"record: not storable ({type(exc).__name__})"))
         if kept and stream.name == "heartbeats":
-            await rollups.add_heartbeats(conn, device_id, emp_id, kept)
+            await rollups.queue_heartbeats(conn, device_id, emp_id, kept)
         refused = len(stored.refused)
         await log_request(conn, device_id, replace(entry, rejected=entry.rejected + refused),
                           accepted=stored.accepted, duplicates=valid - refused - stored.accepted)

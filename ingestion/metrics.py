@@ -24,6 +24,9 @@ BATCH_SECONDS = Histogram(
 )
 UNSTORABLE = Counter("wfh_ingest_unstorable_records_total",
                      "Valid records PostgreSQL refused (stored record by record, these rejected)", ["stream"])
+ROLLUP_FOLDED = Counter("wfh_ingest_rollup_folded_total", "Queued heartbeats folded into the reports' rollups")
+ROLLUP_REFUSED = Counter("wfh_ingest_rollup_refused_total",
+                         "Queued heartbeats the rollups refused (stored, but missing from the reports)")
 
 
 _REQUEST_CHILDREN: dict[tuple[str, str, str], Any] = {}

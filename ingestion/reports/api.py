@@ -18,7 +18,7 @@ from ingestion.accounts.authz import visible_employee, visible_team
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError, json_response
-from ingestion.replica import reading
+from ingestion.replica import primary_reading, reading
 from ingestion.reports import daily, queries
 from ingestion.reports.csvout import to_csv, wants_csv
 from ingestion.reports.ranges import DayRange, day_range, zone
@@ -190,7 +190,7 @@ async def team_devices(request: Request, team_id: int) -> Table:
         "Per week starting in the range: logged time, tasks, score, bonus, time limits, monitored active time")
 async def employee_logged_work(request: Request, emp_id: Emp, from_: str | None = From,
                                to: str | None = To) -> Table:
-    async with app_state(request).db.connection() as conn:
+    async with primary_reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, from_, to)
         return envelope, "weeks", await logged.logged_work(conn, {emp_id: span.tz}, span.first, span.last)
 
@@ -200,7 +200,7 @@ async def employee_logged_work(request: Request, emp_id: Emp, from_: str | None 
 async def team_logged_work(request: Request, team_id: int, from_: str | None = From, to: str | None = To) -> Table:
     found = await api_viewer(request)
     span = day_range(from_, to, zone("UTC"))
-    async with app_state(request).db.connection() as conn:
+    async with primary_reading(app_state(request)) as conn:
         name = await visible_team(conn, found, team_id)
         members = await queries.team_members(conn, team_id)
         rows = await logged.logged_work(conn, {m["emp_id"]: m["tz"] for m in members}, span.first, span.last)

@@ -1,21 +1,36 @@
-"""Rollups of heartbeats, kept in the same statement as the ingest (migrations 0004 and 0005).
+"""Rollups of heartbeats (migrations 0004, 0005), folded in from a queue off the ingest path (0008).
 
 Range reports read seconds per 15-minute slot and per local day instead of raw heartbeats. The ingest
-statement folds their maintenance in: its heartbeat insert returns the rows it stored (``RETURNING``
-yields only rows the insert wrote, never a resent or concurrently duplicated one, so nothing counts
-twice) and data-modifying CTEs over those rows upsert the rollups, all in one statement and one
-round trip. Every rollup key starts with the employee and holds the device, so batches of different
-devices never touch the same rollup row; within one device the upserts run in key order, so two
-concurrent batches lock in the same order and cannot deadlock. ``add_heartbeats`` is the same
-maintenance as a separate statement, for the record-by-record fallback of a refused batch.
+statement only appends the heartbeats it stored to ``rollup_queue`` (``QUEUE``: a CTE over the insert's
+``RETURNING``, which yields only rows the insert wrote, never a resent or concurrently duplicated
+one); :func:`fold` moves queued rows into the rollups, every ``WFH_INGEST_ROLLUP_SECONDS`` in the
+background (:func:`keep_folding`) and before every report read on the primary, so reports are exact.
+Upserting ~86 rollup rows per 200 heartbeats inside the ingest statement cost ×1.2–1.4 of an ingest
+without rollups and halved the single-record request rate (docs/BENCHMARKS.md); a fold does the same
+upserts for many batches at once, away from the device's request.
+
+Exactly once: a fold is one statement whose source is ``DELETE FROM rollup_queue ... RETURNING``, so a
+row is added by the fold that deleted it and by no other, however many folds run at once (a second
+fold waits for the first one's row locks, then skips the rows it deleted). Every rollup key starts
+with the employee and holds the device, and each table is upserted in key order, so concurrent folds
+lock in one order; a deadlock is retried anyway.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
-from ingestion.db import AsyncConn
+import psycopg
+from psycopg import errors as pg_errors
+
+from ingestion import metrics
+from ingestion.db import AsyncConn, Database, retrying
+from ingestion.errors import ApiError
 from ingestion.validation import STREAMS
+
+log = logging.getLogger("ingestion.rollups")
 
 # What the heartbeat insert returns for the rollups (the columns the CTEs below read from ``source``).
 RETURNING = "device_id, emp_id, started_at, ended_at, status, process_name, domain, tz"
@@ -68,19 +83,83 @@ def ctes(source: str) -> str:
     return ", " + _CTES.strip().format(source=source)
 
 
-_SEPARATE = ("WITH new AS (SELECT %(device)s::bigint AS device_id, %(emp)s::integer AS emp_id, u.*"
-             " FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],"
-             " %(process)b::text[], %(domain)b::text[], %(tz)b::text[])"
-             " AS u(started_at, ended_at, status, process_name, domain, tz))" + ctes("new") + " SELECT 1")
+# The ingest statement's part, appended to its WITH list after ``ins`` (the heartbeat insert): the queue
+# holds exactly the columns the rollup CTEs read.
+QUEUE = f", queued AS (INSERT INTO rollup_queue ({RETURNING}) SELECT {RETURNING} FROM ins)"
+
+FOLD_ROWS = 50_000  # queue rows per fold statement: bounds the transaction after a long backlog
+FOLD = ("WITH src AS (DELETE FROM rollup_queue WHERE ctid = ANY(ARRAY(SELECT ctid FROM rollup_queue LIMIT %(limit)s))"
+        f" RETURNING {RETURNING})" + ctes("src") + " SELECT count(*) FROM src")
+_FOLD_ONE = (f"WITH src AS (DELETE FROM rollup_queue WHERE ctid = %s RETURNING {RETURNING})" + ctes("src")
+             + " SELECT count(*) FROM src")
+
+_QUEUE_ROWS = (f"INSERT INTO rollup_queue ({RETURNING}) SELECT %(device)s, %(emp)s, u.*"
+               " FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],"
+               " %(process)b::text[], %(domain)b::text[], %(tz)b::text[])"
+               " AS u(started_at, ended_at, status, process_name, domain, tz)")
 _FIELDS = [f.name for f in STREAMS["heartbeats"].fields]
 _INDEX = {name: _FIELDS.index(name) for name in ("started_at", "ended_at", "status", "process_name", "domain", "tz")}
 
 
-async def add_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]]) -> None:
-    """Add ``rows`` (validated heartbeats that the current transaction stored) to the rollups."""
+async def queue_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list[Any]]) -> None:
+    """Queue ``rows`` (validated heartbeats that the current transaction stored) for the rollups; the
+    record-by-record fallback of a refused batch uses this instead of ``QUEUE``."""
     if not rows:
         return
     params = {key: [row[_INDEX[name]] for row in rows] for key, name in (
         ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
         ("domain", "domain"), ("tz", "tz"))}
-    await conn.execute(_SEPARATE, {**params, "device": device_id, "emp": emp_id})
+    await conn.execute(_QUEUE_ROWS, {**params, "device": device_id, "emp": emp_id})
+
+
+async def fold(conn: AsyncConn) -> int:
+    """Fold every queued heartbeat into the rollups; return how many this call folded. ``conn`` must
+    be in autocommit mode (each statement its own transaction) and on the primary."""
+    total = 0
+    while True:
+        async def once() -> int:
+            row = await (await conn.execute(FOLD, {"limit": FOLD_ROWS})).fetchone()
+            return int(row[0]) if row else 0
+
+        try:
+            folded: int = await retrying(once)
+        except (pg_errors.DataError, pg_errors.IntegrityError):
+            folded = await _fold_one_by_one(conn)
+        metrics.ROLLUP_FOLDED.inc(folded)
+        total += folded
+        if folded < FOLD_ROWS:
+            return total
+
+
+async def _fold_one_by_one(conn: AsyncConn) -> int:
+    """A queue row the rollups refuse must not stop the queue (one bad row would keep every later
+    heartbeat out of the reports): fold row by row and drop, log and count the refused ones."""
+    ctids = [row[0] for row in await (await conn.execute(
+        "SELECT ctid::text FROM rollup_queue LIMIT %s", (FOLD_ROWS,))).fetchall()]
+    folded = 0
+    for ctid in ctids:
+        try:
+            row = await (await conn.execute(_FOLD_ONE, (ctid,))).fetchone()
+            folded += int(row[0]) if row else 0
+        except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
+            dropped = await (await conn.execute(f"DELETE FROM rollup_queue WHERE ctid = %s RETURNING {RETURNING}",
+                                                (ctid,))).fetchall()
+            metrics.ROLLUP_REFUSED.inc(len(dropped))
+            log.error("the rollups refused a queued heartbeat (%s: %s); it stays stored but is missing from the"
+                      " reports: %r", type(exc).__name__, exc, dropped)
+    return folded
+
+
+async def keep_folding(db: Database, interval: float) -> None:
+    """Fold the queue every ``interval`` seconds until cancelled. A database that is down or busy is
+    only waited out (the queue is durable and the next fold takes everything); any other error is
+    logged and the loop goes on."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            async with db.connection() as conn:
+                await fold(conn)
+        except ApiError:
+            continue  # unreachable or saturated: the 503 rules of db.py already apply
+        except psycopg.Error:
+            log.exception("folding the rollup queue failed; retrying in %.1f s", interval)

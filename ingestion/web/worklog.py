@@ -14,6 +14,7 @@ from starlette.responses import Response
 from ingestion.accounts.authz import visible_employee, visible_team
 from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
+from ingestion.replica import primary_reading
 from ingestion.reports import queries
 from ingestion.reports.ranges import DayRange, day_range, zone
 from ingestion.web.guard import page
@@ -44,7 +45,7 @@ def _totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
 async def team_logged_work(request: Request, found: Viewer) -> Response:
     team_id = request.path_params["team_id"]
     span = _range(request)
-    async with app_state(request).db.connection() as conn:
+    async with primary_reading(app_state(request)) as conn:
         name = await visible_team(conn, found, team_id)
         members = await queries.team_members(conn, team_id)
         rows = await logged_work(conn, {m["emp_id"]: m["tz"] for m in members}, span.first, span.last)
@@ -59,7 +60,7 @@ async def team_logged_work(request: Request, found: Viewer) -> Response:
 async def employee_logged_work(request: Request, found: Viewer) -> Response:
     emp_id = request.path_params["emp_id"]
     span = _range(request)
-    async with app_state(request).db.connection() as conn:
+    async with primary_reading(app_state(request)) as conn:
         person = await visible_employee(conn, found, emp_id)
         tz = await queries.employee_zone(conn, emp_id)
         rows = await logged_work(conn, {emp_id: tz}, span.first, span.last)

@@ -17,8 +17,8 @@ from typing import Any
 
 from psycopg import errors as pg_errors
 
-from ingestion.db import AsyncConn
-from ingestion.ingest import LogEntry, log_request, retrying
+from ingestion.db import AsyncConn, retrying
+from ingestion.ingest import LogEntry, log_request
 from ingestion.worklog.validation import TASKS, WEEKS, CheckedWorklog, Version
 
 LOCK_CLASS = 1464223822  # advisory lock space of the worklog (migrate holds 1464223821 as one bigint)

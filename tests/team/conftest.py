@@ -30,9 +30,9 @@ from tests.support.server import create_key
 PASSWORD = "correct horse battery"
 TEAM_A, TEAM_B = "Alpha", "Bravo"
 EMP_A, EMP_A2, EMP_B = 501, 502, 601
-_DATA = ("status_quarters", "status_days", "app_quarters", "domain_quarters", "device_state", "heartbeats", "timeline",
-         "website_usage", "productivity", "wellness", "screenshots", "ingest_log", "api_keys", "devices",
-         "web_sessions", "password_tokens", "login_throttle", "team_managers", "users", "employees", "teams")
+_DATA = ("rollup_queue", "status_quarters", "status_days", "app_quarters", "domain_quarters", "device_state",
+         "heartbeats", "timeline", "website_usage", "productivity", "wellness", "screenshots", "ingest_log", "api_keys",
+         "devices", "web_sessions", "password_tokens", "login_throttle", "team_managers", "users", "employees", "teams")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,6 +1,8 @@
-"""Rollups folded into the ingest statement and the per-day rollups: exact for travellers and for zones
-PostgreSQL does not know, never counting a duplicate, and concurrent batches of a team's devices
-never deadlocking. Also the server's category rules (CLI, reports, CSV, day page)."""
+"""The rollups, folded in from the queue the ingest statement fills (migration 0008), and the per-day
+rollups: exact for travellers and for zones PostgreSQL does not know, never counting a duplicate or a
+heartbeat twice, concurrent batches and folds never deadlocking, the queue folded in the background
+and before every read, one bad queue row never stopping the rest. Also the server's category rules
+(CLI, reports, CSV, day page)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,23 @@ import logging
 import random
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
+from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
+from ingestion.api import create_app
+from ingestion.config import Settings
 from ingestion.ingest import LogEntry, store_batch
+from ingestion.reports import rollups
 from ingestion.validation import STREAMS, Clock, validate_batch
-from tests.support.pg import connect
+from tests.support.pg import connect, fold_rollups
 from tests.team.conftest import EMP_A, EMP_A2, EMP_B, MANAGER, People, ingest, span
 
 BASE = "/api/v1/reports/employees"
@@ -98,7 +106,21 @@ async def _send(url: str, device: int, emp: int, batches: list[list[list[object]
         await conn.close()
 
 
-def test_concurrent_batches_of_a_team_s_devices_neither_deadlock_nor_lose_seconds(
+async def _fold_until(url: str, done: asyncio.Event) -> int:
+    """Fold the queue over and over, as the workers' background folds and readers do, until ``done``."""
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    await conn.execute("SET search_path TO employee_monitor")
+    folded = 0
+    try:
+        while not done.is_set():
+            folded += await rollups.fold(conn)
+            await asyncio.sleep(0)
+    finally:
+        await conn.close()
+    return folded
+
+
+def test_concurrent_batches_and_folds_neither_deadlock_nor_lose_or_double_seconds(
         people: People, caplog: pytest.LogCaptureFixture) -> None:
     with connect(people.url) as conn:
         devices = conn.execute("SELECT device_id, emp_id FROM devices WHERE emp_id = ANY(%s)",
@@ -120,19 +142,68 @@ def test_concurrent_batches_of_a_team_s_devices_neither_deadlock_nor_lose_second
             batches = [checked.rows[i:i + 20] for i in range(0, 120, 20)]
             work.append((device, emp, batches))
 
-    async def all_at_once() -> None:
+    async def all_at_once() -> int:
+        done = asyncio.Event()
+        folders = [asyncio.create_task(_fold_until(people.url, done)) for _ in range(3)]
         await asyncio.gather(*(_send(people.url, d, e, b) for d, e, b in work))
+        done.set()
+        return sum(await asyncio.gather(*folders))
 
-    with caplog.at_level(logging.INFO, logger="ingestion.ingest"):
-        asyncio.run(all_at_once())
+    with caplog.at_level(logging.INFO, logger="ingestion"):
+        folded_while_sending = asyncio.run(all_at_once())
     assert not [r for r in caplog.records if "retrying" in r.getMessage()]
+    fold_rollups(people.url)
     with connect(people.url) as conn:
+        assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,)
         for device, _ in devices:
             for table in ("status_quarters", "status_days"):
                 row = conn.execute(f"SELECT sum(seconds) FROM {table} WHERE device_id = %s", (device,)).fetchone()
                 assert row is not None and row[0] == 240 * 60, (table, device)
             row = conn.execute("SELECT sum(seconds) FROM app_quarters WHERE device_id = %s", (device,)).fetchone()
             assert row is not None and row[0] == 192 * 60
+    assert folded_while_sending > 0  # the folds really ran beside the batches, not only after them
+
+
+def test_the_queue_is_folded_in_the_background_without_any_read(people: People, team_db: str,
+                                                                  tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=team_db, screenshot_dir=str(tmp_path / "shots"), rollup_seconds=0.1))
+    with TestClient(app) as client:
+        ingest(client, people.keys[EMP_A], [span(_at("2026-10-07T09:00:00"), 600, tz="UTC")])
+        with connect(people.url) as conn:
+            for _ in range(100):
+                if conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,):
+                    break
+                time.sleep(0.05)
+            total = conn.execute("SELECT sum(seconds) FROM status_days WHERE emp_id = %s", (EMP_A,)).fetchone()
+    assert total == (600,)
+
+
+def test_with_background_folds_off_a_read_still_sees_every_stored_heartbeat(people: People, team_db: str,
+                                                                             tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=team_db, screenshot_dir=str(tmp_path / "shots"), rollup_seconds=0))
+    with TestClient(app) as client:
+        ingest(client, people.keys[EMP_A], [span(_at("2026-10-08T09:00:00"), 900, tz="UTC")])
+        with connect(people.url) as conn:
+            assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (1,)  # nothing folded it yet
+        assert people.login_as(client, MANAGER).status_code == 303
+        assert _active(client, EMP_A, "2026-10-08", "2026-10-08") == ("UTC", [900])
+
+
+def test_a_queue_row_the_rollups_refuse_does_not_hold_up_the_others(
+        people: People, app_client: Callable[[], TestClient], caplog: pytest.LogCaptureFixture) -> None:
+    client = _logged_in(people, app_client)
+    refused = REGISTRY.get_sample_value("wfh_ingest_rollup_refused_total") or 0.0
+    with caplog.at_level(logging.ERROR, logger="ingestion.rollups"):
+        with connect(people.url) as conn:
+            # A row whose device does not exist: device_state's foreign key refuses it.
+            conn.execute("INSERT INTO rollup_queue VALUES (999999, %s, '2026-10-09 09:00Z', '2026-10-09 09:10Z',"
+                         " 'active', 'ghost', NULL, 'UTC')", (EMP_A,))
+        ingest(client, people.keys[EMP_A], [span(_at("2026-10-09T09:00:00"), 300, tz="UTC")])
+        assert _active(client, EMP_A, "2026-10-09", "2026-10-09") == ("UTC", [300])
+    assert REGISTRY.get_sample_value("wfh_ingest_rollup_refused_total") == refused + 1
+    assert any("ghost" in r.getMessage() for r in caplog.records)
+    with connect(people.url) as conn:
+        assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,)
 
 
 def _cli(url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
