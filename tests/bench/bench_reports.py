@@ -8,8 +8,10 @@ adds daily aggregates, screenshot metadata and an ingest log, then runs the rema
 their own backfills build the rollups. It prints EXPLAIN ANALYZE of each page's queries, times
 in-process requests (the app's full stack: session, authorization, SQL, rendering; no network) for
 the team overview of 50, one employee's day page and a 30-day range report, and compares ingest
-without rollups, with them as a separate statement (the former hook) and folded into the ingest
-statement, interleaved in the same run. The cluster is removed at the end.
+without rollups, with the rollups upserted inside the ingest statement ("inline", the server before
+migration 0008) and with the stored rows queued for the folds ("queue", the server now), interleaved
+in the same run: per batch (what a device waits for) and per block of batches including the fold of
+everything the block queued (the whole cost). The cluster is removed at the end.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -281,9 +283,13 @@ def _batch(base: datetime, n: int) -> list[dict[str, Any]]:
     return out
 
 
-async def ingest_abc(url: str, rounds: int) -> dict[str, list[float]]:
-    """ms per 200-heartbeat batch through store_batch: no rollups, the rollups as a separate statement
-    in the same transaction (the former hook), and folded into the ingest statement; interleaved."""
+MODES = ("none", "inline", "queue")
+FOLD_EVERY = 10  # batches per block: the queue variant's block ends with the fold of what it queued
+
+
+async def ingest_abc(url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """ms per 200-heartbeat batch through store_batch in each rollup mode, interleaved, and ms per
+    batch of whole blocks of ``FOLD_EVERY`` batches, the queue's block including its fold."""
     import psycopg
 
     from ingestion.ingest import LogEntry, store_batch
@@ -296,54 +302,50 @@ async def ingest_abc(url: str, rounds: int) -> dict[str, list[float]]:
     devices = await (await conn.execute("SELECT device_id, emp_id FROM devices ORDER BY device_id DESC LIMIT 30")
                      ).fetchall()
     entry = LogEntry(1, "heartbeats", 200, 200, 0, 40_000, 1, "bench", "bench")
-    folded, plain = ingest_module._SQL["heartbeats"], ingest_module._stream_sql(stream, with_rollups=False)
-
-    async def hook(device: int, emp: int, rows: list[list[Any]]) -> None:
-        params = ingest_module._params(stream, device, emp, rows) + ingest_module._log_params(device, entry, 200)
-        async with conn.transaction():
-            await conn.execute(plain, params)
-            await rollups.add_heartbeats(conn, device, emp, rows)
-
-    async def via_store(sql: str, device: int, emp: int, rows: list[list[Any]]) -> None:
-        ingest_module._SQL["heartbeats"] = sql
-        await store_batch(conn, stream, device, emp, rows, 200, entry)
-
-    variants: dict[str, Callable[[int, int, list[list[Any]]], Any]] = {
-        "none": lambda d, e, r: via_store(plain, d, e, r), "hook": hook,
-        "fold": lambda d, e, r: via_store(folded, d, e, r)}
-    times: dict[str, list[float]] = {name: [] for name in variants}
+    served = ingest_module._SQL["heartbeats"]
+    sql = {mode: ingest_module.stream_sql(stream, mode) for mode in MODES}
+    batch: dict[str, list[float]] = {mode: [] for mode in MODES}
+    block: dict[str, list[float]] = {mode: [] for mode in MODES}
     base = datetime.now(UTC) - timedelta(minutes=rounds * 200 + 60)
-    for n in range(rounds):
-        order = list(variants)
+    await rollups.fold(conn)  # nothing left from earlier phases in the first block
+    for n in range(0, rounds, FOLD_EVERY):
+        order = list(MODES)
         random.Random(n).shuffle(order)
-        for k, name in enumerate(order):
-            device, emp = devices[(n * 3 + k) % len(devices)]
-            checked = validate_batch(stream, _batch(base, n), clock)
-            assert len(checked.rows) == 200, checked.rejected[:2]
-            started = time.perf_counter()
-            await variants[name](device, emp, checked.rows)
-            times[name].append((time.perf_counter() - started) * 1000)
-    ingest_module._SQL["heartbeats"] = folded
+        for k, mode in enumerate(order):
+            ingest_module._SQL["heartbeats"] = sql[mode]
+            work = [validate_batch(stream, _batch(base, n + i), clock).rows for i in range(FOLD_EVERY)]
+            block_start = time.perf_counter()
+            for i, rows in enumerate(work):
+                device, emp = devices[((n + i) * 3 + k) % len(devices)]
+                started = time.perf_counter()
+                await store_batch(conn, stream, device, emp, rows, 200, entry)
+                batch[mode].append((time.perf_counter() - started) * 1000)
+            await rollups.fold(conn)
+            block[mode].append((time.perf_counter() - block_start) * 1000 / FOLD_EVERY)
+    ingest_module._SQL["heartbeats"] = served
     await conn.close()
-    return times
+    return {"batch": batch, "block": block}
 
 
 def ingest_http_ab(client: TestClient, keys: list[str], rounds: int) -> dict[str, list[float]]:
-    """ms per 200-heartbeat POST through the whole app (JSON, validation, auth, SQL): folded vs none."""
-    folded = ingest_module._SQL["heartbeats"]
-    plain = ingest_module._stream_sql(ingest_module.STREAMS["heartbeats"], with_rollups=False)
-    times: dict[str, list[float]] = {"none": [], "fold": []}
+    """ms per 200-heartbeat POST through the whole app (JSON, validation, auth, SQL) in each rollup
+    mode, interleaved; the app's background fold runs as in the server."""
+    served = ingest_module._SQL["heartbeats"]
+    sql = {mode: ingest_module.stream_sql(ingest_module.STREAMS["heartbeats"], mode) for mode in MODES}
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
     base = datetime.now(UTC) - timedelta(minutes=rounds * 200 + 60)
     for n in range(rounds):
-        for k, name in enumerate(["none", "fold"] if n % 2 else ["fold", "none"]):
-            ingest_module._SQL["heartbeats"] = plain if name == "none" else folded
+        order = list(MODES)
+        random.Random(n).shuffle(order)
+        for k, mode in enumerate(order):
+            ingest_module._SQL["heartbeats"] = sql[mode]
             records = _batch(base, n)
             started = time.perf_counter()
             response = client.post("/api/v1/ingest/heartbeats", json={"records": records},
                                    headers={"X-Api-Key": keys[k]})
-            times[name].append((time.perf_counter() - started) * 1000)
+            times[mode].append((time.perf_counter() - started) * 1000)
             assert response.status_code == 200 and response.json()["accepted"] == 200, response.text[:200]
-    ingest_module._SQL["heartbeats"] = folded
+    ingest_module._SQL["heartbeats"] = served
     return times
 
 
@@ -409,10 +411,12 @@ def main() -> None:
             raw = raw_scan(url, emps[:20], first, last)
             print(f"{'baseline: 30-day days from raw rows':<36} p50 {statistics.median(raw):6.1f} ms   p95"
                   f" {p95(raw):6.1f} ms   (n={len(raw)}, SQL only, no HTTP)", flush=True)
-            keys = [create_key(url, args.employees - k, f"BENCH-HTTP-{k}") for k in range(2)]
+            keys = [create_key(url, args.employees - k, f"BENCH-HTTP-{k}") for k in range(len(MODES))]
             print(ratio_line("ingest 200-heartbeat POST, whole app in-process", ingest_http_ab(client, keys, 100)),
                   flush=True)
-        print(ratio_line("ingest 200-heartbeat batch, store_batch", asyncio.run(ingest_abc(url, args.rounds))))
+        measured = asyncio.run(ingest_abc(url, args.rounds))
+        print(ratio_line("ingest 200-heartbeat batch, store_batch", measured["batch"]))
+        print(ratio_line(f"ingest blocks of {FOLD_EVERY} batches incl. their fold, per batch", measured["block"]))
         print(f"conditions: {os.cpu_count()} cores shared with other work, load average"
               f" {' '.join(f'{x:.1f}' for x in os.getloadavg())}, PostgreSQL {pg_version(url)},"
               f" {'shared server' if cluster is None else 'throwaway cluster ' + str(TUNED)}")
