@@ -37,24 +37,37 @@ RETURNING = "device_id, emp_id, started_at, ended_at, status, process_name, doma
 
 _CTES = """
 pieces AS (
+    -- A heartbeat inside one slot (nearly all of them) is one piece without a generate_series call.
+    SELECT n.device_id, n.emp_id, n.status, n.process_name, n.domain, n.tz,
+           date_bin('15 minutes', n.started_at, 'epoch') AS bucket,
+           extract(epoch FROM n.ended_at - n.started_at)::float8 AS seconds
+    FROM {source} n
+    WHERE n.ended_at > n.started_at
+      AND n.ended_at <= date_bin('15 minutes', n.started_at, 'epoch') + interval '15 minutes'
+    UNION ALL
     SELECT n.device_id, n.emp_id, n.status, n.process_name, n.domain, n.tz, q AS bucket,
            extract(epoch FROM least(n.ended_at, q + interval '15 minutes') - greatest(n.started_at, q))
                ::float8 AS seconds
     FROM {source} n,
          generate_series(date_bin('15 minutes', n.started_at, 'epoch'), n.ended_at, interval '15 minutes') q
-    WHERE least(n.ended_at, q + interval '15 minutes') > greatest(n.started_at, q)
+    WHERE n.ended_at > date_bin('15 minutes', n.started_at, 'epoch') + interval '15 minutes'
+      AND least(n.ended_at, q + interval '15 minutes') > greatest(n.started_at, q)
 ), zones AS MATERIALIZED (
     SELECT t.tz, coalesce((SELECT k.name FROM known_zones k WHERE k.name = t.tz), 'UTC') AS known
     FROM (SELECT DISTINCT tz FROM {source}) t
+), slots AS MATERIALIZED (
+    -- Per slot and zone first: the local day is then computed once per slot, not once per piece.
+    SELECT emp_id, bucket, device_id, status, tz, sum(seconds) AS seconds FROM pieces
+    GROUP BY emp_id, bucket, device_id, status, tz
 ), by_status AS (
     INSERT INTO status_quarters AS r (emp_id, bucket, device_id, status, seconds)
-    SELECT emp_id, bucket, device_id, status, sum(seconds) FROM pieces
+    SELECT emp_id, bucket, device_id, status, sum(seconds) FROM slots
     GROUP BY emp_id, bucket, device_id, status ORDER BY emp_id, bucket, device_id, status
     ON CONFLICT (emp_id, bucket, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_day AS (
     INSERT INTO status_days AS r (emp_id, day, tz, device_id, status, seconds)
     SELECT p.emp_id, (p.bucket AT TIME ZONE z.known)::date AS day, z.known, p.device_id, p.status, sum(p.seconds)
-    FROM pieces p JOIN zones z ON z.tz = p.tz
+    FROM slots p JOIN zones z ON z.tz = p.tz
     GROUP BY p.emp_id, day, z.known, p.device_id, p.status ORDER BY p.emp_id, day, z.known, p.device_id, p.status
     ON CONFLICT (emp_id, day, tz, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_app AS (
@@ -70,8 +83,11 @@ pieces AS (
     ON CONFLICT (emp_id, bucket, device_id, domain) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), latest AS (
     INSERT INTO device_state AS s (device_id, emp_id, last_seen_at, tz)
-    SELECT DISTINCT ON (device_id) device_id, emp_id, ended_at, tz FROM {source}
-    ORDER BY device_id, ended_at DESC
+    -- The latest heartbeat per device by hashing, not by sorting every row of the source.
+    SELECT DISTINCT ON (n.device_id) n.device_id, n.emp_id, n.ended_at, n.tz
+    FROM {source} n JOIN (SELECT device_id, max(ended_at) AS ended_at FROM {source} GROUP BY device_id) m
+        ON m.device_id = n.device_id AND m.ended_at = n.ended_at
+    ORDER BY n.device_id
     ON CONFLICT (device_id) DO UPDATE SET emp_id = EXCLUDED.emp_id, last_seen_at = EXCLUDED.last_seen_at,
         tz = EXCLUDED.tz WHERE s.last_seen_at <= EXCLUDED.last_seen_at
 )"""

@@ -327,26 +327,33 @@ async def ingest_abc(url: str, rounds: int) -> dict[str, dict[str, list[float]]]
     return {"batch": batch, "block": block}
 
 
-def ingest_http_ab(client: TestClient, keys: list[str], rounds: int) -> dict[str, list[float]]:
+def ingest_http_ab(client: TestClient, url: str, keys: list[str], rounds: int) -> dict[str, dict[str, list[float]]]:
     """ms per 200-heartbeat POST through the whole app (JSON, validation, auth, SQL) in each rollup
-    mode, interleaved; the app's background fold runs as in the server."""
+    mode, interleaved in blocks of ``FOLD_EVERY`` POSTs, and ms per POST of whole blocks, each ending
+    with the fold of whatever the block left queued (the app's background fold runs as in the server)."""
     served = ingest_module._SQL["heartbeats"]
     sql = {mode: ingest_module.stream_sql(ingest_module.STREAMS["heartbeats"], mode) for mode in MODES}
-    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    post: dict[str, list[float]] = {mode: [] for mode in MODES}
+    block: dict[str, list[float]] = {mode: [] for mode in MODES}
     base = datetime.now(UTC) - timedelta(minutes=rounds * 200 + 60)
-    for n in range(rounds):
-        order = list(MODES)
-        random.Random(n).shuffle(order)
-        for k, mode in enumerate(order):
-            ingest_module._SQL["heartbeats"] = sql[mode]
-            records = _batch(base, n)
-            started = time.perf_counter()
-            response = client.post("/api/v1/ingest/heartbeats", json={"records": records},
-                                   headers={"X-Api-Key": keys[k]})
-            times[mode].append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200 and response.json()["accepted"] == 200, response.text[:200]
+    with connect(url) as conn:
+        for n in range(0, rounds, FOLD_EVERY):
+            order = list(MODES)
+            random.Random(n).shuffle(order)
+            for k, mode in enumerate(order):
+                ingest_module._SQL["heartbeats"] = sql[mode]
+                bodies = [{"records": _batch(base, n + i)} for i in range(FOLD_EVERY)]
+                block_start = time.perf_counter()
+                for body in bodies:
+                    started = time.perf_counter()
+                    response = client.post("/api/v1/ingest/heartbeats", json=body, headers={"X-Api-Key": keys[k]})
+                    post[mode].append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200 and response.json()["accepted"] == 200, response.text[:200]
+                while conn.execute(rollups.FOLD, {"limit": rollups.FOLD_ROWS}).fetchone() == (rollups.FOLD_ROWS,):
+                    pass
+                block[mode].append((time.perf_counter() - block_start) * 1000 / FOLD_EVERY)
     ingest_module._SQL["heartbeats"] = served
-    return times
+    return {"post": post, "block": block}
 
 
 def ratio_line(label: str, times: dict[str, list[float]], against: str = "none") -> str:
@@ -412,7 +419,9 @@ def main() -> None:
             print(f"{'baseline: 30-day days from raw rows':<36} p50 {statistics.median(raw):6.1f} ms   p95"
                   f" {p95(raw):6.1f} ms   (n={len(raw)}, SQL only, no HTTP)", flush=True)
             keys = [create_key(url, args.employees - k, f"BENCH-HTTP-{k}") for k in range(len(MODES))]
-            print(ratio_line("ingest 200-heartbeat POST, whole app in-process", ingest_http_ab(client, keys, 100)),
+            posts = ingest_http_ab(client, url, keys, 200)
+            print(ratio_line("ingest 200-heartbeat POST, whole app in-process", posts["post"]), flush=True)
+            print(ratio_line(f"ingest blocks of {FOLD_EVERY} POSTs incl. their fold, per POST", posts["block"]),
                   flush=True)
         measured = asyncio.run(ingest_abc(url, args.rounds))
         print(ratio_line("ingest 200-heartbeat batch, store_batch", measured["batch"]))
