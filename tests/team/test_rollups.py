@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -164,25 +165,27 @@ def test_concurrent_batches_and_folds_neither_deadlock_nor_lose_or_double_second
     assert folded_while_sending > 0  # the folds really ran beside the batches, not only after them
 
 
-def test_the_queue_is_folded_in_the_background_without_any_read(people: People, team_db: str,
-                                                                  tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=team_db, screenshot_dir=str(tmp_path / "shots"), rollup_seconds=0.1))
-    with TestClient(app) as client:
-        ingest(client, people.keys[EMP_A], [span(_at("2026-10-07T09:00:00"), 600, tz="UTC")])
-        with connect(people.url) as conn:
-            for _ in range(100):
-                if conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,):
-                    break
-                time.sleep(0.05)
-            total = conn.execute("SELECT sum(seconds) FROM status_days WHERE emp_id = %s", (EMP_A,)).fetchone()
+@contextmanager
+def _folding_every(seconds: float, people: People, tmp_path: Path, day: str, active: int) -> Iterator[TestClient]:
+    """A client of an app whose workers fold every ``seconds`` (0: never), after one heartbeat of EMP_A."""
+    settings = Settings(database_url=people.url, screenshot_dir=str(tmp_path / "shots"), rollup_seconds=seconds)
+    with TestClient(create_app(settings)) as client:
+        ingest(client, people.keys[EMP_A], [span(_at(f"{day}T09:00:00"), active, tz="UTC")])
+        yield client
+
+
+def test_the_queue_is_folded_in_the_background_without_any_read(people: People, tmp_path: Path) -> None:
+    with _folding_every(0.1, people, tmp_path, "2026-10-07", 600), connect(people.url) as conn:
+        for _ in range(100):
+            if conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,):
+                break
+            time.sleep(0.05)
+        total = conn.execute("SELECT sum(seconds) FROM status_days WHERE emp_id = %s", (EMP_A,)).fetchone()
     assert total == (600,)
 
 
-def test_with_background_folds_off_a_read_still_sees_every_stored_heartbeat(people: People, team_db: str,
-                                                                             tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=team_db, screenshot_dir=str(tmp_path / "shots"), rollup_seconds=0))
-    with TestClient(app) as client:
-        ingest(client, people.keys[EMP_A], [span(_at("2026-10-08T09:00:00"), 900, tz="UTC")])
+def test_with_background_folds_off_a_read_still_sees_every_stored_heartbeat(people: People, tmp_path: Path) -> None:
+    with _folding_every(0, people, tmp_path, "2026-10-08", 900) as client:
         with connect(people.url) as conn:
             assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (1,)  # nothing folded it yet
         assert people.login_as(client, MANAGER).status_code == 303
