@@ -55,29 +55,31 @@ pieces AS (
 ), zones AS MATERIALIZED (
     SELECT t.tz, coalesce((SELECT k.name FROM known_zones k WHERE k.name = t.tz), 'UTC') AS known
     FROM (SELECT DISTINCT tz FROM {source}) t
-), slots AS MATERIALIZED (
-    -- Per slot and zone first: the local day is then computed once per slot, not once per piece.
-    SELECT emp_id, bucket, device_id, status, tz, sum(seconds) AS seconds FROM pieces
-    GROUP BY emp_id, bucket, device_id, status, tz
+), combos AS MATERIALIZED (
+    -- Each slot's seconds per status, application, site and zone once; every rollup below sums these
+    -- few rows instead of going over every piece again.
+    SELECT emp_id, bucket, device_id, status, process_name, domain, tz, sum(seconds) AS seconds FROM pieces
+    GROUP BY emp_id, bucket, device_id, status, process_name, domain, tz
 ), by_status AS (
     INSERT INTO status_quarters AS r (emp_id, bucket, device_id, status, seconds)
-    SELECT emp_id, bucket, device_id, status, sum(seconds) FROM slots
+    SELECT emp_id, bucket, device_id, status, sum(seconds) FROM combos
     GROUP BY emp_id, bucket, device_id, status ORDER BY emp_id, bucket, device_id, status
     ON CONFLICT (emp_id, bucket, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_day AS (
+    -- The local day of each slot, in the heartbeat's zone, computed per combination, not per piece.
     INSERT INTO status_days AS r (emp_id, day, tz, device_id, status, seconds)
     SELECT p.emp_id, (p.bucket AT TIME ZONE z.known)::date AS day, z.known, p.device_id, p.status, sum(p.seconds)
-    FROM slots p JOIN zones z ON z.tz = p.tz
+    FROM combos p JOIN zones z ON z.tz = p.tz
     GROUP BY p.emp_id, day, z.known, p.device_id, p.status ORDER BY p.emp_id, day, z.known, p.device_id, p.status
     ON CONFLICT (emp_id, day, tz, device_id, status) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_app AS (
     INSERT INTO app_quarters AS r (emp_id, bucket, device_id, process_name, seconds)
-    SELECT emp_id, bucket, device_id, process_name, sum(seconds) FROM pieces WHERE status = 'active'
+    SELECT emp_id, bucket, device_id, process_name, sum(seconds) FROM combos WHERE status = 'active'
     GROUP BY emp_id, bucket, device_id, process_name ORDER BY emp_id, bucket, device_id, process_name
     ON CONFLICT (emp_id, bucket, device_id, process_name) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
 ), by_domain AS (
     INSERT INTO domain_quarters AS r (emp_id, bucket, device_id, domain, seconds)
-    SELECT emp_id, bucket, device_id, domain, sum(seconds) FROM pieces
+    SELECT emp_id, bucket, device_id, domain, sum(seconds) FROM combos
     WHERE status = 'active' AND domain IS NOT NULL
     GROUP BY emp_id, bucket, device_id, domain ORDER BY emp_id, bucket, device_id, domain
     ON CONFLICT (emp_id, bucket, device_id, domain) DO UPDATE SET seconds = r.seconds + EXCLUDED.seconds
