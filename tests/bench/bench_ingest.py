@@ -51,8 +51,8 @@ COPY_TYPES = ["int8", "int4", "uuid", "timestamptz", "timestamptz", "text", "tex
 
 
 # The parent of a partitioned table has no storage of its own: sum its partitions (and their indexes).
-_HEARTBEAT_BYTES = ("SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree('heartbeats')"
-                    " WHERE isleaf")
+_HEARTBEAT_BYTES = ("SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint"
+                    " FROM pg_partition_tree('heartbeats') WHERE isleaf")
 
 
 def heartbeat_records(count: int, base: datetime) -> list[dict[str, Any]]:
