@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -53,6 +54,13 @@ COPY_TYPES = ["int8", "int4", "uuid", "timestamptz", "timestamptz", "text", "tex
 # The parent of a partitioned table has no storage of its own: sum its partitions (and their indexes).
 _HEARTBEAT_BYTES = ("SELECT coalesce(sum(pg_total_relation_size(relid)), 0)::bigint"
                     " FROM pg_partition_tree('heartbeats') WHERE isleaf")
+
+
+def _one(conn: psycopg.Connection[Any], query: str) -> tuple[Any, ...]:
+    """The single row ``query`` returns."""
+    row = conn.execute(query).fetchone()
+    assert row is not None, query
+    return tuple(row)
 
 
 def heartbeat_records(count: int, base: datetime) -> list[dict[str, Any]]:
@@ -383,8 +391,7 @@ def long_run(total: int, windows: int = 10) -> None:
                 r = Phase(port, plans, server.process.pid).run()
                 rates.append(r["accepted"] / r["wall"])
                 with connect(url) as conn:
-                    rows, size = conn.execute(f"SELECT count(*), ({_HEARTBEAT_BYTES})"
-                                              " FROM heartbeats").fetchone()
+                    rows, size = _one(conn, f"SELECT count(*), ({_HEARTBEAT_BYTES}) FROM heartbeats")
                 print(f"window {n + 1:2}: {rates[-1]:>8,.0f} records/s  p50 {r['p50_ms']:.1f} ms  errors"
                       f" {r['errors']:.0f}  table {rows:,} rows, {size / 1e6:,.0f} MB; CPU share server"
                       f" {r['server_cpu_share']:.0%}, postgres {r['postgres_cpu_share']:.0%}, all"
@@ -496,10 +503,9 @@ def main() -> None:
         finally:
             server.stop()
         with connect(url) as conn:
-            device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys LIMIT 1").fetchone()
+            device_id, key_id = _one(conn, "SELECT device_id, key_id FROM api_keys LIMIT 1")
             conn.execute("VACUUM ANALYZE heartbeats")
-            rows, size = conn.execute(
-                f"SELECT count(*), ({_HEARTBEAT_BYTES}) FROM heartbeats").fetchone()
+            rows, size = _one(conn, f"SELECT count(*), ({_HEARTBEAT_BYTES}) FROM heartbeats")
         stmt_200 = statement_unnest_vs_copy(url, device_id, key_id, 200, 60)
         stmt_1000 = statement_unnest_vs_copy(url, device_id, key_id, 1000, 30)
 
