@@ -130,13 +130,15 @@ async def queue_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: l
     await conn.execute(_QUEUE_ROWS, {**params, "device": device_id, "emp": emp_id})
 
 
-async def fold(conn: AsyncConn) -> int:
-    """Fold every queued heartbeat into the rollups; return how many this call folded. ``conn`` must
-    be in autocommit mode (each statement its own transaction) and on the primary."""
+async def fold(conn: AsyncConn, limit: int | None = FOLD_ROWS) -> int:
+    """Fold queued heartbeats into the rollups, ``limit`` rows per statement, until a statement finds
+    fewer; return how many this call folded. ``limit=None`` (the reads) folds in one statement every
+    row queued when it starts, waiting for a concurrent fold that holds some of them, so a read after
+    it sees them all. ``conn`` must be in autocommit mode and on the primary."""
     total = 0
     while True:
         async def once() -> int:
-            row = await (await conn.execute(FOLD, {"limit": FOLD_ROWS})).fetchone()
+            row = await (await conn.execute(FOLD, {"limit": limit})).fetchone()
             return int(row[0]) if row else 0
 
         try:
@@ -145,7 +147,7 @@ async def fold(conn: AsyncConn) -> int:
             folded = await _fold_one_by_one(conn)
         metrics.ROLLUP_FOLDED.inc(folded)
         total += folded
-        if folded < FOLD_ROWS:
+        if limit is None or folded < limit:
             return total
 
 

@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,6 +173,43 @@ def _folding_every(seconds: float, people: People, tmp_path: Path, day: str, act
     with TestClient(create_app(settings)) as client:
         ingest(client, people.keys[EMP_A], [span(_at(f"{day}T09:00:00"), active, tz="UTC")])
         yield client
+
+
+def test_a_read_waits_for_a_fold_in_progress_and_then_sees_every_queued_heartbeat(people: People) -> None:
+    """A worker's fold holds the first rows of the queue in an open transaction; a read's fold then
+    waits for it instead of skipping those rows, and folds the rest itself: both together count
+    every heartbeat once."""
+    client_rows = [span(_at("2026-10-10T09:00:00") + timedelta(minutes=i), 60, tz="UTC") for i in range(30)]
+    checked = validate_batch(STREAMS["heartbeats"], client_rows, Clock.at())
+    with connect(people.url) as conn:
+        device = conn.execute("SELECT device_id FROM devices WHERE emp_id = %s", (EMP_A,)).fetchone()
+    assert device is not None
+    asyncio.run(_send(people.url, device[0], EMP_A, [checked.rows]))
+    worker = connect(people.url)
+    try:
+        worker.execute("BEGIN")
+        assert worker.execute(rollups.FOLD, {"limit": 10}).fetchone() == (10,)  # not committed yet
+
+        async def read_fold() -> int:
+            conn = await psycopg.AsyncConnection.connect(people.url, autocommit=True)
+            await conn.execute("SET search_path TO employee_monitor")
+            try:
+                return await rollups.fold(conn, limit=None)
+            finally:
+                await conn.close()
+
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(asyncio.run, read_fold())
+            time.sleep(0.3)
+            assert not reading.done()  # waiting for the worker's row locks, not skipping past them
+            worker.execute("COMMIT")
+            assert reading.result(timeout=30) == 20
+    finally:
+        worker.close()
+    with connect(people.url) as conn:
+        assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,)
+        total = conn.execute("SELECT sum(seconds) FROM status_days WHERE emp_id = %s", (EMP_A,)).fetchone()
+    assert total == (30 * 60,)
 
 
 def test_the_queue_is_folded_in_the_background_without_any_read(people: People, tmp_path: Path) -> None:
