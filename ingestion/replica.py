@@ -58,7 +58,7 @@ async def reading(state: AppState) -> AsyncIterator[AsyncConn]:
 async def primary_reading(state: AppState) -> AsyncIterator[AsyncConn]:
     """A primary connection whose rollups hold every heartbeat stored so far (the queue folded)."""
     async with state.db.connection() as conn:
-        await rollups.fold(conn, limit=None)
+        await rollups.fold(conn, everything=True)
         yield conn
 
 

@@ -130,25 +130,39 @@ async def queue_heartbeats(conn: AsyncConn, device_id: int, emp_id: int, rows: l
     await conn.execute(_QUEUE_ROWS, {**params, "device": device_id, "emp": emp_id})
 
 
-async def fold(conn: AsyncConn, limit: int | None = FOLD_ROWS) -> int:
-    """Fold queued heartbeats into the rollups, ``limit`` rows per statement, until a statement finds
-    fewer; return how many this call folded. ``limit=None`` (the reads) folds in one statement every
-    row queued when it starts, waiting for a concurrent fold that holds some of them, so a read after
-    it sees them all. ``conn`` must be in autocommit mode and on the primary."""
-    total = 0
-    while True:
-        async def once() -> int:
-            row = await (await conn.execute(FOLD, {"limit": limit})).fetchone()
-            return int(row[0]) if row else 0
+READ_ROUNDS = 100  # a read's fold gives up chasing new arrivals after this many statements
 
+
+async def fold(conn: AsyncConn, *, everything: bool = False) -> int:
+    """Fold queued heartbeats into the rollups, ``FOLD_ROWS`` per statement (each well within the
+    statement timeout, and committed, however long the backlog); return how many this call folded.
+
+    A worker stops at the first statement that finds fewer rows. A read (``everything``) goes on until
+    the queue is empty: a statement waits for a concurrent fold that holds some of its rows and then
+    skips them, and a backlog can be longer than one statement, so "fewer" alone would not mean "all in
+    the rollups". ``conn`` must be in autocommit mode and on the primary."""
+    async def once() -> int:
+        row = await (await conn.execute(FOLD, {"limit": FOLD_ROWS})).fetchone()
+        return int(row[0]) if row else 0
+
+    total = 0
+    for _ in range(READ_ROUNDS if everything else 1 << 62):
+        if everything and not await _queued(conn):
+            break  # the usual case of a read: one cheap look, no fold statement
         try:
             folded: int = await retrying(once)
         except (pg_errors.DataError, pg_errors.IntegrityError):
             folded = await _fold_one_by_one(conn)
         metrics.ROLLUP_FOLDED.inc(folded)
         total += folded
-        if limit is None or folded < limit:
-            return total
+        if not everything and folded < FOLD_ROWS:
+            break
+    return total
+
+
+async def _queued(conn: AsyncConn) -> bool:
+    row = await (await conn.execute("SELECT EXISTS (SELECT 1 FROM rollup_queue)")).fetchone()
+    return bool(row and row[0])
 
 
 async def _fold_one_by_one(conn: AsyncConn) -> int:

@@ -188,13 +188,13 @@ def test_a_read_waits_for_a_fold_in_progress_and_then_sees_every_queued_heartbea
     worker = connect(people.url)
     try:
         worker.execute("BEGIN")
-        assert worker.execute(rollups.FOLD, {"limit": 10}).fetchone() == (10,)  # not committed yet
+        assert worker.execute(rollups.FOLD, {"limit": 10}).fetchone() == (10,)  # a worker's fold, still open
 
         async def read_fold() -> int:
             conn = await psycopg.AsyncConnection.connect(people.url, autocommit=True)
             await conn.execute("SET search_path TO employee_monitor")
             try:
-                return await rollups.fold(conn, limit=None)
+                return await rollups.fold(conn, everything=True)
             finally:
                 await conn.close()
 
