@@ -230,6 +230,18 @@ def test_with_background_folds_off_a_read_still_sees_every_stored_heartbeat(peop
         assert _active(client, EMP_A, "2026-10-08", "2026-10-08") == ("UTC", [900])
 
 
+def test_a_read_after_a_backlog_longer_than_one_fold_statement_sees_all_of_it(
+        people: People, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rollups, "FOLD_ROWS", 5)  # statements of 5 rows: 23 queued rows take five
+    with _folding_every(0, people, tmp_path, "2026-10-11", 60) as client:
+        ingest(client, people.keys[EMP_A], [span(_at("2026-10-11T10:00:00") + timedelta(minutes=i), 60, tz="UTC")
+                                            for i in range(22)])
+        assert people.login_as(client, MANAGER).status_code == 303
+        assert _active(client, EMP_A, "2026-10-11", "2026-10-11") == ("UTC", [23 * 60])
+    with connect(people.url) as conn:
+        assert conn.execute("SELECT count(*) FROM rollup_queue").fetchone() == (0,)
+
+
 def test_a_queue_row_the_rollups_refuse_does_not_hold_up_the_others(
         people: People, app_client: Callable[[], TestClient], caplog: pytest.LogCaptureFixture) -> None:
     client = _logged_in(people, app_client)
