@@ -106,14 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         if read_db is not None:
             await read_db.open()
-        folding = (asyncio.create_task(rollups.keep_folding(db, settings.rollup_seconds), name="rollup-fold")
-                   if settings.rollup_seconds > 0 else None)
+        compacting = (asyncio.create_task(rollups.keep_compacting(db, settings.rollup_seconds),
+                                          name="rollup-compaction") if settings.rollup_seconds > 0 else None)
         try:
             yield
         finally:
-            if folding is not None:
-                folding.cancel()
-                await asyncio.gather(folding, return_exceptions=True)
+            if compacting is not None:
+                compacting.cancel()
+                await asyncio.gather(compacting, return_exceptions=True)
             await db.close()
             if read_db is not None:
                 await read_db.close()

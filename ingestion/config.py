@@ -96,8 +96,8 @@ class Settings:
     statement_timeout_ms: int = 10_000
     # A verified key is not looked up again for this long (§4.3): revocation takes effect within it.
     key_cache_seconds: float = 10.0
-    # Each worker folds the rollup queue into the reports' rollups this often (0: only before reads).
-    rollup_seconds: float = 1.0
+    # Each worker compacts the reports' rollup this often (0: never; reads are exact without it).
+    rollup_seconds: float = 30.0
     # Fleet (docs/SCALING.md): a read replica for the reports and dashboard, and PgBouncer in between.
     read_database_url: str | None = None
     # "session": the server sets search_path/statement_timeout on each connection it opens;
@@ -144,5 +144,5 @@ class Settings:
             screenshot_burst_bytes=_int(env, "WFH_INGEST_SCREENSHOT_BURST_BYTES", 50 * MIB, minimum=11 * MIB),
             screenshot_bytes_per_second=_int(env, "WFH_INGEST_SCREENSHOT_BYTES_PER_SECOND", 5 * MIB, minimum=1),
             key_cache_seconds=_seconds(env, "WFH_INGEST_KEY_CACHE_SECONDS", 10.0, maximum=60.0),
-            rollup_seconds=_seconds(env, "WFH_INGEST_ROLLUP_SECONDS", 1.0, maximum=60.0),
+            rollup_seconds=_seconds(env, "WFH_INGEST_ROLLUP_SECONDS", 30.0, maximum=3600.0),
         )

@@ -1,9 +1,9 @@
 """All SQL of the ingest path (INGESTION_API.md §7, §12.4).
 
 One statement per batch: a data-modifying CTE inserts the rows from ``unnest`` of one array per
-column and the batch's ``ingest_log`` row together (for heartbeats also the rows the insert returns
-into the reports' rollup queue: ``reports/rollups.py``), so the batch is a single atomic transaction in
-one round trip. Append-only streams rely on ``ON CONFLICT (device_id, started_at, client_id) DO NOTHING``
+column and the batch's ``ingest_log`` row together (for heartbeats also the reports' rollup of the
+rows the insert returns: ``reports/rollups.py``), so the batch is a single atomic transaction in one
+round trip. Append-only streams rely on ``ON CONFLICT (device_id, started_at, client_id) DO NOTHING``
 alone: the tables are partitioned by ``started_at`` (migration "partitions"), a row is routed to its
 partition and PostgreSQL probes that partition's unique index before inserting, so a resend costs one
 index probe per row in one partition (a record never changes, so its ``started_at`` is the same each time). (An
@@ -56,10 +56,9 @@ _LOG_COLUMNS = ("device_id, key_id, endpoint, http_status, record_count, accepte
                 " body_bytes, duration_ms, request_id, user_agent")
 
 
-def stream_sql(stream: Stream, rollup_mode: str = "queue") -> str:
-    """The batch statement of ``stream``. For heartbeats ``rollup_mode`` is "queue" (the server's:
-    append the stored rows to the rollup queue), "inline" (upsert the rollups in this statement, as
-    before migration 0008) or "none"; the benchmarks compare the three."""
+def stream_sql(stream: Stream, rollups_on: bool = True) -> str:
+    """The batch statement of ``stream``; for heartbeats with the reports' rollup of the stored rows
+    unless ``rollups_on`` is false (the benchmarks' baseline)."""
     cols = _COLUMNS[stream.name]
     names = ", ".join(name for name, _ in cols)
     arrays = ", ".join(f"%b::{kind}[]" for _, kind in cols)
@@ -76,14 +75,13 @@ def stream_sql(stream: Stream, rollup_mode: str = "queue") -> str:
         )
     else:
         insert += " ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
-    mode = rollup_mode if stream.name == "heartbeats" else "none"
-    rollup_ctes = {"queue": rollups.QUEUE, "inline": rollups.ctes("ins"), "none": ""}[mode]
+    rolled = rollups_on and stream.name == "heartbeats"
     return (
-        f"WITH ins AS ({insert} RETURNING {rollups.RETURNING if mode != 'none' else 1}),"
+        f"WITH ins AS ({insert} RETURNING {rollups.RETURNING if rolled else 1}),"
         f" n AS (SELECT count(*)::int AS accepted FROM ins),"
         f" lg AS (INSERT INTO ingest_log ({_LOG_COLUMNS})"
         f" SELECT %s, %s, %s, %s, %s, n.accepted, %s - n.accepted, %s, %s, %s, %s, %s FROM n)"
-        f"{rollup_ctes}"
+        f"{rollups.ctes('ins') if rolled else ''}"
         f" SELECT accepted FROM n"
     )
 
@@ -134,7 +132,7 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     ``duplicates`` (valid - accepted - refused) matches the response.
     """
     async def whole() -> Stored:
-        # One statement (records, the rollup queue for heartbeats, the log row) is its own
+        # One statement (records, the rollup for heartbeats, the log row) is its own
         # transaction: no BEGIN/COMMIT round trips.
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
         row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
@@ -166,7 +164,7 @@ async def _store_each(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
             except (pg_errors.DataError, pg_errors.IntegrityError) as exc:
                 stored.refused.append((position, f"record: not storable ({type(exc).__name__})"))
         if kept and stream.name == "heartbeats":
-            await rollups.queue_heartbeats(conn, device_id, emp_id, kept)
+            await rollups.add_rows(conn, device_id, emp_id, kept)
         refused = len(stored.refused)
         await log_request(conn, device_id, replace(entry, rejected=entry.rejected + refused),
                           accepted=stored.accepted, duplicates=valid - refused - stored.accepted)

@@ -24,9 +24,8 @@ BATCH_SECONDS = Histogram(
 )
 UNSTORABLE = Counter("wfh_ingest_unstorable_records_total",
                      "Valid records PostgreSQL refused (stored record by record, these rejected)", ["stream"])
-ROLLUP_FOLDED = Counter("wfh_ingest_rollup_folded_total", "Queued heartbeats folded into the reports' rollups")
-ROLLUP_REFUSED = Counter("wfh_ingest_rollup_refused_total",
-                         "Queued heartbeats the rollups refused (stored, but missing from the reports)")
+ROLLUP_COMPACTED = Counter("wfh_ingest_rollup_compacted_total",
+                           "Rows of the reports' rollup merged away by compaction (sums unchanged)")
 
 
 _REQUEST_CHILDREN: dict[tuple[str, str, str], Any] = {}

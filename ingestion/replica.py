@@ -1,9 +1,9 @@
 """Reads from a streaming replica (``WFH_INGEST_READ_DATABASE_URL``) and the replica's lag.
 
 The reports API and the dashboard pages take their connection from :func:`reading`: the read pool
-when one is configured and reachable, else the primary, where the rollup queue is folded first so
-the reports include every heartbeat stored before the request (``reports/rollups.py``; on a replica
-they trail by up to ``WFH_INGEST_ROLLUP_SECONDS`` plus the replica's lag). Falling back keeps the reports available
+when one is configured and reachable, else the primary (the rollup is written by the ingest statement
+itself, ``reports/rollups.py``, so the primary's reports include every heartbeat stored before the
+request and a replica's trail by its lag alone). Falling back keeps the reports available
 while the replica is down (the primary can carry the reads for a while; ``/metrics`` shows
 ``wfh_ingest_read_replica_up 0`` and the admin page says so); a replica that fails in the middle of
 a request answers that request 503 with ``Retry-After`` and the next one goes to the primary.
@@ -26,7 +26,6 @@ from ingestion.context import AppState
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError
 from ingestion.lag import ReplicaStatus, lsn_bytes
-from ingestion.reports import rollups
 
 STATUS_SECONDS = 2.0  # a scrape or page load reuses the last measurement for this long
 CHECK_TIMEOUT = 2.0
@@ -56,9 +55,9 @@ async def reading(state: AppState) -> AsyncIterator[AsyncConn]:
 
 @asynccontextmanager
 async def primary_reading(state: AppState) -> AsyncIterator[AsyncConn]:
-    """A primary connection whose rollups hold every heartbeat stored so far (the queue folded)."""
+    """A primary connection, for reads that must see what this server has just written (the weeks
+    and tasks a desktop app backed up a moment ago, next to their monitored time)."""
     async with state.db.connection() as conn:
-        await rollups.fold(conn, everything=True)
         yield conn
 
 

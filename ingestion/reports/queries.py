@@ -95,8 +95,8 @@ def day_hours_rows(span: DayRange, rows: list[Any]) -> list[dict[str, Any]]:
 
 def apps_query(emp_id: int, span: DayRange, limit: int) -> Query:
     starts = span.day_starts()
-    return ("SELECT process_name, sum(seconds) FROM app_quarters WHERE emp_id = %(e)s AND bucket >= %(lo)s"
-            " AND bucket < %(hi)s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(n)s",
+    return ("SELECT process_name, sum(seconds) FROM activity_quarters WHERE emp_id = %(e)s AND bucket >= %(lo)s"
+            " AND bucket < %(hi)s AND status = 'active' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(n)s",
             {"e": emp_id, "lo": starts[0], "hi": starts[-1], "n": limit})
 
 
@@ -112,8 +112,9 @@ def apps_rows(rows: list[Any], rules: list[categories.Rule]) -> list[dict[str, A
 def domains_query(emp_id: int, span: DayRange, limit: int) -> Query:
     """Top domains by active time, with the productivity tag the device gave the domain most recently."""
     starts = span.day_starts()
-    return ("WITH top AS (SELECT domain, sum(seconds) AS seconds FROM domain_quarters WHERE emp_id = %(e)s"
-            " AND bucket >= %(lo)s AND bucket < %(hi)s GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(n)s)"
+    return ("WITH top AS (SELECT domain, sum(seconds) AS seconds FROM activity_quarters WHERE emp_id = %(e)s"
+            " AND bucket >= %(lo)s AND bucket < %(hi)s AND status = 'active' AND domain IS NOT NULL"
+            " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(n)s)"
             " SELECT t.domain, t.seconds, (SELECT w.tag FROM website_usage w WHERE w.emp_id = %(e)s"
             " AND w.domain = t.domain AND w.date <= %(last)s ORDER BY w.date DESC LIMIT 1)"
             " FROM top t ORDER BY t.seconds DESC, t.domain",

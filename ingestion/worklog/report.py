@@ -46,7 +46,7 @@ ORDER BY w.emp_id, w.start_date DESC, w.label_key, w.client_id
 _ACTIVE_SQL = """
 SELECT r.i, coalesce(sum(s.seconds), 0)
 FROM unnest(%s::int4[], %s::timestamptz[], %s::timestamptz[]) WITH ORDINALITY AS r(emp_id, lo, hi, i)
-LEFT JOIN status_quarters s ON s.emp_id = r.emp_id AND s.bucket >= r.lo AND s.bucket < r.hi AND s.status = 'active'
+LEFT JOIN activity_quarters s ON s.emp_id = r.emp_id AND s.bucket >= r.lo AND s.bucket < r.hi AND s.status = 'active'
 GROUP BY r.i
 """
 

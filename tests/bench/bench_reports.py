@@ -8,10 +8,9 @@ adds daily aggregates, screenshot metadata and an ingest log, then runs the rema
 their own backfills build the rollups. It prints EXPLAIN ANALYZE of each page's queries, times
 in-process requests (the app's full stack: session, authorization, SQL, rendering; no network) for
 the team overview of 50, one employee's day page and a 30-day range report, and compares ingest
-without rollups, with the rollups upserted inside the ingest statement ("inline", the server before
-migration 0008) and with the stored rows queued for the folds ("queue", the server now), interleaved
-in the same run: per batch (what a device waits for) and per block of batches including the fold of
-everything the block queued (the whole cost). The cluster is removed at the end.
+without the rollup ("none") and with it ("rollup", the server: appended by the ingest statement),
+interleaved in the same run: per batch (what a device waits for) and per block of batches including
+the compaction of everything the block noted (the whole cost). The cluster is removed at the end.
 """
 
 from __future__ import annotations
@@ -237,7 +236,8 @@ def explain(url: str, team_id: int, emp: int, day: date, first: date, last: date
         spans = [daily.Span(e, zone(z), first, last) for e, z in members]
         plans: list[tuple[str, tuple[str, Any]]] = [
             ("team: members", (queries._TEAM, {"t": team_id, "lo": first, "hi": last})),
-            ("team: days of 50 (status_days)", daily.by_day_query(spans)),
+            ("team: days of 50 (one zone's members)", daily.by_bucket_query(
+                [sp.emp_id for sp in spans if sp.tz == spans[0].tz], DayRange(first, last, spans[0].tz).day_starts())),
             ("team: sync health", queries.sync_query(team_id, datetime.now(UTC))),
             ("day: hours", daily.by_bucket_query([emp], one.hour_starts()[0])),
             ("day: aggregates", queries.aggregates_query(emp, one)),
@@ -246,7 +246,7 @@ def explain(url: str, team_id: int, emp: int, day: date, first: date, last: date
             ("day: timeline", queries.timeline_query(emp, day, tz, 0, 5000)),
             ("day: screenshots", queries.screenshots_query(emp, one)),
             ("day: category rules", (categories.RULES_SQL, None)),
-            ("30 days: status_days", daily.by_day_query([daily.Span(emp, tz, first, last)])),
+            ("30 days: days", daily.by_bucket_query([emp], month.day_starts())),
             ("30 days: aggregates", queries.aggregates_query(emp, month)),
         ]
         with path.open("w") as out:
@@ -283,13 +283,13 @@ def _batch(base: datetime, n: int) -> list[dict[str, Any]]:
     return out
 
 
-MODES = ("none", "inline", "queue")
-FOLD_EVERY = 10  # batches per block: the queue variant's block ends with the fold of what it queued
+MODES = ("none", "rollup")
+BLOCK = 10  # batches per block: the rollup's block ends with the compaction of what it noted
 
 
 async def ingest_abc(url: str, rounds: int) -> dict[str, dict[str, list[float]]]:
     """ms per 200-heartbeat batch through store_batch in each rollup mode, interleaved, and ms per
-    batch of whole blocks of ``FOLD_EVERY`` batches, the queue's block including its fold."""
+    batch of whole blocks of ``BLOCK`` batches, the rollup's block including its compaction."""
     import psycopg
 
     from ingestion.ingest import LogEntry, store_batch
@@ -303,25 +303,25 @@ async def ingest_abc(url: str, rounds: int) -> dict[str, dict[str, list[float]]]
                      ).fetchall()
     entry = LogEntry(1, "heartbeats", 200, 200, 0, 40_000, 1, "bench", "bench")
     served = ingest_module._SQL["heartbeats"]
-    sql = {mode: ingest_module.stream_sql(stream, mode) for mode in MODES}
+    sql = {mode: ingest_module.stream_sql(stream, rollups_on=mode == "rollup") for mode in MODES}
     batch: dict[str, list[float]] = {mode: [] for mode in MODES}
     block: dict[str, list[float]] = {mode: [] for mode in MODES}
     base = datetime.now(UTC) - timedelta(minutes=rounds * 200 + 60)
-    await rollups.fold(conn)  # nothing left from earlier phases in the first block
-    for n in range(0, rounds, FOLD_EVERY):
+    await rollups.compact(conn)  # nothing left from earlier phases in the first block
+    for n in range(0, rounds, BLOCK):
         order = list(MODES)
         random.Random(n).shuffle(order)
         for k, mode in enumerate(order):
             ingest_module._SQL["heartbeats"] = sql[mode]
-            work = [validate_batch(stream, _batch(base, n + i), clock).rows for i in range(FOLD_EVERY)]
+            work = [validate_batch(stream, _batch(base, n + i), clock).rows for i in range(BLOCK)]
             block_start = time.perf_counter()
             for i, rows in enumerate(work):
                 device, emp = devices[((n + i) * 3 + k) % len(devices)]
                 started = time.perf_counter()
                 await store_batch(conn, stream, device, emp, rows, 200, entry)
                 batch[mode].append((time.perf_counter() - started) * 1000)
-            await rollups.fold(conn)
-            block[mode].append((time.perf_counter() - block_start) * 1000 / FOLD_EVERY)
+            await rollups.compact(conn)
+            block[mode].append((time.perf_counter() - block_start) * 1000 / BLOCK)
     ingest_module._SQL["heartbeats"] = served
     await conn.close()
     return {"batch": batch, "block": block}
@@ -329,29 +329,31 @@ async def ingest_abc(url: str, rounds: int) -> dict[str, dict[str, list[float]]]
 
 def ingest_http_ab(client: TestClient, url: str, keys: list[str], rounds: int) -> dict[str, dict[str, list[float]]]:
     """ms per 200-heartbeat POST through the whole app (JSON, validation, auth, SQL) in each rollup
-    mode, interleaved in blocks of ``FOLD_EVERY`` POSTs, and ms per POST of whole blocks, each ending
-    with the fold of whatever the block left queued (the app's background fold runs as in the server)."""
+    mode, interleaved in blocks of ``BLOCK`` POSTs, and ms per POST of whole blocks, each ending
+    with the compaction of whatever the block noted (the app's background compaction runs as in the server)."""
     served = ingest_module._SQL["heartbeats"]
-    sql = {mode: ingest_module.stream_sql(ingest_module.STREAMS["heartbeats"], mode) for mode in MODES}
+    sql = {mode: ingest_module.stream_sql(ingest_module.STREAMS["heartbeats"], rollups_on=mode == "rollup")
+           for mode in MODES}
     post: dict[str, list[float]] = {mode: [] for mode in MODES}
     block: dict[str, list[float]] = {mode: [] for mode in MODES}
     base = datetime.now(UTC) - timedelta(minutes=rounds * 200 + 60)
     with connect(url) as conn:
-        for n in range(0, rounds, FOLD_EVERY):
+        for n in range(0, rounds, BLOCK):
             order = list(MODES)
             random.Random(n).shuffle(order)
             for k, mode in enumerate(order):
                 ingest_module._SQL["heartbeats"] = sql[mode]
-                bodies = [{"records": _batch(base, n + i)} for i in range(FOLD_EVERY)]
+                bodies = [{"records": _batch(base, n + i)} for i in range(BLOCK)]
                 block_start = time.perf_counter()
                 for body in bodies:
                     started = time.perf_counter()
                     response = client.post("/api/v1/ingest/heartbeats", json=body, headers={"X-Api-Key": keys[k]})
                     post[mode].append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200 and response.json()["accepted"] == 200, response.text[:200]
-                while conn.execute(rollups.FOLD, {"limit": rollups.FOLD_ROWS}).fetchone() == (rollups.FOLD_ROWS,):
+                while conn.execute(rollups.COMPACT, {"limit": rollups.SPANS_PER_COMPACTION}).fetchone()[0] \
+                        == rollups.SPANS_PER_COMPACTION:  # type: ignore[index]
                     pass
-                block[mode].append((time.perf_counter() - block_start) * 1000 / FOLD_EVERY)
+                block[mode].append((time.perf_counter() - block_start) * 1000 / BLOCK)
     ingest_module._SQL["heartbeats"] = served
     return {"post": post, "block": block}
 
@@ -389,7 +391,7 @@ def main() -> None:
             manager = users.create_user(conn, "m@example.com", "manager", None, "Fleet")
             users.set_password(conn, manager.user_id, "bench password 1")
             counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[index]
-                      for t in ("status_quarters", "status_days", "app_quarters", "ingest_log")}
+                      for t in ("activity_quarters", "rollup_spans", "ingest_log")}
             size = conn.execute("SELECT pg_size_pretty(pg_database_size(current_database()))").fetchone()
         print(f"loaded {rows:,} heartbeats ({args.employees} employees x {args.days} days) in {load_s:.0f} s incl."
               f" rollups; rows: {counts}; database {size[0] if size else '?'}", flush=True)
@@ -421,11 +423,11 @@ def main() -> None:
             keys = [create_key(url, args.employees - k, f"BENCH-HTTP-{k}") for k in range(len(MODES))]
             posts = ingest_http_ab(client, url, keys, 200)
             print(ratio_line("ingest 200-heartbeat POST, whole app in-process", posts["post"]), flush=True)
-            print(ratio_line(f"ingest blocks of {FOLD_EVERY} POSTs incl. their fold, per POST", posts["block"]),
+            print(ratio_line(f"ingest blocks of {BLOCK} POSTs incl. their compaction, per POST", posts["block"]),
                   flush=True)
         measured = asyncio.run(ingest_abc(url, args.rounds))
         print(ratio_line("ingest 200-heartbeat batch, store_batch", measured["batch"]))
-        print(ratio_line(f"ingest blocks of {FOLD_EVERY} batches incl. their fold, per batch", measured["block"]))
+        print(ratio_line(f"ingest blocks of {BLOCK} batches incl. their compaction, per batch", measured["block"]))
         print(f"conditions: {os.cpu_count()} cores shared with other work, load average"
               f" {' '.join(f'{x:.1f}' for x in os.getloadavg())}, PostgreSQL {pg_version(url)},"
               f" {'shared server' if cluster is None else 'throwaway cluster ' + str(TUNED)}")

@@ -1,15 +1,14 @@
-"""Ingest throughput on the real server with the reports' rollups maintained three ways (issue 17):
+"""Ingest throughput on the real server with and without the reports' rollup (issue 17):
 ``python tests/bench/bench_rollup_modes.py [--rounds N] [--batches B]``.
 
-Modes: "none" (no rollups: the baseline), "inline" (rollups upserted inside each batch's statement,
-the server before migration 0008) and "queue" (the server now: stored rows queued, folded into the
-rollups every second by the workers). Per round and mode, in random order: a fresh ``wfh-ingest serve``
-with 2 workers, 4 keep-alive raw-socket clients of their own new devices, each sending B batches of
-200 one-minute heartbeats over consecutive time (10 applications, some idle, 5 sites: ~86 rollup rows
-per batch, as real backlogs give); the wall time runs until the last answer **and** the queue is empty,
-so the queue's rate includes its folds (what is left after the last answer is folded at once, not at
-the workers' next tick), and the CPU of the server and of the benchmark database's
-PostgreSQL backends is counted over the same time.
+Modes: "none" (no rollup: the baseline) and "rollup" (the server: each heartbeat batch's statement
+appends its seconds per slot to ``activity_quarters``, and the workers compact in the background).
+Per round and mode, in random order: a fresh ``wfh-ingest serve`` with 2 workers, 4 keep-alive
+raw-socket clients of their own new devices, each sending B batches of 200 one-minute heartbeats over
+consecutive time (10 applications, some idle, 5 sites: ~86 rows of the old upserted rollups per
+batch, as real backlogs give); the wall time runs until the last answer **and** a compaction of
+everything the run noted, so the rollup's rate includes its compaction, and the CPU of the server and
+of the benchmark database's PostgreSQL backends is counted over the same time.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from tests.bench.bench_reports import _batch  # noqa: E402
 from tests.support.pg import connect, throwaway_database  # noqa: E402
 from tests.support.server import create_key, start_server  # noqa: E402
 
-MODES = ("none", "inline", "queue")
+MODES = ("none", "rollup")
 HOOK = str(Path(__file__).resolve().parent / "rollup_modes")
 
 
@@ -50,10 +49,12 @@ def run_mode(url: str, shots: str, mode: str, first_emp: int, batches: int) -> d
             started = time.perf_counter()
             result = Phase(port, plans, server.process.pid).run()
             answered = time.perf_counter()
-            # Fold what is left now rather than wait for the workers' next tick (up to 1 s of idle
-            # time that a longer run would not have); a fold running in a worker meanwhile is waited for.
-            while conn.execute(rollups.FOLD, {"limit": rollups.FOLD_ROWS}).fetchone() == (rollups.FOLD_ROWS,):
-                pass
+            # Compact what the run noted now (the workers' own rounds are 30 s apart by default), one
+            # statement of rollups.COMPACT after another, as rollups.compact() runs them.
+            while True:
+                row = conn.execute(rollups.COMPACT, {"limit": rollups.SPANS_PER_COMPACTION}).fetchone()
+                if row is None or row[0] < rollups.SPANS_PER_COMPACTION:
+                    break
             done = time.perf_counter()
             after = cpu_seconds(server.process.pid)
     finally:
@@ -81,7 +82,7 @@ def main() -> None:
                 r = run_mode(url, shots, mode, emp, args.batches)
                 emp += CLIENTS
                 results[mode].append(r)
-                print(f"round {n + 1} {mode:<6} {r['rate']:>8,.0f} records/s incl. folds (last fold done"
+                print(f"round {n + 1} {mode:<6} {r['rate']:>8,.0f} records/s incl. compaction (done"
                       f" {r['drain_ms']:5.0f} ms after the last answer), p50 {r['p50_ms']:.1f} ms,"
                       f" server+postgres CPU {r['cpu_ms_per_1000']:.1f} ms per 1,000 records", flush=True)
     base_rate = statistics.median(r["rate"] for r in results["none"])

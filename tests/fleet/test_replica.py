@@ -145,7 +145,7 @@ def test_reports_on_the_replica_equal_the_primary_once_caught_up(setup: Setup,
                                                                   apps: tuple[TestClient, TestClient]) -> None:
     on_primary, on_replica = apps
     _ingest(on_primary, setup.key, 30, hours_back=3)
-    first = _reports(on_primary, setup.team_id)  # a read on the primary folds the rollup queue first
+    first = _reports(on_primary, setup.team_id)  # the ingest statements wrote the rollup: nothing to wait for
     setup.cluster.wait_caught_up(setup.primary_url.rsplit("/", 1)[1])
     assert _active(first) >= 30 * 60
     assert _reports(on_replica, setup.team_id) == first

@@ -256,7 +256,7 @@ async def _store_traced(url: str, device_id: int, key_id: int, stream_name: str,
 @pytest.mark.parametrize("stream_name", ["website_usage", "heartbeats"])
 def test_a_batch_is_one_statement_and_one_round_trip(clean_db: str, key: str, stream_name: str) -> None:
     """No BEGIN/COMMIT around the one data-modifying statement: it is atomic on its own (autocommit).
-    Heartbeats too: the rows they queue for the reports' rollups are a CTE of the same statement."""
+    Heartbeats too: the reports' rollup of the stored rows is a CTE of the same statement."""
     with connect(clean_db) as conn:
         device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys").fetchone()
     records = ([website_usage("a.example"), website_usage("b.example")] if stream_name == "website_usage"
@@ -267,6 +267,6 @@ def test_a_batch_is_one_statement_and_one_round_trip(clean_db: str, key: str, st
     with connect(clean_db) as conn:
         logged = conn.execute("SELECT accepted, duplicates FROM ingest_log WHERE request_id = 'trace'").fetchall()
         if stream_name == "heartbeats":
-            queued = conn.execute("SELECT count(*) FROM rollup_queue").fetchone()[0]
-            assert queued == 2                           # queued for the rollups by that one statement
+            rolled = conn.execute("SELECT sum(seconds) FROM activity_quarters").fetchone()[0]
+            assert rolled == 2 * 60                      # rolled up by that one statement
     assert logged == [(2, 0)]

@@ -21,7 +21,7 @@ from ingestion.partitions import PartitionError, check_ready, maintain, prune, s
 from ingestion.validation import STREAMS, Clock, validate_batch
 from tests.server.conftest import EMP
 from tests.server.records import headers, heartbeat
-from tests.support.pg import connect, create_database, drop_database, fold_rollups, migrate
+from tests.support.pg import connect, create_database, drop_database, migrate
 
 PARENTS = ("heartbeats", "timeline", "ingest_log")
 
@@ -99,15 +99,13 @@ def test_resend_is_duplicate_and_changes_nothing(client: TestClient, key: str, c
     batch = {"records": [heartbeat(offset=60 * i) for i in range(20)]}
     first = client.post("/api/v1/ingest/heartbeats", content=json.dumps(batch), headers=headers(key)).json()
     assert (first["accepted"], first["duplicates"]) == (20, 0)
-    fold_rollups(clean_db)
     with connect(clean_db) as conn:
-        seconds = conn.execute("SELECT sum(seconds) FROM status_quarters").fetchone()
+        seconds = conn.execute("SELECT sum(seconds) FROM activity_quarters").fetchone()
     again = client.post("/api/v1/ingest/heartbeats", content=json.dumps(batch), headers=headers(key)).json()
     assert (again["accepted"], again["duplicates"], again["rejected"]) == (0, 20, [])
-    fold_rollups(clean_db)
     with connect(clean_db) as conn:
         assert conn.execute("SELECT count(*) FROM heartbeats").fetchone() == (20,)
-        assert conn.execute("SELECT sum(seconds) FROM status_quarters").fetchone() == seconds  # rollups once
+        assert conn.execute("SELECT sum(seconds) FROM activity_quarters").fetchone() == seconds  # rollup once
 
 
 def _stored_batch(url: str, records: list[dict[str, Any]]) -> tuple[int, list[list[Any]]]:
@@ -122,8 +120,8 @@ def _stored_batch(url: str, records: list[dict[str, Any]]) -> tuple[int, list[li
 
 
 def test_known_client_ids_are_probed_in_one_partition_only(key: str, clean_db: str) -> None:
-    """A resend's ON CONFLICT probes one partition's key (per-transaction index statistics); the rollup
-    queue, a CTE over the rows the insert returns, looks nothing up, so no other partition is touched either."""
+    """A resend's ON CONFLICT probes one partition's key (per-transaction index statistics); the rollup,
+    CTEs over the rows the insert returns, looks no heartbeat up, so no other partition is touched either."""
     device_id, rows = _stored_batch(clean_db, [heartbeat(offset=30 * i) for i in range(50)])
     stream = STREAMS["heartbeats"]
     with connect(clean_db) as conn, conn.transaction():

@@ -152,17 +152,10 @@ def connect(url: str, schema: str = SCHEMA) -> psycopg.Connection[Any]:
     return conn
 
 
-def fold_rollups(url: str, schema: str = SCHEMA) -> None:
-    """Fold the rollup queue into the rollups now, as the server does before a report."""
-    from ingestion.reports.rollups import FOLD, FOLD_ROWS  # the server package is optional for app tests
-    with connect(url, schema) as conn:
-        while conn.execute(FOLD, {"limit": FOLD_ROWS}).fetchone() == (FOLD_ROWS,):
-            pass
-
-
 def reset_tables(url: str, schema: str = SCHEMA) -> None:
     """Empty every data table, ingest_log, api_keys, devices and employees."""
-    tables = (*DATA_TABLES, "rollup_queue", "ingest_log", "api_keys", "devices", "employees")
+    tables = (*DATA_TABLES, "activity_quarters", "rollup_spans", "device_state", "ingest_log", "api_keys", "devices",
+              "employees")
     with connect(url, schema) as conn:
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
             sql.SQL(", ").join(sql.Identifier(t) for t in tables)))

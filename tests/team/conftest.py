@@ -30,7 +30,7 @@ from tests.support.server import create_key
 PASSWORD = "correct horse battery"
 TEAM_A, TEAM_B = "Alpha", "Bravo"
 EMP_A, EMP_A2, EMP_B = 501, 502, 601
-_DATA = ("rollup_queue", "status_quarters", "status_days", "app_quarters", "domain_quarters", "device_state",
+_DATA = ("activity_quarters", "rollup_spans", "device_state",
          "heartbeats", "timeline", "website_usage", "productivity", "wellness", "screenshots", "ingest_log", "api_keys",
          "devices", "web_sessions", "password_tokens", "login_throttle", "team_managers", "users", "employees", "teams")
 
