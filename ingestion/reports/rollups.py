@@ -54,9 +54,6 @@ pieces AS (
     INSERT INTO activity_quarters (emp_id, bucket, device_id, status, process_name, domain, seconds)
     SELECT emp_id, bucket, device_id, status, process_name, domain, sum(seconds) FROM pieces
     GROUP BY emp_id, bucket, device_id, status, process_name, domain
-), spans AS (
-    INSERT INTO rollup_spans (emp_id, lo, hi)
-    SELECT emp_id, min(started_at), max(ended_at) FROM {source} GROUP BY emp_id
 ), latest AS (
     -- Every source holds one device's rows: its latest heartbeat is a top-1, not a sort of all rows.
     INSERT INTO device_state AS s (device_id, emp_id, last_seen_at, tz)
@@ -66,16 +63,25 @@ pieces AS (
 )"""
 
 
+# The batch's span for compaction, from the ingest statement's count of its rows (``n``: one pass over
+# the insert's rows for the count and the span); its one parameter is the employee.
+SPAN_COLUMNS = ", min(started_at) AS lo, max(ended_at) AS hi"
+SPAN = ", spans AS (INSERT INTO rollup_spans (emp_id, lo, hi) SELECT %s, lo, hi FROM n WHERE accepted > 0)"
+
+
 def ctes(source: str) -> str:
     """The rollup CTEs (``, pieces AS (...), ...``) over ``source``, a CTE with ``RETURNING``'s columns
-    holding one device's heartbeats; to be placed after ``source`` in a ``WITH`` list."""
+    holding one device's heartbeats; to be placed after ``source`` in a ``WITH`` list. The batch's span
+    (``SPAN``) comes separately."""
     return ", " + _CTES.strip().format(source=source)
 
 
 _ADD_ROWS = ("WITH src AS (SELECT %(device)s::bigint AS device_id, %(emp)s::integer AS emp_id, u.*"
              " FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],"
              " %(process)b::text[], %(domain)b::text[], %(tz)b::text[])"
-             " AS u(started_at, ended_at, status, process_name, domain, tz))" + ctes("src") + " SELECT 1")
+             " AS u(started_at, ended_at, status, process_name, domain, tz))" + ctes("src")
+             + ", spans AS (INSERT INTO rollup_spans (emp_id, lo, hi) SELECT %(emp)s, min(started_at), max(ended_at)"
+             " FROM src) SELECT 1")
 _FIELDS = [f.name for f in STREAMS["heartbeats"].fields]
 _INDEX = {name: _FIELDS.index(name) for name in ("started_at", "ended_at", "status", "process_name", "domain", "tz")}
 
