@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from prometheus_client import REGISTRY
 from starlette.testclient import TestClient
 
 from ingestion.api import create_app
@@ -203,6 +204,21 @@ def test_reads_are_exact_before_and_after_compaction(people: People, app_client:
     assert _rows_per_key(people.url, [device[0]]) == (1, 1)
     assert figures() == before
     assert _compact(people.url) == 0  # nothing noted since: nothing to do
+
+
+def test_a_compaction_longer_than_one_statement_takes_every_span(
+        people: People, app_client: Callable[[], TestClient], monkeypatch: pytest.MonkeyPatch) -> None:
+    client = app_client()
+    for i in range(12):
+        ingest(client, people.keys[EMP_A], [span(_at("2026-10-14T09:00:00") + timedelta(minutes=i), 60, tz="UTC")])
+    monkeypatch.setattr(rollups, "SPANS_PER_COMPACTION", 5)  # 12 spans: statements of 5, 5 and 2
+    merged = REGISTRY.get_sample_value("wfh_ingest_rollup_compacted_total") or 0.0
+    assert _compact(people.url) == 11
+    assert REGISTRY.get_sample_value("wfh_ingest_rollup_compacted_total") == merged + 11
+    with connect(people.url) as conn:
+        assert conn.execute("SELECT count(*) FROM rollup_spans").fetchone() == (0,)
+        assert conn.execute("SELECT count(*), sum(seconds) FROM activity_quarters WHERE emp_id = %s",
+                            (EMP_A,)).fetchone() == (1, 720)
 
 
 def test_the_workers_compact_in_the_background(people: People, tmp_path: Path) -> None:
