@@ -1,8 +1,8 @@
--- One append-only rollup written by the ingest statement itself (issue 17: ingest with the rollups
--- within 10 % of ingest without them). Replaces the four upserted rollups of 0004/0005 and the queue
--- of 0008: upserting ~86 rollup rows per 200 heartbeats, in the batch or in a later fold, cost more
--- than a fifth of the ingest; one plain INSERT of the batch's seconds per 15-minute slot, status,
--- application and site costs a tenth of that (docs/BENCHMARKS.md).
+-- One append-only rollup written by the ingest statement itself (issue 17: keep the rollups' cost
+-- to the ingest small). Replaces the four upserted rollups of 0004/0005 and the queue of 0008:
+-- upserting ~86 rollup rows per 200 heartbeats, in the batch or in a later fold, cost a fifth to a
+-- quarter of the ingest's CPU; one plain INSERT of the batch's seconds per 15-minute slot, status,
+-- application and site costs under a tenth of it (docs/BENCHMARKS.md).
 --
 -- activity_quarters: seconds per employee, 15-minute slot (UTC), device, status, application and
 -- site. Rows are only ever added, so a key may hold several rows and every read sums them; a

@@ -8,8 +8,8 @@ the rollup is exact the moment the batch commits. The same statement moves the d
 heartbeat into ``device_state`` and notes the batch's span in ``rollup_spans``.
 
 Upserting the four rollups of migrations 0004/0005 in the batch (or folding them in from a queue
-later, migration 0008) cost ×1.2–1.25 of an ingest without rollups; appending costs about a tenth of
-that (docs/BENCHMARKS.md). The price is that one key may hold several rows (many small real-time
+later, migration 0008) cost ×1.2–1.25 of the CPU of an ingest without rollups; appending costs
+×1.09–1.10 (docs/BENCHMARKS.md). The price is that one key may hold several rows (many small real-time
 batches each add a row for the current slot), so every read sums, and :func:`compact` merges a
 key's rows into one in the background (:func:`keep_compacting`). Compaction never changes a sum:
 it deletes rows and inserts their total in one statement, so a read sees either the rows or their
