@@ -124,12 +124,6 @@ def _log_params(device_id: int, entry: LogEntry, valid: int) -> list[Any]:
             valid, entry.rejected, entry.body_bytes, entry.duration_ms, entry.request_id, entry.user_agent]
 
 
-def rollup_params(sql: str, emp_id: int) -> list[Any]:
-    """The parameters of the rollup's part of a batch statement ``sql``, after the log row's: the
-    employee for ``rollups.SPAN``, nothing for a statement without the rollup."""
-    return [emp_id] if rollups.SPAN in sql else []
-
-
 async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: int,
                       rows: list[list[Any]], valid: int, entry: LogEntry) -> Stored:
     """Write the deduplicated valid ``rows`` and the log row atomically.
@@ -140,9 +134,8 @@ async def store_batch(conn: AsyncConn, stream: Stream, device_id: int, emp_id: i
     async def whole() -> Stored:
         # One statement (records, the rollup for heartbeats, the log row) is its own
         # transaction: no BEGIN/COMMIT round trips.
-        sql = _SQL[stream.name]
         params = _params(stream, device_id, emp_id, rows) + _log_params(device_id, entry, valid)
-        row = await (await conn.execute(sql, params + rollup_params(sql, emp_id))).fetchone()
+        row = await (await conn.execute(_SQL[stream.name], params)).fetchone()
         return Stored(int(row[0]) if row else 0)
 
     try:

@@ -53,14 +53,14 @@ async def status_by_bucket(conn: AsyncConn, emp_ids: list[int], bounds: list[dat
 async def status_by_day(conn: AsyncConn, spans: list[Span]) -> dict[int, dict[date, Seconds]]:
     """Per employee of ``spans`` and local day of their span: seconds by status; one query per
     distinct zone and range (a team nearly always shares one)."""
-    out: dict[int, dict[date, Seconds]] = {}
-    groups: dict[tuple[str, date, date], list[int]] = {}
+    groups: dict[tuple[ZoneInfo, date, date], list[int]] = {}
     for span in spans:
-        out[span.emp_id] = {span.first + timedelta(days=i): zero() for i in range((span.last - span.first).days + 1)}
-        groups.setdefault((span.tz.key, span.first, span.last), []).append(span.emp_id)
-    for (key, first, last), emp_ids in groups.items():
+        groups.setdefault((span.tz, span.first, span.last), []).append(span.emp_id)
+    out: dict[int, dict[date, Seconds]] = {}
+    for (tz, first, last), emp_ids in groups.items():
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        out.update({emp_id: {d: zero() for d in days} for emp_id in emp_ids})
         for emp_id, index, status, seconds in await status_by_bucket(
-                conn, emp_ids, DayRange(first, last, ZoneInfo(key)).day_starts()):
+                conn, emp_ids, DayRange(first, last, tz).day_starts()):
             out[emp_id][days[index - 1]][f"{status}_seconds"] += round(seconds)
     return out

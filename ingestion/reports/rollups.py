@@ -64,9 +64,9 @@ pieces AS (
 
 
 # The batch's span for compaction, from the ingest statement's count of its rows (``n``: one pass over
-# the insert's rows for the count and the span); its one parameter is the employee.
-SPAN_COLUMNS = ", min(started_at) AS lo, max(ended_at) AS hi"
-SPAN = ", spans AS (INSERT INTO rollup_spans (emp_id, lo, hi) SELECT %s, lo, hi FROM n WHERE accepted > 0)"
+# the insert's rows for the count and the span).
+SPAN_COLUMNS = ", min(emp_id) AS emp_id, min(started_at) AS lo, max(ended_at) AS hi"
+SPAN = ", spans AS (INSERT INTO rollup_spans (emp_id, lo, hi) SELECT emp_id, lo, hi FROM n WHERE accepted > 0)"
 
 
 def ctes(source: str) -> str:

@@ -312,7 +312,7 @@ def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, c
                 start = time.perf_counter()
                 if method == "unnest":
                     params = [device_id, 1001, *columns(stream, rows), device_id, key_id, "heartbeats",
-                              200, size, size, 0, 0, 0, "bench", None, 1001]
+                              200, size, size, 0, 0, 0, "bench", None]
                     conn.execute(_SQL["heartbeats"], params)
                 else:
                     with conn.transaction():

@@ -115,7 +115,7 @@ def _stored_batch(url: str, records: list[dict[str, Any]]) -> tuple[int, list[li
     with connect(url) as conn:
         device_id, key_id = conn.execute("SELECT device_id, key_id FROM api_keys LIMIT 1").fetchone()  # type: ignore[misc]
         conn.execute(_SQL["heartbeats"], [device_id, EMP, *columns(stream, rows), device_id, key_id, "heartbeats",
-                                          200, len(rows), len(rows), 0, 0, 0, "test", None, EMP])
+                                          200, len(rows), len(rows), 0, 0, 0, "test", None])
     return device_id, rows
 
 
@@ -129,7 +129,7 @@ def test_known_client_ids_are_probed_in_one_partition_only(key: str, clean_db: s
                                   ).fetchone()
         assert partitions is not None and partitions[0] >= 15
         row = conn.execute(_SQL["heartbeats"], [device_id, EMP, *columns(stream, rows), device_id, 1, "heartbeats",
-                                                200, len(rows), len(rows), 0, 0, 0, "test", None, EMP]).fetchone()
+                                                200, len(rows), len(rows), 0, 0, 0, "test", None]).fetchone()
         assert row == (0,)  # every row already known
         probed = conn.execute("SELECT relname FROM pg_stat_xact_user_tables WHERE idx_scan > 0"
                               " AND relname LIKE 'heartbeats%%'").fetchall()
