@@ -3,7 +3,9 @@
 Writes the rows the server would write (same tables, same conflict rules of §7.2) straight into
 ``db.schema`` with psycopg, then answers the engine like a 200 ingest response so the outbox,
 quarantine and retry logic stay the same. It bypasses per-device keys, hence the warning at start.
-Screenshots are not uploaded in this mode; they stay queued.
+Screenshots are not uploaded in this mode; they stay queued. Heartbeats are rolled up for the
+team's reports in the same transaction by the schema's ``roll_up_heartbeats`` (server migration
+0010), as the server rolls up its own; a schema without it gets a warning at start.
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
     "wellness": ("client_id", "date", "active_seconds", "break_count", "longest_streak_seconds",
                  "overtime_seconds", "updated_at"),
 }
+# The server's rollup of stored heartbeats (migration 0010), one array per column.
+_ROLL_UP = ("SELECT roll_up_heartbeats(%s::bigint, %s::integer, %s::timestamptz[], %s::timestamptz[],"
+            " %s::text[], %s::text[], %s::text[], %s::text[])")
+_ROLL_UP_SIGNATURE = "roll_up_heartbeats(bigint,integer,timestamptz[],timestamptz[],text[],text[],text[],text[])"
+NO_ROLLUP = ("the server's schema has no roll_up_heartbeats (server migration 0010): heartbeats written in "
+             "this mode will not show in the team's reports; run wfh-ingest migrate on the server")
 _KEYS = {"website_usage": ("date", "domain"), "productivity": ("date",), "wellness": ("date",)}
 
 
@@ -93,6 +101,7 @@ class PostgresSink:
             self.conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
             row = self.conn.execute("SELECT device_id FROM devices WHERE emp_id = %s AND name = %s",
                                     (emp_id, device)).fetchone()
+            rollup = self.conn.execute("SELECT to_regprocedure(%s)", (_ROLL_UP_SIGNATURE,)).fetchone()
             self.conn.commit()
         except psycopg.OperationalError as exc:
             raise ConfigError(f"legacy database unreachable ({type(exc).__name__})") from exc
@@ -101,6 +110,9 @@ class PostgresSink:
             raise ConfigError(f"device {device!r} of employee {emp_id} does not exist on the server "
                               "(devices are created only by wfh-ingest create-key)")
         self.device_id, self.emp_id = int(row[0]), emp_id
+        self.rolls_up = bool(rollup and rollup[0])
+        if not self.rolls_up:
+            log.warning(NO_ROLLUP)
 
     @classmethod
     def from_settings(cls, settings: Settings, device: str | None = None) -> PostgresSink:
@@ -123,9 +135,13 @@ class PostgresSink:
         accepted = 0
         try:
             with self.conn.transaction():
+                stored = []
                 for _, record in chosen:
                     cur = self.conn.execute(sql, [self.device_id, self.emp_id, *_row(stream, record)])
-                    accepted += len(cur.fetchall())
+                    if cur.fetchall():
+                        stored.append(record)
+                self._roll_up(stream, stored)
+                accepted = len(stored)
         except (self._psycopg.errors.DataError, self._psycopg.errors.IntegrityError):
             accepted, rejected = self._one_by_one(stream, sql, chosen)
         except self._psycopg.OperationalError as exc:
@@ -137,15 +153,25 @@ class PostgresSink:
 
     def _one_by_one(self, stream: str, sql: str, chosen: list[tuple[int, dict[str, Any]]]) -> tuple[int, list[Any]]:
         """A value the database refuses: find it, reject that record only, store the rest (one transaction)."""
-        accepted, rejected = 0, []
+        stored, rejected = [], []
         with self.conn.transaction():
             for index, record in chosen:
                 try:
                     with self.conn.transaction():
                         cur = self.conn.execute(sql, [self.device_id, self.emp_id, *_row(stream, record)])
-                        accepted += len(cur.fetchall())
+                        if cur.fetchall():
+                            stored.append(record)
                 except (self._psycopg.errors.DataError, self._psycopg.errors.IntegrityError) as exc:
                     column = getattr(exc.diag, "column_name", None) or "record"
                     rejected.append({"index": index, "client_id": record.get("client_id"),
                                      "error": f"{column}: {type(exc).__name__}"})
-        return accepted, rejected
+            self._roll_up(stream, stored)
+        return len(stored), rejected
+
+    def _roll_up(self, stream: str, stored: list[dict[str, Any]]) -> None:
+        """The team reports' rollup of the heartbeats this transaction stored (none of a resent one)."""
+        if stream != "heartbeats" or not stored or not self.rolls_up:
+            return
+        self.conn.execute(_ROLL_UP, [self.device_id, self.emp_id, *(
+            [record.get(column) for record in stored]
+            for column in ("started_at", "ended_at", "status", "process_name", "domain", "tz"))])

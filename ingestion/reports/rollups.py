@@ -76,12 +76,13 @@ def ctes(source: str) -> str:
     return ", " + _CTES.strip().format(source=source)
 
 
-_ADD_ROWS = ("WITH src AS (SELECT %(device)s::bigint AS device_id, %(emp)s::integer AS emp_id, u.*"
-             " FROM unnest(%(start)b::timestamptz[], %(end)b::timestamptz[], %(status)b::text[],"
-             " %(process)b::text[], %(domain)b::text[], %(tz)b::text[])"
-             " AS u(started_at, ended_at, status, process_name, domain, tz))" + ctes("src")
-             + ", spans AS (INSERT INTO rollup_spans (emp_id, lo, hi) SELECT %(emp)s, min(started_at), max(ended_at)"
-             " FROM src) SELECT 1")
+# The same rollup as a function in the schema (migration 0010), for rows stored outside the batch
+# statement: the record-by-record fallback here and the desktop agent's legacy direct-PostgreSQL mode.
+# A change to the CTEs above needs a migration that replaces the function the same way
+# (tests/team/test_rollups.py compares them).
+ROLL_UP = ("SELECT roll_up_heartbeats(%(device)s::bigint, %(emp)s::integer, %(start)b::timestamptz[],"
+           " %(end)b::timestamptz[],"
+           " %(status)b::text[], %(process)b::text[], %(domain)b::text[], %(tz)b::text[])")
 _FIELDS = [f.name for f in STREAMS["heartbeats"].fields]
 _INDEX = {name: _FIELDS.index(name) for name in ("started_at", "ended_at", "status", "process_name", "domain", "tz")}
 
@@ -94,7 +95,7 @@ async def add_rows(conn: AsyncConn, device_id: int, emp_id: int, rows: list[list
     params = {key: [row[_INDEX[name]] for row in rows] for key, name in (
         ("start", "started_at"), ("end", "ended_at"), ("status", "status"), ("process", "process_name"),
         ("domain", "domain"), ("tz", "tz"))}
-    await conn.execute(_ADD_ROWS, {**params, "device": device_id, "emp": emp_id})
+    await conn.execute(ROLL_UP, {**params, "device": device_id, "emp": emp_id})
 
 
 SPANS_PER_COMPACTION = 2_000  # batch spans per compaction statement: bounds its transaction

@@ -325,3 +325,36 @@ def test_a_batch_stored_record_by_record_rolls_up_the_kept_rows_once(
     assert _active(client, EMP_A, "2026-10-06", "2026-10-06") == ("UTC", [180])
     hours = client.get(f"{BASE}/{EMP_A}/hours?from=2026-10-06&to=2026-10-06").json()["hours"]
     assert hours[9]["active_seconds"] == 180
+
+
+def test_the_schema_s_rollup_function_adds_what_the_ingest_statement_adds(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    """roll_up_heartbeats (migration 0010: the record-by-record fallback and the agent's legacy direct
+    mode) and the batch statement's CTEs give the same rows for the same heartbeats."""
+    client = _logged_in(people, app_client)
+    t = _at("2026-09-14T09:10:00")
+    records = [span(t, 1500, domain="github.com", tz="Asia/Kathmandu"),           # three slots
+               span(t + timedelta(seconds=1500), 10_800, status="idle", tz="Asia/Kathmandu"),  # many slots
+               span(t + timedelta(hours=4), 30, process="slack"), span(t + timedelta(hours=4, seconds=40), 30,
+                                                                          process="slack"),
+               span(t + timedelta(hours=5), 0, process="zero")]                 # no seconds, still the latest
+    ingest(client, people.keys[EMP_A], records)
+    with connect(people.url) as conn:
+        device_b = conn.execute("SELECT device_id FROM devices WHERE emp_id = %s", (EMP_B,)).fetchone()[0]
+        stored = conn.execute("SELECT started_at, ended_at, status, process_name, domain, tz FROM heartbeats"
+                              " WHERE emp_id = %s ORDER BY client_id", (EMP_A,)).fetchall()
+        columns = [list(column) for column in zip(*stored, strict=True)]
+        conn.execute(rollups.ROLL_UP.replace("%(device)s", "%(d)s").replace("%(emp)s", "%(e)s"),
+                     {"d": device_b, "e": EMP_B, **dict(zip(
+                         ("start", "end", "status", "process", "domain", "tz"), columns, strict=True))})
+
+        def rolled(emp: int) -> tuple[object, ...]:
+            quarters = conn.execute("SELECT bucket, status, process_name, domain, sum(seconds) FROM activity_quarters"
+                                    " WHERE emp_id = %s GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4", (emp,)).fetchall()
+            state = conn.execute("SELECT last_seen_at, tz FROM device_state WHERE emp_id = %s", (emp,)).fetchall()
+            spans = conn.execute("SELECT lo, hi FROM rollup_spans WHERE emp_id = %s", (emp,)).fetchall()
+            return quarters, state, spans
+
+        mine, theirs = rolled(EMP_A), rolled(EMP_B)
+    assert len(mine[0]) == 3 + 13 + 1 and mine[1] == [(t + timedelta(hours=5), "Europe/Berlin")]
+    assert theirs == mine
