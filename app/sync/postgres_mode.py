@@ -147,6 +147,12 @@ class PostgresSink:
         except self._psycopg.OperationalError as exc:
             return Outcome(None, problem="network", message=type(exc).__name__,
                            duration_ms=int((time.monotonic() - started) * 1000))
+        except self._psycopg.errors.InsufficientPrivilege as exc:
+            # A role without the rights of docs/DEPLOY.md: nothing of the batch is kept, the records stay
+            # queued and are retried with backoff, and the reason shows where sync errors show.
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return Outcome(None, problem="database", message=f"{first} (the legacy role's rights: docs/DEPLOY.md)",
+                           duration_ms=int((time.monotonic() - started) * 1000))
         result = {"accepted": accepted, "duplicates": count - accepted - len(rejected), "rejected": rejected}
         return Outcome(200, dict(JSON_HEADERS), result, duration_ms=int((time.monotonic() - started) * 1000),
                        request_records=count)

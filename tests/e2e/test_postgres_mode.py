@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from app.sync import outbox
 from app.sync.postgres_mode import NO_ROLLUP, WARNING, PostgresSink
@@ -20,6 +24,24 @@ _ROLLED = ("SELECT (SELECT coalesce(sum(q.seconds), 0) FROM activity_quarters q 
            " WHERE s.device_id = d.device_id) FROM devices d WHERE d.name = %s")
 
 
+@pytest.fixture
+def legacy_url(e2e: E2E) -> Iterator[str]:
+    """A login role with exactly the legacy role's grants of docs/DEPLOY.md; its connection string."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+    block = re.search(r"their role\s+`wfh_legacy` needs.*?```sql\n(.*?)```", text, re.S)
+    assert block, "docs/DEPLOY.md no longer shows the legacy role's grants"
+    role = f"wfh_legacy_{uuid.uuid4().hex[:8]}"
+    with connect(e2e.db_url) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(block.group(1).replace("wfh_legacy", role))
+    try:
+        yield make_conninfo(e2e.db_url, user=role)
+    finally:
+        with connect(e2e.db_url) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+
 def _rolled(e2e: E2E) -> tuple[float, float, bool | None]:
     with connect(e2e.db_url) as conn:
         row = conn.execute(_ROLLED, (e2e.device,)).fetchone()
@@ -27,11 +49,12 @@ def _rolled(e2e: E2E) -> tuple[float, float, bool | None]:
     return float(row[0]), float(row[1]), row[2]
 
 
-def test_postgres_mode_same_rows_same_keys(e2e: E2E, caplog: pytest.LogCaptureFixture) -> None:
+def test_postgres_mode_same_rows_same_keys(e2e: E2E, legacy_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """Run as a role with only the legacy rights of the deployment guide."""
     caplog.set_level(logging.WARNING)
     settings = e2e.profile.settings
     settings.set("ingestion.mode", "postgres")
-    settings.set("ingestion.db.url", e2e.db_url)
+    settings.set("ingestion.db.url", legacy_url)
     settings.set("emp_id", EMP)
     write_week(e2e.profile, days=2, screenshots=3)
     engine = e2e.engine(sink_factory=lambda: PostgresSink.from_settings(settings, device=e2e.device))
@@ -87,3 +110,21 @@ def test_postgres_mode_on_a_schema_without_the_rollup_function_warns_and_still_s
     assert NO_ROLLUP in caplog.text
     assert sorted(e2e.server_ids("heartbeats")) == sorted(e2e.local_ids("heartbeats"))
     assert _rolled(e2e)[0] == 0
+
+
+def test_postgres_mode_with_a_right_missing_keeps_the_records_and_says_which(
+        e2e: E2E, legacy_url: str) -> None:
+    settings: Any = e2e.profile.settings
+    settings.set("ingestion.mode", "postgres")
+    settings.set("ingestion.db.url", legacy_url)
+    settings.set("emp_id", EMP)
+    write_week(e2e.profile, days=1)
+    role = legacy_url.split("user=")[1].split()[0]
+    with connect(e2e.db_url) as conn:
+        conn.execute(f"REVOKE INSERT ON website_usage FROM {role}")
+    result = e2e.engine(sink_factory=lambda: PostgresSink.from_settings(settings, device=e2e.device)
+                        ).run_cycle(force_other=True)
+    assert "permission denied for table website_usage" in (result.last_error or ""), result
+    pending = outbox.pending_counts(e2e.conn, ["website_usage"])["website_usage"]
+    assert e2e.server_ids("website_usage") == [] and pending > 0
+    assert sorted(e2e.server_ids("heartbeats")) == sorted(e2e.local_ids("heartbeats"))  # the other streams went on
