@@ -6,7 +6,11 @@ denied" where the tests, run as a superuser, cannot see it."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -81,3 +85,29 @@ async def _compact(url: str) -> int:
         return await rollups.compact(conn)
     finally:
         await conn.close()
+
+
+def _cli(url: str, *args: str, stdin: str = "") -> str:
+    env = {**os.environ, "WFH_INGEST_DATABASE_URL": url}
+    done = subprocess.run([sys.executable, "-m", "ingestion.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+def test_the_admin_commands_work_with_the_server_role(people: People, server_role: str) -> None:
+    """The commands an administrator runs on the server host use the server's database URL."""
+    key = _cli(server_role, "create-key", "--emp-id", str(EMP_A), "--device", "DESK-GRANTS").strip()
+    prefix = key.split("_")[1]                       # wfh_<prefix>_<secret>
+    assert f"{prefix}\t{EMP_A}\tDESK-GRANTS" in _cli(server_role, "list-keys")
+    _cli(server_role, "revoke-key", prefix)
+    listed = [line.split("\t") for line in _cli(server_role, "list-keys", "--include-revoked").splitlines()]
+    assert next(row for row in listed if row[0] == prefix)[-1] != "-"       # revoked_at set
+    link = _cli(server_role, "create-user", "--email", "grants@example.com", "--role", "manager", "--team", "Gamma")
+    assert "set-password" in link
+    _cli(server_role, "set-password", "--email", "grants@example.com", stdin=PASSWORD + "\n")
+    _cli(server_role, "disable-user", "--email", "grants@example.com")
+    assert "grants@example.com" in _cli(server_role, "list-users")
+    rules = json.dumps([{"app": "Code.exe", "category": "productive", "name": "editor"}])
+    _cli(server_role, "category-rules", "--set", "-", stdin=rules)
+    assert "Code.exe" in _cli(server_role, "category-rules")
