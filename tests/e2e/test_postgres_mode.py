@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from psycopg.conninfo import make_conninfo
 
 from app.sync import outbox
 from app.sync.postgres_mode import NO_ROLLUP, WARNING, PostgresSink
 from tests.e2e.conftest import E2E, EMP, write_week
-from tests.support.pg import connect
+from tests.support.pg import connect, guide_role
 
 # The reports' rollup of a device's heartbeats against the seconds of the heartbeats themselves.
 _ROLLED = ("SELECT (SELECT coalesce(sum(q.seconds), 0) FROM activity_quarters q WHERE q.device_id = d.device_id),"
@@ -27,19 +24,8 @@ _ROLLED = ("SELECT (SELECT coalesce(sum(q.seconds), 0) FROM activity_quarters q 
 @pytest.fixture
 def legacy_url(e2e: E2E) -> Iterator[str]:
     """A login role with exactly the legacy role's grants of docs/DEPLOY.md; its connection string."""
-    text = (Path(__file__).resolve().parents[2] / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
-    block = re.search(r"their role\s+`wfh_legacy` needs.*?```sql\n(.*?)```", text, re.S)
-    assert block, "docs/DEPLOY.md no longer shows the legacy role's grants"
-    role = f"wfh_legacy_{uuid.uuid4().hex[:8]}"
-    with connect(e2e.db_url) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN")
-        conn.execute(block.group(1).replace("wfh_legacy", role))
-    try:
-        yield make_conninfo(e2e.db_url, user=role)
-    finally:
-        with connect(e2e.db_url) as conn:
-            conn.execute(f"DROP OWNED BY {role}")
-            conn.execute(f"DROP ROLE {role}")
+    with guide_role(e2e.db_url, r"their role\s+`wfh_legacy` needs", "wfh_legacy") as url:
+        yield url
 
 
 def _rolled(e2e: E2E) -> tuple[float, float, bool | None]:

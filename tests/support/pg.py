@@ -159,3 +159,31 @@ def reset_tables(url: str, schema: str = SCHEMA) -> None:
     with connect(url, schema) as conn:
         conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
             sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+
+
+DEPLOY_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "DEPLOY.md"
+
+
+@contextmanager
+def guide_role(url: str, lead: str, role: str) -> Iterator[str]:
+    """A login role granted exactly the ``sql`` block of docs/DEPLOY.md that follows the text matching
+    the regular expression ``lead``, with the guide's role name ``role`` replaced by a new one; yields
+    its connection string and drops the role afterwards."""
+    import re
+    import uuid
+
+    from psycopg.conninfo import make_conninfo
+
+    text = DEPLOY_GUIDE.read_text(encoding="utf-8")
+    block = re.search(lead + r".*?```sql\n(.*?)```", text, re.S)
+    assert block, f"docs/DEPLOY.md no longer shows the grants after {lead!r}"
+    name = f"{role}_{uuid.uuid4().hex[:8]}"
+    with connect(url) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+        conn.execute(block.group(1).replace(role, name).encode("utf-8"))
+    try:
+        yield make_conninfo(url, user=name)
+    finally:
+        with connect(url) as conn:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))

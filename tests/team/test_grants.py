@@ -8,17 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 from starlette.testclient import TestClient
 
 from ingestion.accounts import users
@@ -26,33 +23,15 @@ from ingestion.api import create_app
 from ingestion.config import Settings
 from ingestion.reports import rollups
 from ingestion.reports.rule_commands import replace_rules
-from tests.support.pg import SCHEMA, connect
+from tests.support.pg import SCHEMA, guide_role
 from tests.team.conftest import EMP_A, MANAGER, PASSWORD, People, ingest, span
-
-DEPLOY = Path(__file__).resolve().parents[2] / "docs" / "DEPLOY.md"
-
-
-def _server_grants(role: str) -> str:
-    """The SQL block of docs/DEPLOY.md that grants the server role its rights, for ``role``."""
-    text = DEPLOY.read_text(encoding="utf-8")
-    block = re.search(r"grant the server role what contract §12\.1 lists.*?```sql\n(.*?)```", text, re.S)
-    assert block, "docs/DEPLOY.md no longer shows the server role's grants"
-    return block.group(1).replace("wfh_ingest", role)
 
 
 @pytest.fixture
 def server_role(people: People) -> Iterator[str]:
-    """A login role with the guide's grants only; its connection string."""
-    role = f"wfh_ingest_{uuid.uuid4().hex[:8]}"
-    with connect(people.url) as conn:
-        conn.execute(f"CREATE ROLE {role} LOGIN")
-        conn.execute(_server_grants(role))
-    try:
-        yield make_conninfo(people.url, user=role)
-    finally:
-        with connect(people.url) as conn:
-            conn.execute(f"DROP OWNED BY {role}")
-            conn.execute(f"DROP ROLE {role}")
+    """A login role with the guide's server grants only; its connection string."""
+    with guide_role(people.url, r"grant the server role what contract §12\.1 lists", "wfh_ingest") as url:
+        yield url
 
 
 def test_the_server_role_of_the_deployment_guide_can_do_everything_the_server_does(
