@@ -158,8 +158,10 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for done in results:
+        rollup = (f", {done.rollup_rows_deleted} rollup row(s) of the removed time" if done.table == "heartbeats"
+                  else "")
         print(f"{done.table}: dropped {done.dropped_partitions} partition(s),"
-              f" deleted {done.default_rows_deleted} old row(s) of the default partition", file=sys.stderr)
+              f" deleted {done.default_rows_deleted} old row(s) of the default partition{rollup}", file=sys.stderr)
     return 0
 
 

@@ -5,7 +5,9 @@ pg_partman creates the partitions; its background worker is not used (it needs
 prune`` applies retention by dropping whole partitions, both started by ``wfh-ingestion-prune.timer``.
 Retention never DELETEs from a partition: only partitions that end before the cutoff are dropped, so a
 partition holding any newer row is never touched. The one exception is the DEFAULT partition, the
-safety net that should stay empty: its rows older than the cutoff are deleted with it.
+safety net that should stay empty: its rows older than the cutoff are deleted with it. Pruning
+heartbeats also deletes what the reports' rollup (``activity_quarters``) holds of the slots before the
+oldest heartbeat kept, so nothing derived from removed heartbeats outlives them.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Pruned:
     table: str
     dropped_partitions: int
     default_rows_deleted: int
+    rollup_rows_deleted: int = 0
 
 
 def _parent(schema: str, table: str) -> str:
@@ -131,5 +134,25 @@ def prune(conn: psycopg.Connection[Any], schema: str, keep_days: dict[str, int])
                 cur = conn.execute(sql.SQL("DELETE FROM {} WHERE {} < now() - make_interval(days => %s)").format(
                     sql.SQL(default), sql.Identifier(PARTITIONED[table])), (days,))
                 strays = cur.rowcount
-        results.append(Pruned(table, dropped, strays))
+        rolled = _prune_rollup(conn, schema, days) if table == "heartbeats" else 0
+        results.append(Pruned(table, dropped, strays, rolled))
     return results
+
+
+ROLLUP_ROWS_PER_DELETE = 50_000  # rows per transaction: a month of a large fleet's rollup is millions
+
+
+def _prune_rollup(conn: psycopg.Connection[Any], schema: str, days: int) -> int:
+    """Delete the rollup rows of every slot before the oldest heartbeat that can still be stored
+    (the start of the oldest kept partition, or the cutoff if that is earlier), in bounded transactions."""
+    first = state(conn, schema, "heartbeats").first_start
+    removed = 0
+    while True:
+        with conn.transaction():
+            cur = conn.execute(
+                "DELETE FROM activity_quarters WHERE ctid = ANY(ARRAY(SELECT ctid FROM activity_quarters"
+                " WHERE bucket < least(%s::timestamptz, now() - make_interval(days => %s)) LIMIT %s))",
+                (first, days, ROLLUP_ROWS_PER_DELETE))
+        removed += cur.rowcount
+        if cur.rowcount < ROLLUP_ROWS_PER_DELETE:
+            return removed

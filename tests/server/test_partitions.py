@@ -204,10 +204,21 @@ def test_prune_drops_old_partitions_and_leaves_recent_ones(own_db: str) -> None:
                 "INSERT INTO ingest_log (device_id, received_at, key_id, endpoint, http_status, record_count,"
                 " accepted, duplicates, rejected, body_bytes, duration_ms, request_id)"
                 " VALUES (1, %s, 1, 'heartbeats', 200, 1, 1, 0, 0, 1, 1, 'r')", (now - timedelta(days=days),))
+        # the reports' rollup of those heartbeats, as the ingest makes it
+        conn.execute("SELECT roll_up_heartbeats(device_id, 1, array_agg(started_at), array_agg(ended_at),"
+                     " array_agg(status), array_agg(process_name), array_agg(domain), array_agg(tz))"
+                     " FROM heartbeats GROUP BY device_id")
         before = {t: state(conn, "employee_monitor", t).partitions for t in ("heartbeats", "ingest_log")}
         ingest_log_rows = conn.execute("SELECT count(*) FROM ingest_log").fetchone()
     done = _cli(own_db, "prune", "--log-days", "90", "--heartbeats-days", "30")
     assert done.returncode == 0, done.stderr
+    assert "rollup row(s) of the removed time" in done.stderr
+    with connect(own_db) as conn:
+        # Nothing derived from a removed heartbeat stays: the rollup holds the kept heartbeats' seconds.
+        rolled, stored = conn.execute(
+            "SELECT (SELECT sum(seconds) FROM activity_quarters),"
+            " (SELECT sum(extract(epoch FROM ended_at - started_at))::float8 FROM heartbeats)").fetchone()
+        assert rolled == stored and stored is not None and stored < 6 * 30
     with connect(own_db) as conn:
         kept = sorted(round((now - r[0]).total_seconds() / 86400)
                       for r in conn.execute("SELECT started_at FROM heartbeats").fetchall())
