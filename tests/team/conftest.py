@@ -42,10 +42,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.postgres)
 
 
+_RULES = "position, field, pattern, category, name"
+
+
 @pytest.fixture(scope="session")
 def team_db() -> Iterator[str]:
     with throwaway_database("wfh_team") as url:
+        with connect(url) as conn:
+            defaults = conn.execute(f"SELECT {_RULES} FROM category_rules ORDER BY position").fetchall()
+        _DEFAULT_RULES[url] = defaults
         yield url
+
+
+# The category rules the migrations install, put back before every test (a test may replace them).
+_DEFAULT_RULES: dict[str, list[tuple[Any, ...]]] = {}
 
 
 @dataclass
@@ -72,6 +82,10 @@ ADMIN, MANAGER, EMPLOYEE_A, EMPLOYEE_A2, EMPLOYEE_B, MANAGER_B = (
 def people(team_db: str) -> People:
     with connect(team_db) as conn:
         conn.execute("TRUNCATE " + ", ".join(_DATA) + " RESTART IDENTITY CASCADE")
+        conn.execute("DELETE FROM category_rules")
+        with conn.cursor() as cur:
+            cur.executemany(f"INSERT INTO category_rules ({_RULES}) VALUES (%s, %s, %s, %s, %s)",
+                            _DEFAULT_RULES[team_db])
         cast = [(ADMIN, "admin", None, None), (MANAGER, "manager", None, TEAM_A),
                 (EMPLOYEE_A, "employee", EMP_A, TEAM_A), (EMPLOYEE_A2, "employee", EMP_A2, TEAM_A),
                 (EMPLOYEE_B, "employee", EMP_B, TEAM_B), (MANAGER_B, "manager", None, TEAM_B)]
