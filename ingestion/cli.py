@@ -144,19 +144,28 @@ def cmd_maintain(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
     from ingestion.partitions import PartitionError, prune
+    from ingestion.screenshot_retention import prune_screenshots
 
     given = {"ingest_log": args.log_days, "heartbeats": args.heartbeats_days, "timeline": args.timeline_days}
     keep = {table: days for table, days in given.items() if days is not None}
-    for table, days in keep.items():
+    shots_days = getattr(args, "screenshots_days", None)
+    for table, days in [*keep.items(), ("screenshots", shots_days if shots_days is not None else 1)]:
         if days < 1:
             print(f"error: {table}: retention must be at least 1 day, got {days}", file=sys.stderr)
             return 1
     try:
         with _connect(settings) as conn:
             results = prune(conn, settings.db_schema, keep)
+            shots = prune_screenshots(conn, settings.screenshot_dir, shots_days) if shots_days else None
     except PartitionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: screenshots: {exc}", file=sys.stderr)
+        return 2
+    if shots is not None:
+        print(f"screenshots: deleted {shots[0]} row(s) and {shots[1]} file(s) no row refers to any more",
+              file=sys.stderr)
     for done in results:
         rollup = (f", {done.rollup_rows_deleted} rollup row(s) of the removed time" if done.table == "heartbeats"
                   else "")
@@ -201,6 +210,8 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument("--log-days", type=int, default=90, help="ingest_log (default 90)")
     prune.add_argument("--heartbeats-days", type=int, help="heartbeats (default: keep)")
     prune.add_argument("--timeline-days", type=int, help="timeline (default: keep)")
+    prune.add_argument("--screenshots-days", type=int,
+                       help="screenshots by capture time, and their files (default: keep)")
     prune.set_defaults(func=cmd_prune)
     from ingestion.accounts.commands import add_commands as add_user_commands
     from ingestion.demo import add_command as add_demo_command

@@ -13,6 +13,27 @@ def relative_path(sha256: str, fmt: str) -> str:
     return f"{sha256[0:2]}/{sha256[2:4]}/{sha256}.{EXTENSIONS[fmt]}"
 
 
+def derived_path(root: Path, relative: str, thumb: bool, blur: bool) -> Path:
+    """Where the dashboard caches a thumbnail or blurred copy (PNG) of the file at ``relative``."""
+    name = Path(relative).stem + ("-thumb" if thumb else "") + ("-blur" if blur else "") + ".png"
+    return root / ".derived" / relative[:5] / name
+
+
+def remove_file(root: Path, relative: str) -> bool:
+    """Delete a stored file and every cached copy of it; False when the file was already gone. A
+    path from the database that leaves ``root`` is refused (it never does: ``relative_path``)."""
+    target = (root / relative).resolve()
+    if root.resolve() not in target.parents:
+        raise ValueError(f"screenshot path outside the storage folder: {relative!r}")
+    for thumb, blur in ((True, False), (False, True), (True, True)):
+        derived_path(root, relative, thumb, blur).unlink(missing_ok=True)
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def magic_matches(data: bytes, fmt: str) -> bool:
     if fmt == "png":
         return data.startswith(b"\x89PNG\r\n\x1a\n")

@@ -22,6 +22,7 @@ from ingestion.ingest import LogEntry, log_request
 from ingestion.multipart import meta_and_file, parse_parts
 from ingestion.routes.ingest import log_client_error
 from ingestion.schemas import ScreenshotResult, error_responses
+from ingestion.screenshot_retention import FILE_LOCK, FILE_LOCK_SPACE
 from ingestion.storage import magic_matches, relative_path, store_file
 from ingestion.validation import SCREENSHOT_META, Clock, Reject, validate_record
 
@@ -62,12 +63,16 @@ def _check_meta(meta: Any, identity: Identity, clock: Clock) -> list[Any]:
         raise ApiError(422, "invalid_meta", detail) from None
 
 
-async def _store(conn: AsyncConn, identity: Identity, values: list[Any], data: bytes, path: str,
+async def _store(conn: AsyncConn, identity: Identity, values: list[Any], data: bytes, root: str, path: str,
                  entry: LogEntry) -> int:
-    """Insert the row (201) or compare with the stored one (200 same digest / 409 another)."""
+    """Insert the row (201) or compare with the stored one (200 same digest / 409 another). Under the
+    digest's lock, so retention cannot delete the file between the check that it is there (written
+    again if retention just removed it) and the row's commit (screenshot_retention.py)."""
     client_id, captured_at, sha_hex, width, height, fmt, blurred = values
     digest = bytes.fromhex(sha_hex)
     async with conn.transaction():
+        await conn.execute(FILE_LOCK, (FILE_LOCK_SPACE, sha_hex))
+        await asyncio.to_thread(store_file, root, path, data)  # a stat when the file is there
         row = await (await conn.execute(_INSERT, (
             identity.device_id, client_id, identity.emp_id, captured_at, digest, width, height, fmt,
             blurred, len(data), path))).fetchone()
@@ -127,8 +132,12 @@ async def upload_screenshot(request: Request, identity: ScreenshotAuthorized) ->
                 log.error("cannot store screenshot file: %s", exc)
                 raise unavailable(5, "screenshot storage unavailable") from None
         entry = replace(entry, duration_ms=int((time.perf_counter() - started) * 1000))
-        async with state.db.connection() as conn:
-            status = await _store(conn, identity, values, data, path, entry)
+        try:
+            async with state.db.connection() as conn:
+                status = await _store(conn, identity, values, data, settings.screenshot_dir, path, entry)
+        except OSError as exc:
+            log.error("cannot store screenshot file: %s", exc)
+            raise unavailable(5, "screenshot storage unavailable") from None
     except ApiError as exc:
         if 400 <= exc.status < 500:
             failed = replace(entry, http_status=exc.status, rejected=1,

@@ -18,7 +18,7 @@ from ingestion.accounts.authz import blur_for, forbidden, visible_employee
 from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
 from ingestion.errors import ApiError
-from ingestion.storage import EXTENSIONS
+from ingestion.storage import EXTENSIONS, derived_path
 from ingestion.web.guard import page
 
 router = APIRouter()
@@ -32,8 +32,7 @@ def _derived(root: Path, relative: str, fmt: str, thumb: bool, blur: bool) -> tu
     source = root / relative
     if not thumb and not blur:
         return source.read_bytes(), _MEDIA[fmt]
-    name = Path(relative).stem + ("-thumb" if thumb else "") + ("-blur" if blur else "") + ".png"
-    cached = root / ".derived" / relative[:5] / name
+    cached = derived_path(root, relative, thumb, blur)
     if cached.exists():
         return cached.read_bytes(), "image/png"
     with Image.open(source) as image:
