@@ -146,17 +146,18 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
     from ingestion.partitions import PartitionError, prune
     from ingestion.screenshot_retention import prune_screenshots
 
-    given = {"ingest_log": args.log_days, "heartbeats": args.heartbeats_days, "timeline": args.timeline_days}
+    given = {"ingest_log": args.log_days, "heartbeats": args.heartbeats_days, "timeline": args.timeline_days,
+             "screenshots": args.screenshots_days}
     keep = {table: days for table, days in given.items() if days is not None}
-    shots_days = getattr(args, "screenshots_days", None)
-    for table, days in [*keep.items(), ("screenshots", shots_days if shots_days is not None else 1)]:
+    for table, days in keep.items():
         if days < 1:
             print(f"error: {table}: retention must be at least 1 day, got {days}", file=sys.stderr)
             return 1
+    shots_days = keep.pop("screenshots", None)
     try:
         with _connect(settings) as conn:
             results = prune(conn, settings.db_schema, keep)
-            shots = prune_screenshots(conn, settings.screenshot_dir, shots_days) if shots_days else None
+            shots = None if shots_days is None else prune_screenshots(conn, settings.screenshot_dir, shots_days)
     except PartitionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -176,7 +177,7 @@ def cmd_prune(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_prune_log(settings: Settings, args: argparse.Namespace) -> int:
     """The former ``prune-log --days N``: now drops whole ingest_log partitions older than N days."""
-    args.log_days, args.heartbeats_days, args.timeline_days = args.days, None, None
+    args.log_days, args.heartbeats_days, args.timeline_days, args.screenshots_days = args.days, None, None, None
     return cmd_prune(settings, args)
 
 

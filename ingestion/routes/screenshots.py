@@ -125,14 +125,10 @@ async def upload_screenshot(request: Request, identity: ScreenshotAuthorized) ->
         if stored is not None and stored != bytes.fromhex(sha_hex):
             raise ApiError(409, "conflict", "client_id already stored with another sha256")
         path = relative_path(sha_hex, fmt)
-        if stored is None:
-            try:
-                await asyncio.to_thread(store_file, settings.screenshot_dir, path, data)
-            except OSError as exc:
-                log.error("cannot store screenshot file: %s", exc)
-                raise unavailable(5, "screenshot storage unavailable") from None
-        entry = replace(entry, duration_ms=int((time.perf_counter() - started) * 1000))
         try:
+            if stored is None:  # written before taking a connection: an fsync of up to 10 MiB
+                await asyncio.to_thread(store_file, settings.screenshot_dir, path, data)
+            entry = replace(entry, duration_ms=int((time.perf_counter() - started) * 1000))
             async with state.db.connection() as conn:
                 status = await _store(conn, identity, values, data, settings.screenshot_dir, path, entry)
         except OSError as exc:
