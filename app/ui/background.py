@@ -165,8 +165,13 @@ class _WriterLoop(QObject):
 
     @Slot()
     def finish(self) -> None:
-        if self._at_end is not None:
-            self._at_end()
+        """The last event of the writer thread: after every job queued before it (FIFO), then end the
+        thread from inside, so no quit() from outside can end the loop before this has run."""
+        try:
+            if self._at_end is not None:
+                self._at_end()
+        finally:
+            self.thread().quit()
 
 
 class SerialWriter(QObject):
@@ -204,6 +209,5 @@ class SerialWriter(QObject):
         """Let the queued jobs finish (cancel them first to hurry), close the connection, end the thread."""
         if not self.thread_.isRunning():
             return True
-        self._stopping.emit()
-        self.thread_.quit()
+        self._stopping.emit()  # the loop's finish() ends the thread once the queued jobs have run
         return bool(self.thread_.wait(timeout_ms))

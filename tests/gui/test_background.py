@@ -83,6 +83,24 @@ def test_serial_writer_runs_jobs_in_order_on_one_thread_and_ends_with_at_end(qtb
     assert not any(task.is_running() for task in tasks)
 
 
+def test_stopping_the_writer_while_a_job_runs_still_runs_the_queued_ones_and_at_end(qtbot: Any) -> None:
+    """stop() during a job: the jobs queued after it and ``at_end`` still run, then the thread ends (a
+    quit() from outside ended the loop after the running job, dropping the rest)."""
+    ends: list[int] = []
+    writer = SerialWriter(at_end=lambda: ends.append(threading.get_ident()))
+    release = threading.Event()
+    ran: list[int] = []
+    first = writer.submit(lambda _control: (release.wait(10), ran.append(threading.get_ident())))
+    second = writer.submit(lambda _control: ran.append(threading.get_ident()))
+    first.start()
+    second.start()
+    # The first job is released only once stop() is waiting; if the timer fired before stop() began,
+    # the test would pass without exercising the race, never fail spuriously.
+    threading.Timer(0.3, release.set).start()
+    assert writer.stop(5000)
+    assert len(ran) == 2 and ends == ran[:1] and threading.main_thread().ident not in ran
+
+
 def test_wait_for_background_tasks_waits_for_a_running_function(qtbot: Any) -> None:
     release, done = threading.Event(), threading.Event()
     task = BackgroundTask(lambda _control: (release.wait(10), done.set()))
