@@ -1,6 +1,6 @@
 """Record rules of the worklog streams ``weeks`` and ``tasks`` (INGESTION_API.md §6.9-§6.10).
 
-Built from the shared checks of ``ingestion.validation`` so the rejection order and messages (§6.8) are the
+Built from the shared checks of ``ingestion.checks`` so the rejection order and messages (§6.8) are the
 same as for the monitoring streams. Differences: no 400-day age limit anywhere, the app's own time strings are
 plain bounded text (they travel unchanged), and ``updated_at``/``deleted_at`` are the sync clock in one exact
 format (UTC, milliseconds) so every device's clock compares the same way.
@@ -17,31 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ingestion.validation import (
-    Check,
-    Clock,
-    Field,
-    Reject,
-    Shape,
-    Stream,
-    boolean,
-    client_id,
-    integer,
-    rejected_client_id,
-    text,
-    validate_record,
-)
+from ingestion.checks import Check, Clock, Reject, Shape, boolean, client_id, integer, shaped, text
+from ingestion.validation import Field, Stream, rejected_client_id, validate_record
 
 INT4_MAX = 2_147_483_647
 INT4_MIN = -2_147_483_648
 _SYNC_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
-
-
-def _with_shape(check: Check, shape: Shape) -> Check:
-    check.shape = shape  # type: ignore[attr-defined]
-    return check
 
 
 def sync_time(value: Any, name: str, clock: Clock) -> datetime:
@@ -95,10 +78,10 @@ def label(value: Any, name: str, clock: Clock) -> str:
     return checked
 
 
-_with_shape(sync_time, Shape("str", "timestamptz", pattern="^" + _SYNC_RE.pattern + "$"))
-_with_shape(plain_date, Shape("date", "date"))
-_with_shape(rate, Shape("float", "float8", 0, None))
-_with_shape(label, Shape("str", "text", 1, 100))
+shaped(sync_time, Shape("str", "timestamptz", pattern="^" + _SYNC_RE.pattern + "$"))
+shaped(plain_date, Shape("date", "date"))
+shaped(rate, Shape("float", "float8", 0, None))
+shaped(label, Shape("str", "text", 1, 100))
 
 _APP_TIME = text(0, 40)  # the app's own time strings, unchanged
 _LONG = text(0, 10_000)

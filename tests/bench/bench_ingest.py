@@ -9,7 +9,8 @@ bytes; its own CPU share is reported, as is the machine's other load.
 
 Issue 13: the first-write phase runs ``--rounds`` times (default 3) with fresh bodies and prints each
 round and the median, so a rate that falls as the table grows shows; the ceiling is one bulk COPY of
-all rows in one transaction (``baseline bulk COPY``); ``--profile DIR`` records every server worker
+all rows in one transaction (``baseline bulk COPY``, into a plain table), printed beside the same COPY
+into ``heartbeats`` itself (the baselines are in ``ingest_baselines.py``); ``--profile DIR`` records every server worker
 with py-spy during the first round (``py-spy`` from PyPI; flame graphs as SVG in DIR) and prints the
 hottest functions.
 """
@@ -37,8 +38,13 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from ingestion.ingest import _SQL, columns  # noqa: E402
-from ingestion.validation import STREAMS, Clock, validate_batch  # noqa: E402
+from tests.bench.ingest_baselines import (  # noqa: E402
+    baseline_bulk_copy,
+    baseline_bulk_copy_heartbeats,
+    baseline_copy,
+    baseline_executemany,
+    statement_unnest_vs_copy,
+)
 from tests.support.pg import connect, throwaway_database  # noqa: E402
 from tests.support.server import create_key, start_server  # noqa: E402
 
@@ -47,8 +53,7 @@ BATCH = 200
 BATCHES_PER_CLIENT = 100
 SINGLE_PER_CLIENT = 1000
 HALF_LOAD_BATCHES = 240
-COPY_TYPES = ["int8", "int4", "uuid", "timestamptz", "timestamptz", "text", "text", "float4", "float4", "text",
-              "text", "text", "text", "float4", "bool", "float8", "float8"]
+
 
 
 # The parent of a partitioned table has no storage of its own: sum its partitions (and their indexes).
@@ -213,38 +218,6 @@ class Phase:
         }
 
 
-def _copy_rows(url: str, batches: list[list[list[Any]]]) -> float:
-    """COPY each list of validated rows in its own transaction into a scratch table; rows/s."""
-    with connect(url) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_copy (LIKE heartbeats INCLUDING ALL)")
-        conn.execute("TRUNCATE bench_copy")
-        start = time.perf_counter()
-        for rows in batches:
-            with conn.transaction(), conn.cursor().copy(
-                "COPY bench_copy (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
-                " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged,"
-                " geo_lat, geo_lon) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(COPY_TYPES)
-                for r in rows:
-                    copy.write_row((1, 1001, uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
-        elapsed = time.perf_counter() - start
-        conn.execute("DROP TABLE bench_copy")
-    return sum(len(r) for r in batches) / elapsed
-
-
-def baseline_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    """Same-run baseline: COPY the same (already validated) rows, one COPY + commit per 200-row batch."""
-    clock = Clock.at()
-    return _copy_rows(url, [validate_batch(STREAMS["heartbeats"], b, clock).rows for b in batches])
-
-
-def baseline_bulk_copy(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    """Ceiling: one binary COPY of all the (already validated) rows, one transaction."""
-    clock = Clock.at()
-    return _copy_rows(url, [[r for b in batches for r in validate_batch(STREAMS["heartbeats"], b, clock).rows]])
-
-
 def start_profiles(server_pid: int, out_dir: Path, seconds: int) -> list[subprocess.Popen[bytes]]:
     """py-spy on every worker of the server (children of the uvicorn supervisor)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -270,70 +243,6 @@ def hottest(out_dir: Path, top: int = 25) -> list[tuple[float, str]]:
             samples += int(count)
     ranked = sorted(totals.items(), key=lambda item: -item[1])[:top]
     return [(count / samples, name) for name, count in ranked] if samples else []
-
-
-def baseline_executemany(url: str, batches: list[list[dict[str, Any]]]) -> float:
-    stream = STREAMS["heartbeats"]
-    clock = Clock.at()
-    prepared = [validate_batch(stream, b, clock).rows for b in batches]
-    with connect(url) as conn:
-        conn.execute("CREATE TABLE IF NOT EXISTS bench_many (LIKE heartbeats INCLUDING ALL)")
-        start = time.perf_counter()
-        for rows in prepared:
-            with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO bench_many (device_id, emp_id, client_id, started_at, ended_at, tz, status,"
-                    " cpu_percent, memory_percent, process_name, window_title, domain, url, battery_level,"
-                    " battery_plugged, geo_lat, geo_lon) VALUES (1, 1001, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-                    " %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                    [(*r[:-1], *(r[-1] or (None, None))) for r in rows],
-                )
-        elapsed = time.perf_counter() - start
-        conn.execute("DROP TABLE bench_many")
-    return sum(len(r) for r in prepared) / elapsed
-
-
-def statement_unnest_vs_copy(url: str, device_id: int, key_id: int, size: int, count: int) -> dict[str, float]:
-    """The two allowed ingest statements (§12.4) on 'size'-record batches, interleaved batch by batch on
-    one connection so that load from other processes hits both alike."""
-    stream = STREAMS["heartbeats"]
-    clock = Clock.at()
-    base = datetime.now(UTC)
-    copy_insert = (
-        "INSERT INTO heartbeats (device_id, emp_id, client_id, started_at, ended_at, tz, status, cpu_percent,"
-        " memory_percent, process_name, window_title, domain, url, battery_level, battery_plugged, geo_lat,"
-        " geo_lon) SELECT %s, %s, t.* FROM tmp_hb t ON CONFLICT (device_id, started_at, client_id) DO NOTHING"
-    )
-    spent = {"unnest": 0.0, "copy_temp": 0.0}
-    with connect(url) as conn:
-        for n in range(count + 2):  # the first two rounds warm caches and prepared statements
-            for method in ("unnest", "copy_temp") if n % 2 else ("copy_temp", "unnest"):
-                rows = validate_batch(stream, heartbeat_records(size, base), clock).rows
-                start = time.perf_counter()
-                if method == "unnest":
-                    params = [device_id, 1001, *columns(stream, rows), device_id, key_id, "heartbeats",
-                              200, size, size, 0, 0, 0, "bench", None]
-                    conn.execute(_SQL["heartbeats"], params)
-                else:
-                    with conn.transaction():
-                        conn.execute(
-                            "CREATE TEMP TABLE tmp_hb (client_id uuid, started_at timestamptz, ended_at timestamptz,"
-                            " tz text, status text, cpu_percent real, memory_percent real, process_name text,"
-                            " window_title text, domain text, url text, battery_level real, battery_plugged bool,"
-                            " geo_lat float8, geo_lon float8) ON COMMIT DROP")
-                        with conn.cursor().copy("COPY tmp_hb FROM STDIN (FORMAT BINARY)") as copy:
-                            copy.set_types(COPY_TYPES[2:])
-                            for r in rows:
-                                copy.write_row((uuid.UUID(r[0]), *r[1:-1], *(r[-1] or (None, None))))
-                        conn.execute(copy_insert, (device_id, 1001))
-                        conn.execute(
-                            "INSERT INTO ingest_log (device_id, key_id, endpoint, http_status, record_count,"
-                            " accepted, duplicates, rejected, body_bytes, duration_ms, request_id)"
-                            " VALUES (%s, %s, 'heartbeats', 200, %s, %s, 0, 0, 0, 0, 'bench')",
-                            (device_id, key_id, size, size))
-                if n >= 2:
-                    spent[method] += time.perf_counter() - start
-    return {method: size * count / seconds for method, seconds in spent.items()}
 
 
 def key_failure_timing(url: str, key: str, samples: int = 2000, runs: int = 3) -> list[tuple[float, float]]:
@@ -480,6 +389,10 @@ def main() -> None:
             # Baselines right before the API run, on the same rows, into scratch tables.
             copy_rate = baseline_copy(url, all_batches)
             bulk_rate = baseline_bulk_copy(url, all_batches)
+            create_key(url, 1999, "BENCH-COPY")
+            with connect(url) as conn:
+                copy_device = _one(conn, "SELECT device_id FROM devices WHERE name = 'BENCH-COPY'")[0]
+            table_rate = baseline_bulk_copy_heartbeats(url, all_batches, copy_device, 1999)
             many_rate = baseline_executemany(url, all_batches[:100])
             spies = start_profiles(pid, args.profile, 8) if args.profile and not args.profile_single else []
             rounds = [Phase(port, round_plans, pid).run() for round_plans in rounds_plans]
@@ -506,8 +419,8 @@ def main() -> None:
             device_id, key_id = _one(conn, "SELECT device_id, key_id FROM api_keys LIMIT 1")
             conn.execute("VACUUM ANALYZE heartbeats")
             rows, size = _one(conn, f"SELECT count(*), ({_HEARTBEAT_BYTES}) FROM heartbeats")
-        stmt_200 = statement_unnest_vs_copy(url, device_id, key_id, 200, 60)
-        stmt_1000 = statement_unnest_vs_copy(url, device_id, key_id, 1000, 30)
+        stmt_200 = statement_unnest_vs_copy(url, device_id, key_id, 200, 60, heartbeat_records)
+        stmt_1000 = statement_unnest_vs_copy(url, device_id, key_id, 1000, 30, heartbeat_records)
 
     def show(label: str, r: dict[str, float], unit: str = "records/s", value: float | None = None) -> None:
         figure = value if value is not None else r["accepted"] / r["wall"]
@@ -531,7 +444,10 @@ def main() -> None:
     print(f"{'baseline raw COPY (1 conn)':<34} {copy_rate:>10,.0f} records/s  (200-row COPY + commit each)")
     print(f"{'baseline executemany (1 conn)':<34} {many_rate:>10,.0f} records/s  (200-row executemany + commit)")
     print(f"{'baseline bulk COPY (1 conn)':<34} {bulk_rate:>10,.0f} records/s  (all rows, one COPY, one commit)")
-    print(f"API / 200-row COPY ratio: {rate / copy_rate:.2f};  API / bulk COPY ratio (ceiling): {rate / bulk_rate:.2f}")
+    print(f"{'baseline bulk COPY into heartbeats':<34} {table_rate:>10,.0f} records/s  (all rows, one COPY into the"
+          " partitioned table with its foreign key, rolled back)")
+    print(f"API / 200-row COPY ratio: {rate / copy_rate:.2f};  API / bulk COPY ratio (ceiling): {rate / bulk_rate:.2f};"
+          f"  API / bulk COPY into heartbeats: {rate / table_rate:.2f}")
     if args.profile:
         phase = "single-record phase" if args.profile_single else "round 1"
         print(f"py-spy, {phase}, self time over both workers (raw stacks in {args.profile}):")
