@@ -67,43 +67,55 @@ async def viewer_for(conn: AsyncConn, session_id: str | None) -> Viewer | None:
     return Viewer(user_id, email, role, emp_id, tuple(teams), csrf)
 
 
-async def _locked(conn: AsyncConn, subjects: list[str]) -> bool:
-    row = await (await conn.execute(
-        "SELECT 1 FROM login_throttle WHERE subject = ANY(%s) AND locked_until > now() LIMIT 1",
-        (subjects,))).fetchone()
-    return row is not None
+# Each attempt is counted as a failure before its password is checked, in one statement (the row lock
+# orders concurrent attempts), so a burst of attempts cannot all pass the check before any failure is
+# recorded; a right password takes its count back. A subject already locked is not counted again.
+_ATTEMPT = """
+INSERT INTO login_throttle AS t (subject, failures) SELECT s, 1 FROM unnest(%(subjects)s::text[]) AS s
+ON CONFLICT (subject) DO UPDATE SET
+  failures = CASE WHEN t.locked_until > now() THEN t.failures
+                  WHEN t.updated_at < now() - %(memory)s THEN 1 ELSE t.failures + 1 END,
+  updated_at = now()
+RETURNING t.failures, coalesce(t.locked_until > now(), false)
+"""
+_LOCK = ("UPDATE login_throttle SET locked_until = now() + make_interval(secs => %s), failures = 0"
+         " WHERE subject = ANY(%s) AND failures >= %s")
 
 
-async def _fail(conn: AsyncConn, subjects: list[str]) -> None:
-    await conn.execute(
-        "INSERT INTO login_throttle AS t (subject, failures) SELECT s, 1 FROM unnest(%s::text[]) AS s"
-        " ON CONFLICT (subject) DO UPDATE SET"
-        " failures = CASE WHEN t.updated_at < now() - %s THEN 1 ELSE t.failures + 1 END,"
-        " updated_at = now()", (subjects, FAILURE_MEMORY))
-    await conn.execute(
-        "UPDATE login_throttle SET locked_until = now() + make_interval(secs => %s), failures = 0"
-        " WHERE subject = ANY(%s) AND failures >= %s", (LOCK_SECONDS, subjects, MAX_FAILURES))
+async def _attempt(conn: AsyncConn, subjects: list[str]) -> None:
+    """Count one attempt for every subject; LoginLocked when one is locked or this attempt is over the limit."""
+    rows = await (await conn.execute(_ATTEMPT, {"subjects": subjects, "memory": FAILURE_MEMORY})).fetchall()
+    if any(locked for _, locked in rows):
+        raise LoginLocked()
+    if any(failures > MAX_FAILURES for failures, _ in rows):
+        await _lock(conn, subjects)
+        raise LoginLocked()
+
+
+async def _lock(conn: AsyncConn, subjects: list[str]) -> None:
+    """Lock every subject that has reached the limit (and start its count again for after the lock)."""
+    await conn.execute(_LOCK, (LOCK_SECONDS, subjects, MAX_FAILURES))
 
 
 async def login(conn: AsyncConn, email: str, password: str, client_addr: str, user_agent: str | None,
                 old_session: str | None) -> str | None:
     """A new session id for the right email and password, None for any wrong pair.
 
-    Raises LoginLocked while the account or the address is locked (before checking the password).
+    Raises LoginLocked while the account or the address is locked, or when this attempt is beyond
+    the limit (before checking the password).
     """
     try:
         email = normalize_email(email)
     except ValueError:
         email = email.strip().lower()[:254]
     subjects = [f"account:{email}", f"address:{client_addr}"]
-    if await _locked(conn, subjects):
-        raise LoginLocked()
+    await _attempt(conn, subjects)
     row = await (await conn.execute(
         "SELECT user_id, password_hash FROM users WHERE email = %s AND disabled_at IS NULL", (email,))).fetchone()
     stored = row[1] if row else None
     ok = await asyncio.to_thread(verify_password, stored, password)
     if not ok or row is None:
-        await _fail(conn, subjects)
+        await _lock(conn, subjects)
         return None
     session_id = new_token()
     async with conn.transaction():
@@ -111,6 +123,8 @@ async def login(conn: AsyncConn, email: str, password: str, client_addr: str, us
             await conn.execute("UPDATE web_sessions SET revoked_at = now() WHERE session_hash = %s",
                                (token_hash(old_session),))
         await conn.execute("DELETE FROM login_throttle WHERE subject = %s", (subjects[0],))
+        await conn.execute("UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE subject = %s",
+                           (subjects[1],))  # this attempt was no failure of the address
         await conn.execute(
             "INSERT INTO web_sessions (session_hash, user_id, csrf_token, expires_at, client_addr, user_agent)"
             " VALUES (%s, %s, %s, now() + %s, %s, %s)",

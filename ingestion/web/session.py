@@ -52,7 +52,9 @@ def clear_session_cookie(response: Response, request: Request) -> None:
 
 
 def csrf_ok(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    """Constant-time comparison of bytes: ``compare_digest`` refuses a non-ASCII str (a forged token)."""
+    return bool(expected) and bool(given) and hmac.compare_digest(
+        str(expected).encode("utf-8", "surrogatepass"), str(given).encode("utf-8", "surrogatepass"))
 
 
 async def check_csrf(request: Request, found: Viewer) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.testclient import TestClient
 
@@ -42,6 +44,48 @@ def test_ten_failures_lock_the_account_even_for_the_right_password(people: Peopl
         assert row == (True,)
         conn.execute("UPDATE login_throttle SET locked_until = now() - interval '1 second'")
     assert people.login_as(client, MANAGER).status_code == 303
+
+
+def test_concurrent_wrong_passwords_get_no_more_checks_than_the_limit(people: People,
+                                                                      app_client: Callable[[], TestClient]) -> None:
+    """Each attempt counts before its password is checked: 30 guesses at once are 10 checks and 20 refusals
+    (counting after the check let 19 of them through)."""
+    client = app_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+
+    def guess(n: int) -> int:
+        form = {"email": MANAGER, "password": f"guess {n}", "csrf_token": token.group(1)}
+        return client.post("/login", data=form, follow_redirects=False).status_code
+
+    with ThreadPoolExecutor(30) as pool:
+        answers = Counter(pool.map(guess, range(30)))
+    assert answers == {401: MAX_FAILURES, 429: 30 - MAX_FAILURES}
+    assert people.login_as(app_client(), MANAGER).status_code == 429  # locked, from anywhere
+
+
+def test_a_right_login_does_not_count_against_its_address(people: People,
+                                                          app_client: Callable[[], TestClient]) -> None:
+    client = app_client()
+    for n in range(MAX_FAILURES - 1):
+        assert people.login_as(client, f"typo{n}@example.com", "guess").status_code == 401
+    for _ in range(3):
+        assert people.login_as(client, EMPLOYEE_A).status_code == 303
+    assert people.login_as(client, "typo@example.com", "guess").status_code == 401  # the 10th failure
+    assert people.login_as(client, ADMIN).status_code == 429
+
+
+def test_a_forged_non_ascii_csrf_token_is_refused_not_an_error(people: People,
+                                                               app_client: Callable[[], TestClient]) -> None:
+    anonymous = app_client()
+    anonymous.get("/login")
+    form = {"email": MANAGER, "password": PASSWORD, "csrf_token": "é"}
+    assert anonymous.post("/login", data=form, follow_redirects=False).status_code == 403
+    client = app_client()
+    assert people.login_as(client, EMPLOYEE_A).status_code == 303
+    assert client.post("/logout", data={"csrf_token": "\u00e9\U0001f600"}).status_code == 403
+    assert client.post("/logout", headers={"X-CSRF-Token": "é".encode("latin-1")}).status_code == 403  # type: ignore[dict-item]
+    assert client.get("/me").status_code == 200
 
 
 def test_the_address_is_throttled_across_accounts(people: People, app_client: Callable[[], TestClient]) -> None:
