@@ -37,6 +37,12 @@ def safe_text(text: str, limit: int = MAX_DETAIL) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def header_text(value: str | None, limit: int = 256) -> str | None:
+    """A request header kept in a text column (the User-Agent): without NUL, which PostgreSQL text refuses
+    (uvicorn's parser never passes one, other servers and the test client may), and at most ``limit``."""
+    return None if value is None else value.replace("\x00", "")[:limit]
+
+
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from ingestion.accounts.passwords import new_token, token_hash, verify_password
 from ingestion.accounts.users import normalize_email
 from ingestion.db import AsyncConn
+from ingestion.errors import header_text
 
 COOKIE = "wfh_session"
 IDLE = timedelta(minutes=30)
@@ -106,8 +107,8 @@ async def login(conn: AsyncConn, email: str, password: str, client_addr: str, us
     """
     try:
         email = normalize_email(email)
-    except ValueError:
-        email = email.strip().lower()[:254]
+    except ValueError:  # no account has it; still counted, as itself (without NUL, which text refuses)
+        email = email.strip().lower().replace("\x00", "")[:254]
     subjects = [f"account:{email}", f"address:{client_addr}"]
     await _attempt(conn, subjects)
     row = await (await conn.execute(
@@ -129,7 +130,7 @@ async def login(conn: AsyncConn, email: str, password: str, client_addr: str, us
             "INSERT INTO web_sessions (session_hash, user_id, csrf_token, expires_at, client_addr, user_agent)"
             " VALUES (%s, %s, %s, now() + %s, %s, %s)",
             (token_hash(session_id), row[0], secrets.token_urlsafe(32), LIFETIME, client_addr,
-             (user_agent or "")[:256] or None))
+             header_text(user_agent) or None))
     return session_id
 
 

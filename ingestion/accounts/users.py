@@ -15,7 +15,7 @@ from ingestion.config import Settings
 
 ROLES = ("admin", "manager", "employee")
 TOKEN_HOURS = 72
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+")
 
 
 @dataclass(frozen=True)

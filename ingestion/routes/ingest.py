@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ingestion.auth import Identity, check_emp_ids
 from ingestion.body import check_json_content_type, content_encoding, gunzip_limited, parse_json, read_limited
 from ingestion.context import AppState, Authorized, app_state
-from ingestion.errors import ApiError, json_response
+from ingestion.errors import ApiError, header_text, json_response
 from ingestion.ingest import LogEntry, log_request, store_batch
 from ingestion.metrics import count_batch, count_unstorable
 from ingestion.schemas import RECORD_MODELS, IngestResult, error_responses
@@ -29,10 +29,9 @@ router = APIRouter()
 def log_entry(request: Request, identity: Identity, endpoint: str, status: int, count: int, rejected: int,
               body_bytes: int, started: float) -> LogEntry:
     """The ``ingest_log`` row of one answered batch."""
-    ua = request.headers.get("user-agent")
     return LogEntry(identity.key_id, endpoint, status, count, rejected, body_bytes,
                     int((time.perf_counter() - started) * 1000),
-                    request.scope["state"]["request_id"], ua[:256] if ua is not None else None)
+                    request.scope["state"]["request_id"], header_text(request.headers.get("user-agent")))
 
 
 async def log_client_error(state: AppState, entry: LogEntry, device_id: int) -> None:

@@ -17,7 +17,7 @@ from ingestion.auth import Identity
 from ingestion.body import content_encoding, media_type, parse_json, read_limited
 from ingestion.context import AppState, ScreenshotAuthorized, app_state
 from ingestion.db import AsyncConn
-from ingestion.errors import ApiError, json_response, unavailable
+from ingestion.errors import ApiError, header_text, json_response, unavailable
 from ingestion.ingest import LogEntry, log_request
 from ingestion.multipart import meta_and_file, parse_parts
 from ingestion.routes.ingest import log_client_error
@@ -103,9 +103,8 @@ async def upload_screenshot(request: Request, identity: ScreenshotAuthorized) ->
     clock = Clock.at()
     state = app_state(request)
     settings = state.settings
-    ua = request.headers.get("user-agent")
     entry = LogEntry(identity.key_id, "screenshots", 0, 1, 0, 0, 0, request.scope["state"]["request_id"],
-                     ua[:256] if ua is not None else None)
+                     header_text(request.headers.get("user-agent")))
     try:
         if media_type(request) != "multipart/form-data" or content_encoding(request) not in ("", "identity"):
             raise ApiError(415, "unsupported_media_type", "Content-Type must be multipart/form-data")

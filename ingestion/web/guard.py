@@ -54,4 +54,6 @@ def form_text(form: Any, name: str, limit: int = 1024) -> str:
         raise ApiError(422, "invalid_form", f"{name} is required")
     if len(value) > limit:
         raise ApiError(422, "invalid_form", f"{name} is too long")
+    if "\x00" in value:
+        raise ApiError(422, "invalid_form", f"{name} must not contain U+0000")
     return value

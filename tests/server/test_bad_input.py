@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from tests.server.conftest import count_rows
 from tests.server.records import headers, heartbeat, ts
+from tests.support.pg import connect
 
 URL = "/api/v1/ingest/heartbeats"
 
@@ -201,3 +202,12 @@ def test_other_paths_and_methods(client: TestClient, method: str, path: str, sta
     assert response.json()["error"] == ("not_found" if status == 404 else "method_not_allowed")
     if status == 405:
         assert response.headers["allow"]
+
+
+def test_a_user_agent_with_nul_is_logged_without_it(client: TestClient, key: str, clean_db: str) -> None:
+    """The User-Agent goes to ingest_log (the team view's agent version): PostgreSQL text refuses U+0000."""
+    response = client.post("/api/v1/ingest/heartbeats", headers=headers(key, **{"User-Agent": "WFH-Agent/2.1\x00x"}),
+                           content=json.dumps({"records": [heartbeat()]}))
+    assert response.status_code == 200, response.text
+    with connect(clean_db) as conn:
+        assert conn.execute("SELECT user_agent FROM ingest_log").fetchall() == [("WFH-Agent/2.1x",)]

@@ -174,6 +174,29 @@ def test_admin_forms_refuse_a_post_without_the_csrf_token(people: People,
         assert conn.execute("SELECT count(*) FROM users WHERE disabled_at IS NOT NULL").fetchone() == (0,)
 
 
+def test_nul_in_an_email_or_a_header_is_a_wrong_login_or_a_422_never_a_500(
+        people: People, app_client: Callable[[], TestClient]) -> None:
+    """PostgreSQL text refuses U+0000: it must never reach a statement from a form field or a header."""
+    client = app_client()
+    for email in ("alice\x00@example.com", "\x00", "a\x00b"):
+        answer = people.login_as(client, email, "guess")
+        assert answer.status_code == 401 and "Wrong email or password." in answer.text
+    client.headers["User-Agent"] = "agent\x00 1.0"
+    assert people.login_as(client, EMPLOYEE_A).status_code == 303
+    admin = app_client()
+    people.login_as(admin, ADMIN)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get("/admin/users").text)
+    assert token
+    for path, data in [("/admin/users", {"email": "x\x00@y.z", "role": "employee", "emp_id": "", "team": ""}),
+                       ("/admin/users/disable", {"email": "a\x00@b.c"}), ("/admin/users/link", {"email": "a\x00@b.c"}),
+                       ("/admin/keys/revoke", {"prefix": "ab\x00"}), ("/admin/teams", {"name": "Zu\x00lu"})]:
+        answer = admin.post(path, data={**data, "csrf_token": token.group(1)})
+        assert answer.status_code == 422, (path, answer.status_code, answer.text[:200])
+    with connect(people.url) as conn:
+        assert conn.execute("SELECT user_agent FROM web_sessions WHERE user_agent LIKE 'agent%'").fetchone() == (
+            "agent 1.0",)
+
+
 def test_admin_creates_a_user_whose_link_sets_the_password_once(people: People,
                                                                 app_client: Callable[[], TestClient]) -> None:
     admin = app_client()
