@@ -51,6 +51,9 @@ async def _employee_range(request: Request, conn: AsyncConn, emp_id: int, from_:
     return {"emp_id": emp_id, "tz": tz.key, "from": span.first.isoformat(), "to": span.last.isoformat()}, span
 
 
+MAX_OFFSET = 10_000_000  # far beyond one day's spans; PostgreSQL's OFFSET is a bigint
+
+
 def _limit(value: int) -> int:
     if not 1 <= value <= 1000:
         raise ApiError(422, "invalid_range", "limit must be between 1 and 1000")
@@ -126,8 +129,8 @@ _SPAN_COLUMNS = ["started_at", "ended_at", "status", "process_name", "window_tit
 async def employee_timeline(request: Request, emp_id: Emp,
                             date: str | None = Query(None, description="YYYY-MM-DD (required)"),
                             offset: int = Query(0), limit: int = Query(500)) -> Table:
-    if offset < 0:
-        raise ApiError(422, "invalid_range", "offset must not be negative")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ApiError(422, "invalid_range", f"offset must be between 0 and {MAX_OFFSET}")
     async with reading(app_state(request)) as conn:
         envelope, span = await _employee_range(request, conn, emp_id, date, date)
         spans, next_offset = await queries.timeline(conn, emp_id, span.first, span.tz, offset, _limit(limit))

@@ -111,6 +111,33 @@ def test_ranges_are_capped_at_400_days_with_a_clear_422(people: People,
     assert client.get(f"{BASE}/{EMP_A}/timeline?date=2026-02-03&offset=-1").status_code == 422
 
 
+def test_the_calendar_s_edges_are_a_422_or_a_report_never_a_500(people: People,
+                                                                app_client: Callable[[], TestClient]) -> None:
+    """The first and last days a report takes work in zones on both sides of UTC (a day after 9999-12-31,
+    or a local midnight before year 1, overflowed: 500); beyond them, and the ISO week form, are 422."""
+    client = _logged_in(people, app_client)
+    routes = ["days?from={d}&to={d}", "hours?from={d}&to={d}", "apps?from={d}&to={d}", "domains?from={d}&to={d}",
+              "screenshots?from={d}&to={d}", "timeline?date={d}"]
+    pages = ["/employees/{e}?date={d}", "/employees/{e}/week?date={d}"]
+    for zone in ("Pacific/Kiritimati", "Pacific/Niue"):  # UTC+14, UTC-11
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+        assert ingest(client, people.keys[EMP_A], [span(start, 60, tz=zone)])["accepted"] == 1
+        for day, ok in [("1900-01-01", True), ("9998-12-31", True), ("1899-12-31", False), ("9999-12-31", False),
+                        ("0001-01-01", False), ("2026-W32-1", False)]:
+            for route in routes:
+                answer = client.get(f"{BASE}/{EMP_A}/" + route.format(d=day))
+                assert answer.status_code == (200 if ok else 422), (zone, route, day, answer.text[:200])
+            answer = client.get("/api/v1/reports/teams/1/employees?from={d}&to={d}".format(d=day))
+            assert answer.status_code == (200 if ok else 422), (zone, day)
+            for page in pages:
+                answer = client.get(page.format(e=EMP_A, d=day))
+                assert answer.status_code == (200 if ok else 422), (zone, page, day, answer.text[:200])
+    assert client.get(f"{BASE}/{EMP_A}/timeline?date=2026-02-03&offset=10000000").status_code == 200
+    for offset in ("10000001", "100000000000000000000"):
+        answer = client.get(f"{BASE}/{EMP_A}/timeline?date=2026-02-03&offset={offset}")
+        assert answer.status_code == 422 and answer.json()["error"] == "invalid_range", offset
+
+
 def test_team_totals_last_seen_and_sync_health(people: People, app_client: Callable[[], TestClient]) -> None:
     client = _logged_in(people, app_client)
     ingest(client, people.keys[EMP_A], [span(_at("2026-07-01T09:00:00"), 1800)])
