@@ -79,7 +79,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # Header/body deadlines and idle-first eviction (ingestion/server.py); the in-flight cap is
         # ContractMiddleware's JSON 503, so uvicorn's plain-text limit_concurrency stays off.
         http="ingestion.server:GuardedHttpToolsProtocol",
-        proxy_headers=True, forwarded_allow_ips="127.0.0.1",
+        proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
         log_level=settings.log_level, access_log=False, timeout_keep_alive=15,
     )
     return 0

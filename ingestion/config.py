@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -68,6 +69,23 @@ def _prepare_threshold(env: Mapping[str, str], pool_mode: str) -> int | None:
     return _int(env, "WFH_INGEST_DB_PREPARE_THRESHOLD", 5)
 
 
+def _forwarded_allow_ips(env: Mapping[str, str]) -> str:
+    """``WFH_INGEST_FORWARDED_ALLOW_IPS``: the proxies whose ``X-Forwarded-For``/``-Proto`` are believed
+    (comma-separated addresses or networks; default 127.0.0.1). Behind a proxy on another host, without
+    it every client has the proxy's address: one login throttle for all, and no ``Secure`` cookie."""
+    raw = env.get("WFH_INGEST_FORWARDED_ALLOW_IPS", "").strip() or "127.0.0.1"
+    entries = [part.strip() for part in raw.split(",") if part.strip()]
+    for entry in entries:
+        if entry == "*":
+            raise ConfigError("WFH_INGEST_FORWARDED_ALLOW_IPS: '*' would let every client choose its own address;"
+                              " name the proxies' addresses or networks")
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError:
+            raise ConfigError(f"WFH_INGEST_FORWARDED_ALLOW_IPS: {entry[:60]!r} is no IP address or network") from None
+    return ",".join(entries)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The server's settings, from ``WFH_INGEST_*`` environment variables with checked bounds."""
@@ -105,6 +123,7 @@ class Settings:
     db_pool_mode: str = "session"
     # psycopg prepares a statement after this many executions; None never (PgBouncer < 1.21).
     prepare_threshold: int | None = 5
+    forwarded_allow_ips: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -145,4 +164,5 @@ class Settings:
             screenshot_bytes_per_second=_int(env, "WFH_INGEST_SCREENSHOT_BYTES_PER_SECOND", 5 * MIB, minimum=1),
             key_cache_seconds=_seconds(env, "WFH_INGEST_KEY_CACHE_SECONDS", 10.0, maximum=60.0),
             rollup_seconds=_seconds(env, "WFH_INGEST_ROLLUP_SECONDS", 30.0, maximum=3600.0),
+            forwarded_allow_ips=_forwarded_allow_ips(env),
         )
