@@ -127,7 +127,7 @@ def test_the_calendar_s_edges_are_a_422_or_a_report_never_a_500(people: People,
             for route in routes:
                 answer = client.get(f"{BASE}/{EMP_A}/" + route.format(d=day))
                 assert answer.status_code == (200 if ok else 422), (zone, route, day, answer.text[:200])
-            answer = client.get("/api/v1/reports/teams/1/employees?from={d}&to={d}".format(d=day))
+            answer = client.get(f"/api/v1/reports/teams/1/employees?from={day}&to={day}")
             assert answer.status_code == (200 if ok else 422), (zone, day)
             for page in pages:
                 answer = client.get(page.format(e=EMP_A, d=day))
