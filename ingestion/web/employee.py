@@ -55,6 +55,19 @@ def _bar_segments(spans: list[dict[str, Any]], start: datetime, end: datetime) -
     return runs
 
 
+def _axis(span: DayRange) -> list[tuple[float, str]]:
+    """Timeline labels every 3 local hours, at the x of the instant they name (a DST day is 23 or 25
+    hours long), and 24:00 at the end."""
+    instants, hours = span.hour_starts()
+    start, length = instants[0], (instants[-1] - instants[0]).total_seconds()
+    ticks, seen = [], set()
+    for moment, hour in zip(instants, hours, strict=False):
+        if hour % 3 == 0 and hour not in seen:
+            seen.add(hour)
+            ticks.append((round((moment - start).total_seconds() / length * WIDTH, 2), f"{hour:02d}:00"))
+    return [*ticks, (float(WIDTH), "24:00")]
+
+
 def _stacks(rows: list[dict[str, Any]], height: float, scale: float) -> list[list[dict[str, Any]]]:
     """Per row, the stacked status rectangles (y from the bottom) of a bar chart."""
     stacks = []
@@ -103,7 +116,8 @@ async def employee_day(request: Request, found: Viewer) -> Response:
     slot = WIDTH / max(len(hours), 1)
     return _render_employee(request, "day.html", person, tz, day=day, totals=totals, hours=hours,
                             hour_stacks=_stacks(hours, 160, 3600), slot=slot, apps=apps, domains=domains,
-                            runs=_bar_segments(spans, start, end), segments=spans, truncated=more is not None,
+                            runs=_bar_segments(spans, start, end), axis=_axis(span), segments=spans,
+                            truncated=more is not None,
                             shots=shots, prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1))
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from PIL import Image
 from starlette.testclient import TestClient
@@ -96,3 +96,19 @@ def test_screenshots_thumbnails_and_the_managers_blur(people: People, app_client
     own = app_client()
     people.login_as(own, EMPLOYEE_A)
     assert own.get(url).content == original  # the employee sees their own screenshot as taken
+
+
+def test_the_timeline_s_hour_labels_sit_at_the_hours_they_name() -> None:
+    """Labels at the x of their local instant: 09:00 is 9/24 of an ordinary day (spreading 8 labels over the
+    width put 21:00 at the right edge), 03:00 is 2/23 of a spring-forward day, 24:00 ends the bar."""
+    from zoneinfo import ZoneInfo
+
+    from ingestion.reports.ranges import DayRange
+    from ingestion.web.employee import WIDTH, _axis
+
+    berlin = ZoneInfo("Europe/Berlin")
+    ordinary = dict((label, x) for x, label in _axis(DayRange(date(2026, 6, 10), date(2026, 6, 10), berlin)))
+    assert list(ordinary) == ["00:00", "03:00", "06:00", "09:00", "12:00", "15:00", "18:00", "21:00", "24:00"]
+    assert ordinary["00:00"] == 0 and ordinary["09:00"] == WIDTH * 9 / 24 and ordinary["24:00"] == WIDTH
+    spring = dict((label, x) for x, label in _axis(DayRange(date(2026, 3, 29), date(2026, 3, 29), berlin)))
+    assert spring["03:00"] == round(WIDTH * 2 / 23, 2) and spring["24:00"] == WIDTH
