@@ -1,7 +1,9 @@
 """Take the README screenshots from the real widgets on a demo profile (not a test).
 
-One command: ``.venv/bin/python -m tests.gui.screenshots``. Without a ``DISPLAY`` it starts its own
-Xvfb (a real X server, so fonts and styles are the ones users see) and stops it afterwards.
+One command: ``.venv/bin/python -m tests.gui.screenshots``. It renders on X11 (xcb): on ``DISPLAY`` when there
+is one, otherwise on its own Xvfb (a real X server, so fonts and styles are the ones users see), stopped
+afterwards. Offscreen only when asked (``QT_QPA_PLATFORM=offscreen``) or when Xvfb is missing, then on a
+virtual screen as large as the Xvfb one, with a warning that the images are not the X11 ones.
 Writes docs/screenshots/: main_window.png, main_window_dark.png, task_dialog_error.png, statistics.png,
 statistics_dark.png, reports.png, reports_by_day.png, import_duplicates.png, settings_privacy.png,
 settings_sync_error.png, activity_timeline.png.
@@ -9,14 +11,20 @@ settings_sync_error.png, activity_timeline.png.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QThread
+# Decided before anything from tests/ is imported: tests/conftest.py defaults QT_QPA_PLATFORM to offscreen
+# for the test suite, whose 800×800 virtual screen would squeeze the 1440×820 window. xcb unless asked.
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+
+from PySide6.QtCore import QSize, QThread
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.monitor.store import MonitorStore
@@ -34,6 +42,12 @@ from tests.monitor.test_store import span
 from tests.support.xvfb import xvfb_display
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WINDOW = QSize(1440, 820)  # the main window in the README
+SCREEN = QSize(1600, 1000)  # Xvfb's screen, and the offscreen one: room for WINDOW
+
+
+def warn(text: str) -> None:
+    print(f"WARNING: {text}", file=sys.stderr, flush=True)
 
 
 def settle(app: QApplication, rounds: int = 20) -> None:
@@ -123,10 +137,26 @@ def take_activity(context: AppContext, app: QApplication) -> None:
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM", "xcb") == "xcb":
-        with xvfb_display("1600x1000x24") as display:  # one command: our own X server when there is none
-            os.environ["DISPLAY"] = display
-            os.environ["QT_QPA_PLATFORM"] = "xcb"
+    platform = os.environ["QT_QPA_PLATFORM"]  # set at the top, before tests.conftest's offscreen default
+    if platform == "xcb" and not os.environ.get("DISPLAY"):
+        if shutil.which("Xvfb") is not None:  # one command: our own X server when there is none
+            with xvfb_display(f"{SCREEN.width()}x{SCREEN.height()}x24") as display:
+                os.environ["DISPLAY"] = display
+                os.environ.pop("WAYLAND_DISPLAY", None)
+                return take_all()
+        warn("no DISPLAY and Xvfb is not installed (apt-get install xvfb): falling back to offscreen")
+        platform = "offscreen"
+    if platform.startswith("offscreen"):
+        with tempfile.TemporaryDirectory() as folder:
+            if platform == "offscreen":  # the plugin's default screen is 800×800: give it the Xvfb size
+                config = Path(folder) / "screen.json"
+                config.write_text(json.dumps({"windowFrameMargins": False, "screens": [{
+                    "name": "screenshots", "x": 0, "y": 0, "width": SCREEN.width(), "height": SCREEN.height(),
+                    "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+                platform = f"offscreen:configfile={config}"
+            os.environ["QT_QPA_PLATFORM"] = platform
+            warn(f"rendering with QT_QPA_PLATFORM={platform}: fonts, styles and sizes may differ from X11; "
+                 "for the README run on a display or under Xvfb")
             return take_all()
     return take_all()
 
@@ -141,12 +171,17 @@ def take_all() -> int:
         clock = FakeClock()
         shell = Shell(context, clock=clock, use_tray=False)
         window = shell.window
-        window.resize(1440, 820)
+        window.resize(WINDOW)
         window.splitter.setSizes([330, 1110])
         window.show()
-        window.resize(1440, 820)  # after show: the restored default geometry would win otherwise
+        window.resize(WINDOW)  # after show: the restored default geometry would win otherwise
         window.weeks.select_week(week_id)
         settle(app)
+        if window.size() != WINDOW:
+            room = app.primaryScreen().availableSize()
+            warn(f"the main window is {window.width()}×{window.height()}, not {WINDOW.width()}×{WINDOW.height()}: "
+                 f"the screen ({room.width()}×{room.height()} available) is too small; run without DISPLAY "
+                 f"(the tool starts its own {SCREEN.width()}×{SCREEN.height()} Xvfb) or on a larger screen")
         running = window.tasks.model.task_at(1)
         window.tasks.select_task(running.id)
         shell.timer.start(running.id)
