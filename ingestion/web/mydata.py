@@ -19,6 +19,7 @@ from ingestion.accounts.sessions import Viewer
 from ingestion.context import app_state
 from ingestion.db import AsyncConn
 from ingestion.errors import ApiError
+from ingestion.reports import queries
 from ingestion.web.guard import page
 from ingestion.web.render import render
 from ingestion.web.session import page_headers
@@ -62,8 +63,10 @@ async def my_data(request: Request, found: Viewer) -> Response:
     summary: list[dict[str, Any]] = []
     devices: list[Any] = []
     team = None
+    tz = None
     async with app_state(request).db.connection() as conn:
         if found.emp_id is not None:
+            tz = await queries.employee_zone(conn, found.emp_id)
             summary = await _summary(conn, found.emp_id)
             devices = await (await conn.execute(
                 "SELECT d.name, k.prefix, k.created_at, k.last_used_at, k.revoked_at FROM devices d"
@@ -72,7 +75,7 @@ async def my_data(request: Request, found: Viewer) -> Response:
             row = await (await conn.execute("SELECT t.name FROM employees e JOIN teams t USING (team_id)"
                                             " WHERE e.emp_id = %s", (found.emp_id,))).fetchone()
             team = row[0] if row else None
-    return render(request, "me.html", summary=summary, devices=devices, team=team)
+    return render(request, "me.html", summary=summary, devices=devices, team=team, tz=tz)
 
 
 async def _write_export(conn: AsyncConn, found: Viewer, out: IO[bytes]) -> None:

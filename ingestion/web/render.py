@@ -4,7 +4,7 @@ responses: templates, redirects to the login, and error pages for refused reques
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +31,21 @@ def duration(seconds: float | None) -> str:
 
 
 def local_time(moment: datetime | str | None, tz: ZoneInfo | None = None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """In the page's zone, or in UTC saying so (pages that are nobody's own day: devices, keys)."""
     if moment is None:
         return "never"
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)
-    return moment.astimezone(tz or UTC).strftime(fmt)
+    return moment.astimezone(tz).strftime(fmt) if tz is not None else moment.astimezone(UTC).strftime(fmt) + " UTC"
+
+
+def moment(value: date | datetime | None, tz: ZoneInfo | None = None) -> str:
+    """A stored value that is a date or an instant (the first and last record of each table)."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        return local_time(value, tz)
+    return value.isoformat()
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -53,6 +63,7 @@ env = Environment(finalize=_visible, loader=FileSystemLoader(TEMPLATES),
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 env.filters["duration"] = duration
 env.filters["local_time"] = local_time
+env.filters["moment"] = moment
 
 
 def render(request: Request, template: str, status: int = 200, viewer: Viewer | None = None,

@@ -17,6 +17,21 @@ DAY = "2026-11-25"  # a Wednesday; Europe/Berlin is UTC+1 then
 SCRIPT_TITLE = "<script>window.__pwned = 1; alert('x')</script> & \"quotes\""
 
 
+def watch_console(page: Any) -> None:
+    """Collect what the browser reports as wrong on a page: script errors, console errors (a missing
+    favicon or stylesheet, a CSP refusal), each with the URL it concerns."""
+    page.problems = []
+    page.on("console", lambda message: page.problems.append((message.location.get("url", ""), message.text))
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: page.problems.append((page.url, str(error))))
+
+
+def unexpected(page: Any, base: str, refused: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The page's problems but the 403s of the forbidden URLs the check opened on purpose."""
+    expected = {base + path for path in refused}
+    return [(url, text) for url, text in page.problems if not (url in expected and "403" in text)]
+
+
 def _log_in(browser: Any, base: str, email: str) -> Any:
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
@@ -28,6 +43,7 @@ def _log_in(browser: Any, base: str, email: str) -> Any:
 
     page.on("dialog", on_dialog)
     page.dialogs = dialogs
+    watch_console(page)
     page.goto(f"{base}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
@@ -39,6 +55,7 @@ def _log_in(browser: Any, base: str, email: str) -> Any:
 def check(browser: Any, base: str, shots_dir: Path) -> None:
     shots_dir.mkdir(parents=True, exist_ok=True)
     login = browser.new_page(viewport={"width": 1280, "height": 600})
+    watch_console(login)
     login.goto(f"{base}/login")
     login.screenshot(path=str(shots_dir / "web-login.png"))
 
@@ -64,7 +81,8 @@ def check(browser: Any, base: str, shots_dir: Path) -> None:
     manager.goto(f"{base}/employees/{EMP_A}/week?date={DAY}")
     wednesday = manager.locator("#week-days tbody tr").nth(2).all_inner_texts()[0].split("\t")
     assert wednesday[:4] == [DAY, "1h 45m", "20m", "30m"]
-    for forbidden in (f"/employees/{EMP_B}", f"/employees/{EMP_B}/week", "/teams/2", "/admin/users"):
+    manager_refused = (f"/employees/{EMP_B}", f"/employees/{EMP_B}/week", "/teams/2", "/admin/users")
+    for forbidden in manager_refused:
         response = manager.goto(base + forbidden)
         assert response.status == 403, forbidden
         assert "Not allowed" in manager.content()
@@ -74,7 +92,8 @@ def check(browser: Any, base: str, shots_dir: Path) -> None:
     employee.screenshot(path=str(shots_dir / "web-my-data.png"), full_page=True)
     employee.goto(f"{base}/employees/{EMP_A}?date={DAY}")
     assert employee.locator("#day-totals [data-status=active]").inner_text() == "1h 45m"  # what the manager sees
-    for forbidden in (f"/employees/{EMP_A2}", "/teams/1", "/admin/keys"):
+    employee_refused = (f"/employees/{EMP_A2}", "/teams/1", "/admin/keys")
+    for forbidden in employee_refused:
         assert employee.goto(base + forbidden).status == 403, forbidden
 
     admin = _log_in(browser, base, ADMIN)
@@ -95,6 +114,8 @@ def check(browser: Any, base: str, shots_dir: Path) -> None:
     expected = {f"web-{name}.png" for name in ("login", "team-overview", "employee-day", "employee-week",
                                                 "my-data", "admin-users", "admin-keys")}
     assert expected <= {p.name for p in shots_dir.glob("web-*.png")}
+    for page, refused in ((login, ()), (manager, manager_refused), (employee, employee_refused), (admin, ())):
+        assert unexpected(page, base, refused) == [], unexpected(page, base, refused)
 
 
 def main() -> None:

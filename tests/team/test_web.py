@@ -60,6 +60,10 @@ def test_my_data_lists_and_exports_everything_stored(people: People, app_client:
     page = client.get("/me")
     assert page.status_code == 200 and 'href="/me/export.json"' in page.text
     assert re.search(r"<td>heartbeats</td><td class=\"num\">1</td>", page.text)
+    # In the employee's zone (the span's Europe/Berlin), minutes only: 08:00 UTC was printed raw
+    # ("2026-09-01 08:00:00+00:00"), microseconds and all, unlike every other page.
+    assert "Times are in Europe/Berlin" in page.text
+    assert "<td>2026-09-01 10:00</td><td>2026-09-01 10:00</td>" in page.text and "+00:00" not in page.text
     data = json.loads(client.get("/me/export.json").text)
     assert data["account"] == {"email": EMPLOYEE_A, "role": "employee", "emp_id": EMP_A}
     assert len(data["heartbeats"]) == 1 and len(data["website_usage"]) == 1 and len(data["screenshots"]) == 1
