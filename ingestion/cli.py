@@ -16,8 +16,12 @@ import tempfile
 from collections.abc import Sequence
 from typing import Any
 
-import psycopg
-from psycopg import sql
+try:
+    import psycopg
+    from psycopg import sql
+except ModuleNotFoundError as missing:  # the desktop app's install (pip install -e .) has no server packages
+    sys.exit(f"wfh-ingest: the server's packages are not installed ({missing.name} is missing): in a checkout"
+             " run pip install -e '.[server]', or install the server alone with pip install ./ingestion")
 
 from ingestion.config import ConfigError, Settings
 

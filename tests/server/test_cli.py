@@ -54,3 +54,12 @@ def test_migrate_is_idempotent_and_detects_changed_files(pg_url: str) -> None:
 
 def test_unreachable_database_is_exit_2() -> None:
     assert _cli("postgresql://wfh@127.0.0.1:1/wfh", "list-keys").returncode == 2
+
+
+def test_without_the_server_packages_it_says_what_to_install() -> None:
+    """The desktop install (pip install -e .) has the wfh-ingest script but not psycopg: one line, not a trace."""
+    blocked = "import sys; sys.modules['psycopg'] = None; sys.argv = ['wfh-ingest', '--help']; import ingestion.cli"
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and "psycopg is missing" in result.stderr
+    assert "pip install -e '.[server]'" in result.stderr
