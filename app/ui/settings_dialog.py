@@ -68,6 +68,7 @@ class SettingsDialog(QDialog):
             self.tabs.addTab(widget, page)
         env_keys = {path: name for name, (path, _kind) in ENV_OVERRIDES.items()}
         overridden = settings.env_overridden()
+        self._locked = {field.key for field in FIELDS if field.key in overridden}  # shown, never saved
         for field in FIELDS:
             editor = self._editor(field)
             if field.key in overridden:
@@ -78,6 +79,7 @@ class SettingsDialog(QDialog):
             self.inputs[field.key] = editor
             self.forms[field.page].addRow(field.label, editor)
             self.forms[field.page].addRow("", self.errors.make_label(field.key, editor))
+        self._follow_switches()
         self.forms["Sync"].insertRow(0, self.sync_page)
         self._rules_before = list(settings.get("monitoring.rules") or DEFAULT_RULES)
         self.rules_editor = RulesEditor(self._rules_before)
@@ -94,6 +96,25 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(self.buttons)
         self._connect_signals()
+
+    def _follow_switches(self) -> None:
+        """Grey out the fields that have no effect while their switch ("Take screenshots", "Monitor
+        activity") is unticked; their values stay and are saved as they are."""
+        for field in FIELDS:
+            if not field.requires or field.key in self._locked:
+                continue
+            switch = self.inputs[field.requires]
+            assert isinstance(switch, QCheckBox), field.requires
+            editor = self.inputs[field.key]
+            label = self.forms[field.page].labelForField(editor)
+
+            def follow(on: bool, editor: QWidget = editor, label: QWidget | None = label) -> None:
+                editor.setEnabled(on)
+                if label is not None:
+                    label.setEnabled(on)
+
+            switch.toggled.connect(follow)
+            follow(switch.isChecked())
 
     def add_page(self, widget: QWidget, title: str) -> int:
         """Add a page of widgets that do more than one value each (e.g. the monitoring rules editor)."""
@@ -175,8 +196,7 @@ class SettingsDialog(QDialog):
         self.errors.clear()
         changes: dict[str, Any] = {}
         for field in FIELDS:
-            editor = self.inputs[field.key]
-            if field.kind == "readonly" or not editor.isEnabled():
+            if field.kind == "readonly" or field.key in self._locked:
                 continue
             value = self.value_of(field)
             problem = self._problem(field, value)

@@ -30,6 +30,7 @@ class SettingField:
     suffix: str = ""
     choices: tuple[str, ...] = ()
     help: str = ""
+    requires: str = ""  # the key of a bool field without which this one has no effect (greyed while unticked)
 
 
 FIELDS: tuple[SettingField, ...] = (
@@ -44,9 +45,12 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("General", "display.currency", "Bonus currency", "choice", choices=("auto", *CURRENCY_CODES),
                  help="ISO 4217 code shown with bonuses; auto takes the one of your locale (else USD)"),
     SettingField("Monitoring", "monitoring.enabled", "Monitor activity", "bool"),
-    SettingField("Monitoring", "monitoring.sample_interval", "Sample every", "int", 1, 300, " s"),
-    SettingField("Monitoring", "monitoring.idle_threshold", "Idle after", "int", 30, 3600, " s"),
-    SettingField("Monitoring", "monitoring.aggregate_interval", "Recompute aggregates every", "int", 10, 3600, " s"),
+    SettingField("Monitoring", "monitoring.sample_interval", "Sample every", "int", 1, 300, " s",
+                 requires="monitoring.enabled"),
+    SettingField("Monitoring", "monitoring.idle_threshold", "Idle after", "int", 30, 3600, " s",
+                 requires="monitoring.enabled"),
+    SettingField("Monitoring", "monitoring.aggregate_interval", "Recompute aggregates every", "int", 10, 3600, " s",
+                 requires="monitoring.enabled"),
     SettingField("Monitoring", "monitoring.workday_hours", "Workday", "int", 1, 24, " h"),
     SettingField("Monitoring", "monitoring.passive_media", "Count media playing as active (passive)", "bool",
                  help="Watching a video or listening to a talk without typing is recorded as passive, not idle"),
@@ -59,17 +63,22 @@ FIELDS: tuple[SettingField, ...] = (
     SettingField("Sync", "ingestion.api.read_timeout_seconds", "Read timeout", "int", 1, 600, " s"),
     SettingField("Privacy", "monitoring.screenshots_enabled", "Take screenshots", "bool"),
     SettingField("Privacy", "monitoring.screenshot_format", "Screenshot format", "choice",
-                 choices=("auto", "png", "webp", "jpeg"), help="auto: PNG for text-heavy screens, else WebP"),
-    SettingField("Privacy", "monitoring.screenshot_quality", "WebP/JPEG quality", "int", 1, 100, ""),
-    SettingField("Privacy", "monitoring.screenshot_monitors", "Capture", "choice", choices=("primary", "all")),
+                 choices=("auto", "png", "webp", "jpeg"), help="auto: PNG for text-heavy screens, else WebP",
+                 requires="monitoring.screenshots_enabled"),
+    SettingField("Privacy", "monitoring.screenshot_quality", "WebP/JPEG quality", "int", 1, 100, "",
+                 requires="monitoring.screenshots_enabled"),
+    SettingField("Privacy", "monitoring.screenshot_monitors", "Capture", "choice", choices=("primary", "all"),
+                 requires="monitoring.screenshots_enabled"),
+    SettingField("Privacy", "monitoring.screenshot_interval", "Screenshot every", "int", 60, 86_400, " s",
+                 requires="monitoring.screenshots_enabled"),
+    SettingField("Privacy", "monitoring.screenshot_blur", "Blur screenshots", "int", 0, 50, " px",
+                 requires="monitoring.screenshots_enabled"),
+    SettingField("Privacy", "retention.screenshots_days", "Keep screenshots", "int", 1, 3650, " days",
+                 help="Older screenshots are deleted (file and record); unsent ones wait for the upload"),
     SettingField("Privacy", "monitoring.exclusions.apps", "Never record these apps", "patterns",
                  help="One regular expression per line, matched against the program name"),
     SettingField("Privacy", "monitoring.exclusions.titles", "Never record windows titled", "patterns",
                  help="One regular expression per line; such windows get no title and no screenshot"),
-    SettingField("Privacy", "monitoring.screenshot_interval", "Screenshot every", "int", 60, 86_400, " s"),
-    SettingField("Privacy", "monitoring.screenshot_blur", "Blur screenshots", "int", 0, 50, " px"),
-    SettingField("Privacy", "retention.screenshots_days", "Keep screenshots", "int", 1, 3650, " days",
-                 help="Older screenshots are deleted (file and record); unsent ones wait for the upload"),
     SettingField("Data", "retention.heartbeats_days", "Keep heartbeats", "int", 1, 3650, " days"),
     SettingField("Data", "retention.sync_log_days", "Keep sync log", "int", 1, 3650, " days"),
     SettingField("Data", "retention.agent_metrics_days", "Keep agent metrics", "int", 1, 3650, " days"),

@@ -90,3 +90,28 @@ def test_rules_table_columns_fit_and_explain_themselves(qtbot: Any) -> None:
 def test_screenshots_are_off_by_default_as_the_consent_text_says() -> None:
     assert default_of("monitoring.screenshots_enabled") is False
     assert "If screenshots are enabled" in CONSENT_TEXT
+
+
+def test_screenshot_and_monitoring_fields_grey_out_with_their_switch_and_still_save(context: Any, qtbot: Any) -> None:
+    """Unticked "Take screenshots" left format, quality, interval and blur editable as if they applied."""
+    dialog = dialog_for(context, qtbot)
+    shots = dialog.inputs["monitoring.screenshots_enabled"]
+    dependent = [f.key for f in FIELDS if f.requires == "monitoring.screenshots_enabled"]
+    assert {"monitoring.screenshot_interval", "monitoring.screenshot_blur", "monitoring.screenshot_format"} <= set(
+        dependent)
+    assert not shots.isChecked()  # off by default
+    assert not any(dialog.inputs[key].isEnabled() for key in dependent)
+    label = dialog.forms["Privacy"].labelForField(dialog.inputs["monitoring.screenshot_interval"])
+    assert label is not None and not label.isEnabled()
+    assert dialog.inputs["retention.screenshots_days"].isEnabled()  # old screenshots are still kept or deleted
+    shots.setChecked(True)
+    assert all(dialog.inputs[key].isEnabled() for key in dependent) and label.isEnabled()
+    dialog.inputs["monitoring.screenshot_interval"].setValue(900)
+    shots.setChecked(False)  # greyed again: the value typed stays and is saved
+    monitor = dialog.inputs["monitoring.enabled"]
+    monitor.setChecked(False)
+    assert not dialog.inputs["monitoring.sample_interval"].isEnabled()
+    assert dialog.try_save() is True
+    settings = context.profile.settings
+    assert settings.get("monitoring.screenshot_interval") == 900
+    assert settings.get("monitoring.screenshots_enabled") is False and settings.get("monitoring.enabled") is False
