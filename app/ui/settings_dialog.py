@@ -64,7 +64,13 @@ class SettingsDialog(QDialog):
         self.forms: dict[str, QFormLayout] = {}
         for page in PAGES:
             widget = QWidget()
-            self.forms[page] = QFormLayout(widget)
+            if page == "Sync":  # one form for the whole page, so its labels and fields line up
+                column = QVBoxLayout(widget)
+                column.addWidget(self.sync_page)
+                column.addStretch(1)
+                self.forms[page] = self.sync_page.form
+            else:
+                self.forms[page] = QFormLayout(widget)
             self.tabs.addTab(widget, page)
         env_keys = {path: name for name, (path, _kind) in ENV_OVERRIDES.items()}
         overridden = settings.env_overridden()
@@ -80,7 +86,6 @@ class SettingsDialog(QDialog):
             self.forms[field.page].addRow(field.label, editor)
             self.forms[field.page].addRow("", self.errors.make_label(field.key, editor))
         self._follow_switches()
-        self.forms["Sync"].insertRow(0, self.sync_page)
         self._rules_before = list(settings.get("monitoring.rules") or DEFAULT_RULES)
         self.rules_editor = RulesEditor(self._rules_before)
         self.rules_error = error_label()

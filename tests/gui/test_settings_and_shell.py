@@ -68,7 +68,8 @@ def test_malformed_api_key_is_refused_and_nothing_saved(context, qtbot):
     qtbot.addWidget(dialog)
     dialog.sync_page.key.setText("not-a-key")
     assert dialog.try_save() is False
-    assert "not a WFH Agent API key" in dialog.sync_page.result.text()
+    assert "not a WFH Agent API key" in dialog.sync_page.errors.visible_errors()["key"]
+    assert dialog.sync_page.result.text() == ""  # said once, at the field
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
     assert not context.profile.paths.key_file.exists()
 
@@ -79,7 +80,7 @@ def test_bad_server_url_is_shown_inline_and_nothing_saved(context, qtbot):
     dialog.inputs["emp_id"].setValue(5)
     dialog.sync_page.url.setText("ingest.example.com")
     dialog.save_button.click()
-    assert "https://" in dialog.sync_page.result.text()
+    assert "https://" in dialog.sync_page.errors.visible_errors()["url"]
     assert dialog.tabs.tabText(dialog.tabs.currentIndex()) == "Sync"
     assert not context.profile.paths.config_path.exists()
 

@@ -76,7 +76,7 @@ class SyncSettingsPage(QWidget):
         self.result.setWordWrap(True)
         self.result.setObjectName("testResult")
         self.errors = FieldErrors()  # red border and message on the field, like the other forms
-        form = QFormLayout()
+        form = self.form = QFormLayout()  # the settings dialog adds the Sync page's other fields to it
         form.addRow("Server URL", self.url)
         form.addRow("", self.errors.make_label("url", self.url))
         form.addRow("API key", self.key)
@@ -94,7 +94,6 @@ class SyncSettingsPage(QWidget):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
-        layout.addStretch(1)
         self._test: BackgroundTask | None = None
         self.test_button.clicked.connect(self.test_connection)
         self.save_button.clicked.connect(self.apply)
@@ -123,10 +122,10 @@ class SyncSettingsPage(QWidget):
         return api
 
     def show_field_error(self, field: str, message: str) -> None:
-        """Mark ``url`` or ``key`` red with the message next to it (and in the result line)."""
+        """Mark ``url`` or ``key`` red with the message next to it (said once: not again in the result line)."""
         self.errors.clear()
         self.errors.show(field, message)
-        self.result.setText(message)
+        self.result.clear()
         (self.url if field == "url" else self.key).setFocus()
 
     def apply(self) -> bool:
@@ -192,11 +191,12 @@ class SyncSettingsPage(QWidget):
     @Slot(object)
     def _show_result(self, report: dict[str, Any]) -> None:
         self.test_button.setEnabled(True)
-        lines = [report["message"], *report.get("warnings", [])]
         self.errors.clear()
         problem = report.get("problem")
-        if not report.get("ok") and problem in URL_PROBLEMS | KEY_PROBLEMS:
+        at_field = not report.get("ok") and problem in URL_PROBLEMS | KEY_PROBLEMS
+        if at_field:  # the message goes next to the field it blames, the result line keeps the warnings
             self.errors.show("url" if problem in URL_PROBLEMS else "key", str(report["message"]))
+        lines = [None if at_field else report["message"], *report.get("warnings", [])]
         self.result.setText("\n".join(line for line in lines if line))
         if report.get("ok"):
             self.identityConfirmed.emit()
