@@ -6,6 +6,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ingestion.validation import Clock, Reject, Stream, validate_record
+
+
+def passes(stream: Stream, record: dict[str, Any]) -> bool:
+    """Whether the server's validation accepts ``record`` now (property tests keep only those)."""
+    try:
+        validate_record(stream, record, Clock.at())
+    except Reject:
+        return False
+    return True
+
 
 def ts(delta_seconds: float = 0) -> str:
     moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=delta_seconds)

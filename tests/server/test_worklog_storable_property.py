@@ -18,9 +18,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from ingestion.validation import Clock, Reject, validate_record
-from ingestion.worklog.validation import INT4_MAX, INT4_MIN, WORKLOG_STREAMS
-from tests.server.records import headers
+from ingestion.worklog.validation import INT4_MAX, INT4_MIN, TASKS, WEEKS
+from tests.server.records import headers, passes
 from tests.server.worklog_records import read_all
 
 any_text = st.characters(codec="utf-8")
@@ -81,14 +80,6 @@ def task(draw: st.DrawFn, week_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def _valid(stream: str, record: dict[str, Any]) -> bool:
-    try:
-        validate_record(WORKLOG_STREAMS[stream], record, Clock.at())
-    except Reject:
-        return False
-    return True
-
-
 def _same(sent: dict[str, Any], stored: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """Fields whose stored value differs from the sent one (a rate is a double: compared as one)."""
     return {name: (value, stored.get(name)) for name, value in sent.items()
@@ -108,10 +99,10 @@ def test_every_valid_worklog_record_is_stored_and_read_back_exactly(client: Test
     @given(st.lists(week(), min_size=1, max_size=4).flatmap(
         lambda weeks: st.tuples(st.just(weeks), st.lists(task([w["client_id"] for w in weeks]), max_size=6))))
     def check(drawn: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
-        weeks = [w for w in drawn[0] if _valid("weeks", w)]
+        weeks = [w for w in drawn[0] if passes(WEEKS, w)]
         assume(weeks)
         kept = {w["client_id"] for w in weeks}
-        tasks = [t for t in drawn[1] if t["week_client_id"] in kept and _valid("tasks", t)]
+        tasks = [t for t in drawn[1] if t["week_client_id"] in kept and passes(TASKS, t)]
         _post(client, key, "weeks", weeks)
         if tasks:
             _post(client, key, "tasks", tasks)
