@@ -90,11 +90,20 @@ def is_cleanup_due(last: datetime | None, now: datetime) -> bool:
 
 
 # ---- SQL and files -------------------------------------------------------------------------
+def _uploaded(rule: Rule) -> str:
+    """``synced_at`` as far as retention is concerned: a quarantined row never reached the server, so it
+    counts as not uploaded while its dead letter exists (the user may still retry it); once the letter is
+    discarded or expired (§10.8) the row may go like any other."""
+    held = (f"EXISTS (SELECT 1 FROM sync_quarantine q WHERE q.stream = '{rule.table}'"
+            f' AND q.client_id = "{rule.table}".client_id)')
+    return f"CASE WHEN synced_at = 'quarantined' AND {held} THEN NULL ELSE synced_at END"
+
+
 def _candidates(conn: sqlite3.Connection, rule: Rule, cutoff: str, after: Any) -> list[sqlite3.Row]:
-    columns = [rule.key, rule.time_column] + (["synced_at"] if rule.synced_only else [])
+    columns = [rule.key, rule.time_column] + ([f"{_uploaded(rule)} AS synced_at"] if rule.synced_only else [])
     if rule.table == "screenshots":
         columns.append("file_path")
-    synced = " AND synced_at IS NOT NULL" if rule.synced_only else ""
+    synced = f" AND {_uploaded(rule)} IS NOT NULL" if rule.synced_only else ""
     sql = (f'SELECT {", ".join(columns)} FROM "{rule.table}" WHERE {rule.time_column} < ?{synced} '
            f"AND {rule.key} > ? ORDER BY {rule.key} LIMIT {BATCH}")
     cursor = conn.execute(sql, (cutoff, after))

@@ -31,6 +31,7 @@ from app.sync.policy import (
     PAUSE_SECONDS,
     WORKLOG_STREAMS,
     Action,
+    Decision,
     ScreenshotBudget,
     backoff_delay,
     decide,
@@ -252,6 +253,15 @@ class SyncEngine:
             log.warning("sync cycle stopped by the local database: %s", exc)
             result.last_error = f"Local database: {exc}"
             return self._finish(conn, result, SyncState.ERROR, SyncReason.LOCAL_DATABASE, result.last_error)
+        except Aborted:
+            raise
+        except Exception as exc:  # a bug or an answer nobody foresaw: back off like an outage, never crash the worker
+            log.exception("sync cycle failed unexpectedly")
+            self.failures += 1
+            self.next_attempt_at = self.clock() + backoff_delay(self.failures, self.rng)
+            result.last_error = f"Unexpected error: {type(exc).__name__}: {exc}"[:300]
+            result.retry_at = self.next_attempt_at
+            return self._finish(conn, result, SyncState.ERROR, SyncReason.NONE, result.last_error)
         finally:
             try:
                 transport.close()
@@ -328,11 +338,11 @@ class SyncEngine:
                     self.on_progress(result)
                 continue
             if decision.action is Action.HALVE_BATCH:
+                if len(batch) == 1:  # under the contract's 4 MiB (checked above), yet refused: the limit is wrong
+                    self._fail(conn, stream, batch, Decision(Action.PAUSE_STREAM), outcome, result,
+                               reason=f"server configuration error: HTTP 413 for one record of {len(body):,} bytes"
+                                      " (the contract's limit is 4 MiB)")
                 self._log(conn, stream, len(batch), decision.action, outcome, False)
-                if len(batch) == 1:
-                    outbox.quarantine_rows(conn, stream, batch, outcome.status,
-                                           outcome.error_code or "payload_too_large")
-                    result.quarantined[stream] = result.quarantined.get(stream, 0) + 1
                 size = halved(len(batch))  # for the rest of this cycle (§10.6)
                 continue
             self._fail(conn, stream, batch, decision, outcome, result)
@@ -393,7 +403,7 @@ class SyncEngine:
         self._fail(conn, "screenshots", [row], decision, outcome, result)
 
     def _fail(self, conn: Any, stream: str, batch: list[outbox.OutboxRow], decision: Any, outcome: Outcome,
-              result: CycleResult) -> None:
+              result: CycleResult, reason: str | None = None) -> None:
         """Non-success: count the retry, log, then end the stream's turn or the whole cycle (§10.4)."""
         self._log(conn, stream, len(batch), decision.action, outcome, False)
         try:
@@ -410,7 +420,8 @@ class SyncEngine:
         if decision.action is Action.PAUSE_STREAM:
             self.paused_until[stream] = now + PAUSE_SECONDS
             status = outcome.status or 0
-            self.pause_reason[stream] = "server configuration error" if 300 <= status < 400 else outcome.short()
+            self.pause_reason[stream] = reason or ("server configuration error" if 300 <= status < 400
+                                                   else outcome.short())
             log.warning("stream %s paused for %d s: %s %s", stream, PAUSE_SECONDS, outcome.short(),
                         (outcome.raw[:300] or b"").decode("utf-8", "replace"))
             raise _EndStream()

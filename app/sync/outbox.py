@@ -258,7 +258,8 @@ def count_retry(conn: sqlite3.Connection, stream: str, rows: Sequence[OutboxRow]
 
 
 def retry_quarantined(conn: sqlite3.Connection, quarantine_id: int) -> bool:
-    """Manual "Retry": the row goes back into the outbox (§10.8)."""
+    """Manual "Retry": the row goes back into the outbox (§10.8). False, and the dead letter kept, when
+    there is no local row to send again."""
     with write_transaction(conn):
         row = conn.execute("SELECT stream, client_id FROM sync_quarantine WHERE id = ?",
                            (quarantine_id,)).fetchone()
@@ -267,8 +268,11 @@ def retry_quarantined(conn: sqlite3.Connection, quarantine_id: int) -> bool:
         stream = str(row["stream"])
         if stream not in FIELDS:
             return False
-        conn.execute(f"UPDATE {table(stream)} SET synced_at = NULL WHERE client_id = ? AND synced_at = ?",
-                     (row["client_id"], QUARANTINED))
+        back = conn.execute(f"UPDATE {table(stream)} SET synced_at = NULL WHERE client_id = ? AND synced_at = ?",
+                            (row["client_id"], QUARANTINED))
+        if back.rowcount == 0 and conn.execute(f"SELECT 1 FROM {table(stream)} WHERE client_id = ?",
+                                               (row["client_id"],)).fetchone() is None:
+            return False  # the local row is gone: keep the letter (it holds the record) rather than claim a retry
         conn.execute("DELETE FROM sync_quarantine WHERE id = ?", (quarantine_id,))
     return True
 

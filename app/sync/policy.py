@@ -104,9 +104,12 @@ def decide(kind: str, status: int | None, *, error_code: str | None = None, retr
         if status == 422 and error_code in ("invalid_meta", "sha256_mismatch"):
             return Decision(Action.QUARANTINE_ITEM)
         return Decision(Action.PAUSE_STREAM)
-    if status == 413 and kind == "ingest":
-        return Decision(Action.HALVE_BATCH)
+    if status == 413 and kind == "ingest":  # only the server's own 413 says the batch is too big (§10.6)
+        return Decision(Action.HALVE_BATCH if error_code in SERVER_413 else Action.PAUSE_STREAM)
     return Decision(Action.PAUSE_STREAM)
+
+
+SERVER_413 = frozenset({"payload_too_large", "too_many_records"})  # a proxy's 413 page carries neither
 
 
 def backoff_delay(failures: int, rng: random.Random) -> float:

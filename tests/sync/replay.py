@@ -113,6 +113,9 @@ def heartbeat(i: int = 0, *, minutes_ago: int = 60, title: str = "Editor") -> di
             "geo": None}
 
 
+JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}  # the headers of a server's JSON answer
+
+
 def seed_heartbeats(conn: sqlite3.Connection, count: int, **kw: Any) -> list[str]:
     rows = [heartbeat(i, **kw) for i in range(count)]
     conn.execute("BEGIN")

@@ -7,9 +7,7 @@ import time
 from typing import Any
 
 from app.cli import main
-from tests.sync.replay import seed_heartbeats
-
-JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
+from tests.sync.replay import JSON, seed_heartbeats
 
 
 def _prepare(sync_env: Any) -> str:

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from app.sync.client import ApiClient, check_connection
-from tests.sync.replay import VALID_KEY, ReplayServer, seed_heartbeats
+from tests.sync.replay import JSON, VALID_KEY, ReplayServer, seed_heartbeats
 
-JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
 ME = b'{"emp_id":1001,"device":"D","key_prefix":"TESTPREF","server_time":"2030-01-01T00:00:00.000Z"}'
 
 

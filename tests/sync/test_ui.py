@@ -12,11 +12,10 @@ from app.ui.sync.actions import SyncActions
 from app.ui.sync.panel import SyncPanel
 from app.ui.sync.settings_page import SyncSettingsPage
 from app.ui.sync.status import STATES, describe, icon_dir, sync_icon
-from tests.sync.replay import VALID_KEY, seed_heartbeats
+from tests.sync.replay import JSON, VALID_KEY, seed_heartbeats
 
 ME = (b'{"emp_id":1001,"device":"LAPTOP-0042","key_prefix":"TESTPREF",'
       b'"server_time":"2030-01-01T00:00:00.000Z"}')
-JSON = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
 
 
 def test_icons_exist_and_differ(qapp: Any) -> None:
