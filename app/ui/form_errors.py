@@ -24,7 +24,8 @@ def error_label() -> QLabel:
 
 
 class FieldErrors:
-    """One hidden red label per field; ``show`` marks the field, ``clear`` hides everything."""
+    """One hidden red label per field; ``show`` marks the field (the first one since ``clear`` gets the
+    keyboard focus, so the user types where the problem is), ``clear`` hides everything."""
 
     def __init__(self) -> None:
         self.labels: dict[str, QLabel] = {}
@@ -38,12 +39,15 @@ class FieldErrors:
         return label
 
     def show(self, field: str, message: str) -> None:
+        first = not self.visible_errors()
         label = self.labels[field]
         label.setText(strip_field_prefix(message, field))
         label.show()
         widget = self.inputs[field]
         widget.setProperty("invalid", True)
         widget.setStyleSheet("border: 1px solid #e05050;")
+        if first:
+            widget.setFocus()
 
     def clear(self, field: str | None = None) -> None:
         for name in [field] if field else list(self.labels):

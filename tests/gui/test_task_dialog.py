@@ -32,6 +32,7 @@ def test_four_errors_at_once_and_the_layout_grows_instead_of_overlapping(window,
     assert set(errors) == {"duration", "time_limit", "score", "time_end"}
     assert "before the beginning" in errors["time_end"]
     assert context.data.count_week_tasks(week_id) == 0
+    assert dialog.focusWidget() is dialog.fields["duration"]  # the cursor goes to the first problem
     QTest.qWait(50)
     assert dialog.height() >= dialog.layout().minimumSize().height()
     buttons, feedback = _rect_in(dialog, dialog.buttons), _rect_in(dialog, dialog.feedback)
