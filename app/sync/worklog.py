@@ -3,7 +3,8 @@ applying pages (``app.storage.worklog_apply``). Shared by each sync cycle and ``
 
 What the server sends is checked like any other input before it touches the database: a record of the wrong
 shape is skipped and named in the result (its page still advances the cursor, so one bad record never blocks
-the stream), never half-applied.
+the stream), never half-applied. Its clocks too: a stamp more than a day ahead would win every comparison and
+lend every later local edit a stamp the server refuses. Nor may its cursors keep a pull going for ever.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from app.config import Settings
@@ -28,6 +30,12 @@ from app.sync.policy import WORKLOG_STREAMS, parse_retry_after
 
 PULL_LIMIT = 1000  # per page in a sync cycle (usually a handful of changes)
 RESTORE_LIMIT = 5000  # the contract's maximum: a restore of 100,000 tasks takes 20 pages
+SYNC_PAGES = 20  # pages per stream in one sync cycle; the next cycle reads on from the saved cursor
+RESTORE_PAGES = 1000  # pages per stream in a restore: 5,000,000 records
+# A received sync clock later than this device's now + a day is refused. The server itself accepts none past its
+# own now + 300 s (§6.9), so a real one is ahead of ours only by our clock's lag: a slower device must not skip
+# real versions (its cursor moves past them), yet 9999 or 2999 stamps from a broken server are kept out.
+FUTURE_SECONDS = 86_400
 MAX_TEXT = 10_000
 MAX_SHORT = 40
 INT4 = 2_147_483_647
@@ -63,10 +71,30 @@ class PullResult:
     invalid: list[str] = field(default_factory=list)
     pages: int = 0
     reset: list[str] = field(default_factory=list)  # streams whose cursor the server refused (read again next time)
+    unfinished: list[str] = field(default_factory=list)  # streams stopped at the page cap (read on next time)
 
 
-def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
-    """Why a received record cannot be applied (``"field: message"``), or None when it fits §6.9/§6.10."""
+def latest_clock(now: float | None = None) -> str:
+    """The latest acceptable sync clock, now + a day, as text: valid stamps compare as their times do."""
+    moment = datetime.fromtimestamp((time.time() if now is None else now) + FUTURE_SECONDS, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _clock_problem(value: str, latest: str) -> str | None:
+    """A stamp of the right format that is not a real time, or is later than ``latest``: the triggers' next
+    millisecond of it is NULL or out of the server's bounds, and it would beat every local version."""
+    try:
+        datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                 int(value[17:19]))
+    except ValueError:
+        return "not a calendar time"
+    return "more than a day in the future" if value > latest else None
+
+
+def record_problem(stream: str, record: Mapping[str, Any], latest: str | None = None) -> str | None:
+    """Why a received record cannot be applied (``"field: message"``), or None when it fits §6.9/§6.10.
+
+    ``latest`` is ``latest_clock()`` (taken once per page by the pull: a restore checks 100,000 records)."""
     for name, nullable, check in _CHECKS[stream]:
         value = record.get(name)
         if value is None:
@@ -85,6 +113,12 @@ def record_problem(stream: str, record: Mapping[str, Any]) -> str | None:
     device = record.get("device")
     if device is not None and (not isinstance(device, str) or len(device) > 200 or _CONTROL.search(device)):
         return "device: must be a short text"
+    latest = latest or latest_clock()
+    for name in ("updated_at", "deleted_at"):
+        value = record.get(name)
+        problem = None if value is None else _clock_problem(value, latest)
+        if problem:
+            return f"{name}: {problem}"
     return None
 
 
@@ -147,7 +181,8 @@ def has_cursor(conn: sqlite3.Connection) -> bool:
 
 
 def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, from_start: bool = False,
-         progress: Callable[[str, int], None] | None = None, prefetch: bool = False) -> PullResult:
+         progress: Callable[[str, int], None] | None = None, prefetch: bool = False,
+         max_pages: int = SYNC_PAGES) -> PullResult:
     """Read ``weeks`` then ``tasks`` from the saved cursors (or from the beginning) until a short page.
 
     Each page is applied with its ``next_since`` in one transaction. A cursor the server refuses
@@ -155,17 +190,23 @@ def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, fro
     the next pull reads that stream from the beginning (applying is idempotent, so nothing is doubled).
     ``prefetch`` (a restore) asks for the next page on a helper thread while this one is applied; a page is
     still applied only after the one before it, and one that fails is never applied.
+
+    A stream stops after ``max_pages`` pages (listed in ``unfinished``; its cursor is saved, so the next pull
+    reads on), and at a ``next_since`` this pull already had (a server going round in circles would keep the
+    sync thread, and the heartbeats behind it, for ever): that page is named in ``invalid`` and not applied.
     """
     result = PullResult()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wfh-pull") as pool:
         for stream in WORKLOG_STREAMS:
             cursor = None if from_start else kv.get(conn, cursor_key(stream))
-            read = 0
+            read = pages = 0
+            seen = set() if cursor is None else {cursor}
             ahead: Future[Outcome] | None = None
             while True:
                 outcome = ahead.result() if ahead is not None else fetch(stream, cursor, limit)
                 ahead = None
                 result.pages += 1
+                pages += 1
                 if outcome.status == 400 and outcome.error_code == "invalid_cursor" and cursor is not None:
                     kv.delete(conn, [cursor_key(stream)])  # §9 reset_cursor: the next sync reads it from the start
                     result.reset.append(stream)
@@ -174,11 +215,17 @@ def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, fro
                     raise PullError(stream, outcome)
                 records, next_since = outcome.body["records"], outcome.body["next_since"]
                 last = len(records) < limit or next_since is None or next_since == cursor
-                if prefetch and not last:
+                if not last and next_since in seen:
+                    result.invalid.append(f"{stream} page {pages}: next_since repeats an earlier cursor of this "
+                                          "read (the server goes round in circles); not applied, reading stopped")
+                    break
+                capped = not last and pages >= max_pages
+                if prefetch and not last and not capped:
                     ahead = pool.submit(fetch, stream, next_since, limit)
                 good = []
+                latest = latest_clock()
                 for index, record in enumerate(records):
-                    problem = record_problem(stream, record)
+                    problem = record_problem(stream, record, latest)
                     if problem is None:
                         good.append(_normal(stream, record))
                     else:
@@ -195,6 +242,10 @@ def pull(conn: sqlite3.Connection, fetch: Fetch, *, limit: int = PULL_LIMIT, fro
                     raise
                 if last:
                     break
+                if capped:
+                    result.unfinished.append(stream)
+                    break
+                seen.add(next_since)
                 cursor = next_since
     return result
 
@@ -236,10 +287,14 @@ def restore(conn: sqlite3.Connection, fetch: Fetch, *, merge: bool,
     check_restorable(conn, merge=merge)
     kv.put(conn, {RESTORE_KEY: f"{time.time():.0f}"})
     try:
-        return pull(conn, _patient(fetch, sleep), limit=RESTORE_LIMIT, from_start=True, progress=progress,
-                    prefetch=True)
+        result = pull(conn, _patient(fetch, sleep), limit=RESTORE_LIMIT, from_start=True, progress=progress,
+                      prefetch=True, max_pages=RESTORE_PAGES)
     finally:
         kv.delete(conn, [RESTORE_KEY])
+    for stream in result.unfinished:
+        result.invalid.append(f"{stream}: stopped after {RESTORE_PAGES:,} pages of {RESTORE_LIMIT:,}; "
+                              "the regular sync reads the rest")
+    return result
 
 
 def restore_running(conn: sqlite3.Connection, now: float | None = None) -> bool:

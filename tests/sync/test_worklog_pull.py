@@ -4,7 +4,9 @@ against the real server in tests/e2e/test_worklog.py."""
 
 from __future__ import annotations
 
+import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,6 +16,12 @@ from app.sync import outbox, worklog
 from app.sync.client import Outcome
 
 HEADERS = {"Content-Type": "application/json", "X-Wfh-Api-Version": "1"}
+
+
+def later() -> str:
+    """A sync clock a minute from now: newer than any local version, within the 300 s a pull accepts."""
+    moment = datetime.fromtimestamp(time.time() + 60, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def week_record(label: str, updated_at: str, **over: Any) -> dict[str, Any]:
@@ -115,7 +123,7 @@ def test_newer_wins_older_loses_and_is_listed_ties_follow_the_server(profile: An
     server.records["tasks"] = [task_record(week_uuid, local_at, client_id=task_uuid, project_name="tie")]
     worklog.pull(conn, server, from_start=True)
     assert data.get_task(mine).project_name == "tie", "an equal updated_at: the server already chose"
-    server.records["tasks"] = [task_record(week_uuid, "2099-01-01T00:00:00.000Z", client_id=task_uuid,
+    server.records["tasks"] = [task_record(week_uuid, later(), client_id=task_uuid,
                                            project_name="newer", week_client_id=week_uuid)]
     worklog.pull(conn, server, from_start=True)
     assert data.get_task(mine).project_name == "newer"
@@ -131,7 +139,7 @@ def test_unsent_local_version_overwritten_by_a_newer_one_still_goes_out(profile:
     week_uuid, task_uuid = conn.execute("SELECT w.uuid, t.uuid FROM tasks_optimized t JOIN weeks w "
                                         "ON w.id = t.week_id").fetchone()
     server = ScriptedServer()
-    server.records["tasks"] = [task_record(week_uuid, "2099-01-01T00:00:00.000Z", client_id=task_uuid,
+    server.records["tasks"] = [task_record(week_uuid, later(), client_id=task_uuid,
                                            project_name="their later edit")]
     result = worklog.pull(conn, server, from_start=True)
     assert data.get_task(task).project_name == "their later edit"
@@ -148,13 +156,13 @@ def test_tombstones_delete_tasks_and_weeks_without_queueing(profile: Any, data: 
     rows = conn.execute("SELECT t.uuid, w.uuid FROM tasks_optimized t JOIN weeks w ON w.id = t.week_id "
                         "ORDER BY t.id").fetchall()
     server = ScriptedServer()
-    later = "2099-01-01T00:00:00.000Z"
-    server.records["tasks"] = [task_record(rows[0][1], later, client_id=rows[0][0], deleted_at=later)]
+    stamp = later()
+    server.records["tasks"] = [task_record(rows[0][1], stamp, client_id=rows[0][0], deleted_at=stamp)]
     worklog.pull(conn, server, from_start=True)
     assert data.count_week_tasks(week) == 1
     assert _pending(conn) == {"weeks": 0, "tasks": 0}
     server.records["tasks"] = []
-    server.records["weeks"] = [week_record("2026-W22", later, client_id=rows[0][1], deleted_at=later)]
+    server.records["weeks"] = [week_record("2026-W22", stamp, client_id=rows[0][1], deleted_at=stamp)]
     result = worklog.pull(conn, server, from_start=True)
     assert result.report.deleted == 1
     assert conn.execute("SELECT COUNT(*) FROM weeks").fetchone()[0] == 0
@@ -184,7 +192,7 @@ def test_week_found_by_alias(profile: Any, data: Any) -> None:
     week = data.create_week("Sprint 4")
     local_uuid = conn.execute("SELECT uuid FROM weeks").fetchone()[0]
     server = ScriptedServer()
-    server.records["weeks"] = [week_record("Sprint 4 (renamed)", "2099-01-01T00:00:00.000Z", aliases=[local_uuid])]
+    server.records["weeks"] = [week_record("Sprint 4 (renamed)", later(), aliases=[local_uuid])]
     worklog.pull(conn, server, from_start=True)
     assert data.get_week_data(week).week_label == "Sprint 4 (renamed)"
 
