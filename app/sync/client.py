@@ -2,7 +2,8 @@
 
 Never follows redirects, always verifies TLS (optionally against a CA bundle), refuses to send the
 key over plain http:// except to loopback, and treats any 2xx that does not look like our server
-(a captive portal's HTML, a wrong count) as a network error.
+(a captive portal's HTML, a wrong count) as a network error. An answer is read with a size cap and a
+deadline, so a hostile or broken server can neither stall a cycle nor fill the memory.
 """
 
 from __future__ import annotations
@@ -10,17 +11,35 @@ from __future__ import annotations
 import gzip
 import json
 import platform
+import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from app.errors import ConfigError
+from app.sync.policy import parse_retry_after
 from app.version import __version__
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
+ANSWER_MAX_BYTES = 1 << 20  # ingest, screenshot, /me, /health: 1,000 rejections of ~250 bytes fit four times
+# §5.7 pages (limit up to 5,000): a task of the contract's largest size (6 × 10,000 + 4 × 40 characters, at most
+# 4 UTF-8 bytes each) is ~241 KB, so 1,000 of them (the sync's page) fit; typical records are well under 1 KB.
+PAGE_MAX_BYTES = 256 << 20
+READ_CHUNK = 64 << 10
+ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")  # the contract's codes (§3.5, sha256_mismatch); others are dropped
+
+
+class _BadAnswer(Exception):
+    """An answer cut off by the size cap or the deadline: a network-class failure (``problem``, text)."""
+
+    def __init__(self, problem: str, message: str) -> None:
+        super().__init__(message)
+        self.problem = problem
 
 
 def user_agent() -> str:
@@ -44,8 +63,9 @@ class Outcome:
 
     @property
     def error_code(self) -> str | None:
-        return self.body.get("error") if isinstance(self.body, dict) and isinstance(self.body.get("error"), str) \
-            else None
+        """The server's ``error``, only if it looks like a contract code: it ends up in the status and sync_log."""
+        code = self.body.get("error") if isinstance(self.body, dict) else None
+        return code if isinstance(code, str) and ERROR_CODE.fullmatch(code) else None
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -76,9 +96,12 @@ def classify_exception(exc: BaseException) -> str:
     return "network"
 
 
+def _json_type(outcome: Outcome) -> bool:
+    return (outcome.header("Content-Type") or "").split(";")[0].strip().lower() == "application/json"
+
+
 def is_json(outcome: Outcome) -> bool:
-    ctype = (outcome.header("Content-Type") or "").split(";")[0].strip().lower()
-    return ctype == "application/json" and outcome.header("X-Wfh-Api-Version") == "1"
+    return _json_type(outcome) and outcome.header("X-Wfh-Api-Version") == "1"
 
 
 def valid_ingest(outcome: Outcome, sent: int) -> bool:
@@ -137,6 +160,8 @@ class ApiClient:
         self.base_url = base
         self.api_key = api_key
         self.timeout = (float(connect_timeout), float(read_timeout))
+        # requests' read timeout is per socket read: a server dripping a byte at a time never trips it
+        self.answer_seconds = float(connect_timeout) + 2 * float(read_timeout)
         self.gzip_min_bytes = int(gzip_min_bytes)
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or .netrc credentials picked up behind our back
@@ -157,22 +182,62 @@ class ApiClient:
             headers["X-Api-Key"] = self.api_key
         return headers
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> Outcome:
+    def _send(self, method: str, path: str, max_bytes: int = ANSWER_MAX_BYTES, **kwargs: Any) -> Outcome:
         started = time.monotonic()
         try:
             resp = self.session.request(method, self.base_url + path, allow_redirects=False,
-                                        timeout=self.timeout, **kwargs)
-            raw = resp.content
+                                        timeout=self.timeout, stream=True, **kwargs)
+            raw = self._read(resp, max_bytes)
+        except _BadAnswer as exc:
+            return Outcome(None, problem=exc.problem, message=str(exc),
+                           duration_ms=int((time.monotonic() - started) * 1000))
         except requests.exceptions.RequestException as exc:
             return Outcome(None, problem=classify_exception(exc), message=type(exc).__name__,
                            duration_ms=int((time.monotonic() - started) * 1000))
         outcome = Outcome(resp.status_code, dict(resp.headers), raw=raw,
                           duration_ms=int((time.monotonic() - started) * 1000))
-        try:
-            outcome.body = json.loads(raw.decode("utf-8")) if raw else None
-        except (UnicodeDecodeError, ValueError):
-            outcome.body = None
+        if raw and _json_type(outcome):  # a proxy's or portal's page is never parsed; statuses decide (§3.5)
+            try:
+                outcome.body = json.loads(raw.decode("utf-8"))
+            except Exception:  # RecursionError for deep nesting, ValueError, UnicodeDecodeError: not our server
+                outcome.body = None
         return outcome
+
+    def _read(self, resp: requests.Response, max_bytes: int) -> bytes:
+        """The body, decoded (gzip inflated), of at most ``max_bytes`` and complete within ``answer_seconds``.
+
+        A watchdog shuts the socket down at the deadline, because a blocked read only returns when its whole
+        chunk (or the read timeout) is reached; counting the decoded chunks caps a gzip bomb too."""
+        deadline = time.monotonic() + self.answer_seconds
+        too_large = _BadAnswer("too_large", f"answer too large (over {max_bytes:,} bytes)")
+        too_slow = _BadAnswer("too_slow", f"answer too slow (not complete within {self.answer_seconds:g} s)")
+        watchdog = threading.Timer(self.answer_seconds, _cut, args=(resp,))
+        watchdog.daemon = True
+        try:
+            length = resp.headers.get("Content-Length", "")
+            if not resp.headers.get("Content-Encoding") and length.isascii() and length.isdigit() \
+                    and (len(length) > 15 or int(length) > max_bytes):
+                raise too_large
+            watchdog.start()
+            chunks, size = [], 0
+            try:
+                for chunk in resp.iter_content(READ_CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise too_large
+                    if time.monotonic() > deadline:
+                        raise too_slow
+                    chunks.append(chunk)
+            except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+                if time.monotonic() >= deadline:  # the watchdog cut the socket
+                    raise too_slow from None
+                if isinstance(exc, requests.exceptions.RequestException):
+                    raise
+                raise requests.exceptions.ConnectionError(f"answer broke off: {type(exc).__name__}") from exc
+            return b"".join(chunks)
+        finally:
+            watchdog.cancel()
+            resp.close()
 
     def build_ingest(self, records_body: bytes) -> tuple[bytes, dict[str, str]]:
         headers = {"Content-Type": "application/json"}
@@ -198,13 +263,21 @@ class ApiClient:
         params: dict[str, str | int] = {"limit": int(limit)}
         if since is not None:
             params["since"] = since
-        return self._send("GET", f"/api/v1/me/{stream}", params=params, headers=self._headers())
+        return self._send("GET", f"/api/v1/me/{stream}", PAGE_MAX_BYTES, params=params, headers=self._headers())
 
     def get_me(self) -> Outcome:
         return self._send("GET", "/api/v1/me", headers=self._headers())
 
     def get_health(self) -> Outcome:
         return self._send("GET", "/health", headers=self._headers(auth=False))
+
+
+def _cut(resp: requests.Response) -> None:
+    """Watchdog: shut the socket down so a read blocked in another thread returns at once (urllib3 ≥ 2.3)."""
+    try:
+        resp.raw.shutdown()
+    except (AttributeError, ValueError, RuntimeError, OSError):  # already finished and released, or no socket
+        pass
 
 
 def client_from(api: dict[str, Any], key: str | None) -> ApiClient:
@@ -220,6 +293,8 @@ PROBLEM_TEXT = {
     "tls": "TLS certificate not trusted or TLS failed",
     "timeout": "The server did not answer in time (timeout)",
     "network": "Network error",
+    "too_large": "The server's answer was too large; is this the WFH ingestion server?",
+    "too_slow": "The server's answer did not arrive in time (too slow)",
 }
 
 
@@ -250,8 +325,9 @@ def check_connection(client: ApiClient, *, emp_id: int | None = None, now: float
     elif me.status == 403:
         report.update(problem="forbidden", message="API key belongs to another employee (HTTP 403)")
     elif me.status == 429:
-        report.update(problem="rate_limited",
-                      message=f"Rate limited; try again in {me.header('Retry-After') or 'a few'} s")
+        wait = parse_retry_after(me.header("Retry-After"), time.time() if now is None else now)
+        report.update(problem="rate_limited",  # the number, never the server's raw header text
+                      message=f"Rate limited; try again in {f'{wait:.0f}' if wait is not None else 'a few'} s")
     elif me.status != 200 or not valid_me(me):
         report.update(problem="http", message=f"/api/v1/me answered HTTP {me.status}")
     else:

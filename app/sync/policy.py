@@ -22,6 +22,7 @@ BACKOFF_CAP = 300.0
 PAUSE_SECONDS = 3600.0
 RETRY_AFTER_MIN = 1.0
 RETRY_AFTER_MAX = 3600.0
+RETRY_AFTER_DIGITS = 10  # a longer delay-seconds value is read as RETRY_AFTER_MAX without converting it
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
@@ -55,16 +56,17 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():
-        seconds = float(int(text))
+    if text.isascii() and text.isdigit():  # ASCII only: int("²") fails although "²".isdigit()
+        # 11+ digits are beyond the clamp anyway; int() of 309+ digits overflows float, of 4,300+ raises
+        seconds = RETRY_AFTER_MAX if len(text.lstrip("0")) > RETRY_AFTER_DIGITS else float(text)
     else:
-        try:
+        try:  # a hostile date (year 99999, a 20-digit hour) raises ValueError or OverflowError in the parser
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
+            if when is None or when.tzinfo is None:
+                return None
+            seconds = when.timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        if when is None or when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - now
     return min(RETRY_AFTER_MAX, max(RETRY_AFTER_MIN, seconds))
 
 

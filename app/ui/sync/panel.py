@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -52,6 +53,18 @@ def _item(value: Any) -> QTableWidgetItem:
     return item
 
 
+def _plain_label() -> QLabel:
+    """A label that never renders rich text: status texts carry server and device text (``<img src=…>``)."""
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def _plain_tip(text: str) -> str:
+    """A tooltip shown as the literal text: Qt guesses rich text for tooltips and has no format switch."""
+    return GuiQt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal) if text else ""
+
+
 def _checkbox_for(action: QAction) -> QCheckBox:
     """A check box that shows a checkable action and triggers it: the action stays the one state."""
     box = QCheckBox(action.text())
@@ -72,10 +85,10 @@ class SyncPanel(QWidget):
         self.db = db
         self.status: SyncStatus | None = None  # the worker's, once it has reported
         self.icon = QLabel()
-        self.state_label = QLabel()
+        self.state_label = _plain_label()
         self.state_label.setObjectName("syncState")
-        self.last_label = QLabel()
-        self.setup_hint = QLabel()  # why nothing is uploaded and how to set a server up
+        self.last_label = _plain_label()
+        self.setup_hint = _plain_label()  # why nothing is uploaded and how to set a server up
         self.setup_hint.setObjectName("syncSetupHint")
         self.setup_hint.setWordWrap(True)
         self.setup_hint.setStyleSheet("QLabel { border: 1px solid palette(mid); padding: 6px; }")
@@ -92,6 +105,9 @@ class SyncPanel(QWidget):
         self.pending_table = _table(["Stream", "Pending", "Quarantined"])
         self.quarantine_table = _table(["When", "Stream", "Record", "HTTP", "Reason", "", ""])
         self.log_table = _table(["When", "Stream", "Records", "Result", "HTTP", "ms", "Error"])
+        self.quarantine_notice = _plain_label()  # what a Retry could not do
+        self.quarantine_notice.setWordWrap(True)
+        self.quarantine_notice.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.setup_hint)
@@ -99,7 +115,10 @@ class SyncPanel(QWidget):
         for title, table in (("Pending", self.pending_table), ("Quarantined records", self.quarantine_table),
                              ("Recent sync attempts", self.log_table)):
             box = QGroupBox(title)
-            QVBoxLayout(box).addWidget(table)
+            column = QVBoxLayout(box)
+            column.addWidget(table)
+            if table is self.quarantine_table:
+                column.addWidget(self.quarantine_notice)
             layout.addWidget(box)
         self.refresh()
 
@@ -134,7 +153,7 @@ class SyncPanel(QWidget):
     def _show_status(self, status: SyncStatus) -> None:
         self.icon.setPixmap(sync_icon(status.state).pixmap(22, 22))
         self.state_label.setText(describe(status))
-        self.state_label.setToolTip(status.detail)
+        self.state_label.setToolTip(_plain_tip(status.detail))
         self.last_label.setText(f"Last successful upload: {status.last_success or 'never'}")
 
     def _fill_pending(self, pending: dict[str, int], quarantined: dict[str, int]) -> None:
@@ -166,7 +185,12 @@ class SyncPanel(QWidget):
     # ---- quarantine actions ---------------------------------------------------------------------
     def retry(self, quarantine_id: int) -> None:
         """Back into the outbox; it goes with the next cycle (never automatically, §10.8)."""
-        outbox.retry_quarantined(self.db.get(), quarantine_id)
+        if outbox.retry_quarantined(self.db.get(), quarantine_id):
+            self.quarantine_notice.hide()
+        else:
+            self.quarantine_notice.setText("This record is no longer on this computer, so it cannot be sent again;"
+                                           " it stays in the list (its data is kept there) until you discard it.")
+            self.quarantine_notice.show()
         self.refresh()
 
     def discard(self, quarantine_id: int) -> None:
