@@ -422,8 +422,8 @@ class SyncEngine:
             status = outcome.status or 0
             self.pause_reason[stream] = reason or ("server configuration error" if 300 <= status < 400
                                                    else outcome.short())
-            log.warning("stream %s paused for %d s: %s %s", stream, PAUSE_SECONDS, outcome.short(),
-                        (outcome.raw[:300] or b"").decode("utf-8", "replace"))
+            log.warning("stream %s paused for %d s: %s %r", stream, PAUSE_SECONDS, outcome.short(),
+                        (outcome.raw[:300] or b"").decode("utf-8", "replace"))  # %r: a body cannot forge log lines
             raise _EndStream()
         self.failures += 1
         if decision.action is Action.RETRY_AFTER and decision.retry_after is not None:

@@ -75,6 +75,7 @@ class MainWindow(QMainWindow):
         self.timer_label.setObjectName("timerLabel")
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncState")
+        self.sync_label.setTextFormat(Qt.TextFormat.PlainText)  # the status can carry the server's text
         self.status_widgets = QWidget()
         self._status_layout = QHBoxLayout(self.status_widgets)
         self._status_layout.setContentsMargins(0, 0, 0, 0)

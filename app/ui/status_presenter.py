@@ -4,6 +4,7 @@ its tooltip, and the status bar's sync text (the only place when the platform ha
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtWidgets import QLabel
 
 from app.sync.status import SyncState, SyncStatus
@@ -40,6 +41,6 @@ class StatusPresenter(QObject):
 
     def render(self) -> None:
         self.label.setText(self.sync_text)
-        self.label.setToolTip(self.tooltip())
+        self.label.setToolTip(GuiQt.convertFromPlainText(self.tooltip()))  # tooltips are rich text otherwise
         if self.tray is not None:
             self.tray.set_state(f"sync:{self.sync_state}", self.tooltip(), icon=sync_icon(self.sync_state))

@@ -73,6 +73,14 @@ def test_panel_shows_pending_and_quarantine_retry(qtbot: Any, profile: Any) -> N
     assert panel.quarantine_table.item(0, 4).text().startswith("cpu_percent:")
     panel.quarantine_table.cellWidget(0, 5).click()  # Retry
     assert panel.quarantine_table.rowCount() == 0 and panel.pending_table.item(0, 1).text() == "5"
+    assert panel.quarantine_notice.isHidden()
+    outbox.quarantine_rows(conn, "heartbeats", outbox.fetch_batch(conn, "heartbeats", 1), 422, "bad")
+    gone = conn.execute("SELECT client_id FROM sync_quarantine").fetchone()[0]
+    conn.execute("DELETE FROM heartbeats WHERE client_id = ?", (gone,))
+    panel.refresh()
+    panel.quarantine_table.cellWidget(0, 5).click()  # Retry of a record no longer here: said, and kept
+    assert "no longer on this computer" in panel.quarantine_notice.text() and not panel.quarantine_notice.isHidden()
+    assert panel.quarantine_table.rowCount() == 1
     with qtbot.waitSignal(actions.workOfflineToggled):
         panel.offline_switch.click()
     panel.show_status(SyncStatus(SyncState.OFFLINE, SyncReason.WORKING_OFFLINE, "Working offline", pending=5))

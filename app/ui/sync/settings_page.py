@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -75,6 +75,7 @@ class SyncSettingsPage(QWidget):
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setObjectName("testResult")
+        self.result.setTextFormat(Qt.TextFormat.PlainText)  # it shows what the server says (device name, messages)
         self.errors = FieldErrors()  # red border and message on the field, like the other forms
         form = self.form = QFormLayout()  # the settings dialog adds the Sync page's other fields to it
         form.addRow("Server URL", self.url)
