@@ -39,6 +39,19 @@ def tmp() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture
+def served(database: str, tmp: Path) -> Iterator[tuple[str, Settings, Path]]:
+    """A server on the database, and the demo's settings for it: (server URL, settings, screenshot folder)."""
+    shots = tmp / "shots"
+    server = start_server(database, shots, WFH_INGEST_RATE_PER_MINUTE="600000", WFH_INGEST_RATE_BURST="100000")
+    try:
+        settings = Settings(database_url=database, screenshot_dir=str(shots))
+        demo._accounts(settings)
+        yield server.url, settings, shots
+    finally:
+        server.stop()
+
+
 def _counts(url: str) -> dict[str, int]:
     with connect(url) as conn:
         return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}  # type: ignore[index]
@@ -51,55 +64,37 @@ def _missing_files(url: str, root: Path) -> list[str]:
     return [p for p in paths if not (root / p).is_file()]
 
 
-def test_loading_twice_adds_nothing(database: str, tmp: Path) -> None:
+def test_loading_twice_adds_nothing(database: str, served: tuple[str, Settings, Path]) -> None:
     """The same moment loaded twice: every record of the second load is a duplicate of the first."""
-    shots = tmp / "shots"
-    server = start_server(database, shots, WFH_INGEST_RATE_PER_MINUTE="600000", WFH_INGEST_RATE_BURST="100000")
-    try:
-        settings = Settings(database_url=database, screenshot_dir=str(shots))
-        now = datetime.now(UTC)
-        demo._accounts(settings)
-        first = demo.load_sample(settings, server.url, now)
-        counts = _counts(database)
-        assert counts["heartbeats"] == first[0] > 0 and counts["worklog_tasks"] == first[2] > 0
-        assert counts["api_keys"] == len(TEAM) and counts["worklog_weeks"] == first[1] >= 2 * len(TEAM)
-        demo._accounts(settings)
-        assert demo.load_sample(settings, server.url, now) == first
-        assert _counts(database) == counts
-        with connect(database) as conn:
-            revoked = conn.execute("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL").fetchone()
-        assert revoked == (0,)
-        assert _missing_files(database, shots) == []
-    finally:
-        server.stop()
+    url, settings, shots = served
+    now = datetime.now(UTC)
+    first = demo.load_sample(settings, url, now)
+    counts = _counts(database)
+    assert counts["heartbeats"] == first[0] > 0 and counts["worklog_tasks"] == first[2] > 0
+    assert counts["api_keys"] == len(TEAM) and counts["worklog_weeks"] == first[1] >= 2 * len(TEAM)
+    demo._accounts(settings)
+    assert demo.load_sample(settings, url, now) == first
+    assert _counts(database) == counts
+    with connect(database) as conn:
+        revoked = conn.execute("SELECT count(*) FROM api_keys WHERE revoked_at IS NOT NULL").fetchone()
+    assert revoked == (0,)
+    assert _missing_files(database, shots) == []
 
 
-def test_a_lost_screenshot_file_comes_back_on_the_next_load(database: str, tmp: Path) -> None:
-    shots = tmp / "shots"
-    server = start_server(database, shots, WFH_INGEST_RATE_PER_MINUTE="600000", WFH_INGEST_RATE_BURST="100000")
-    try:
-        settings = Settings(database_url=database, screenshot_dir=str(shots))
-        now = datetime.now(UTC)
-        demo._accounts(settings)
-        demo.load_sample(settings, server.url, now)
-        shutil.rmtree(shots)
-        demo.load_sample(settings, server.url, now + timedelta(minutes=1))
-        assert _missing_files(database, shots) == []
-    finally:
-        server.stop()
+def test_a_lost_screenshot_file_comes_back_on_the_next_load(database: str, served: tuple[str, Settings, Path]) -> None:
+    url, settings, shots = served
+    now = datetime.now(UTC)
+    demo.load_sample(settings, url, now)
+    shutil.rmtree(shots)
+    demo.load_sample(settings, url, now + timedelta(minutes=1))
+    assert _missing_files(database, shots) == []
 
 
-def test_the_stopped_laptop_was_last_used_when_it_stopped(database: str, tmp: Path) -> None:
+def test_the_stopped_laptop_was_last_used_when_it_stopped(database: str, served: tuple[str, Settings, Path]) -> None:
     """Dan's uploads are dated three hours back; his key's "last used" must say the same, not "just now"."""
-    shots = tmp / "shots"
-    server = start_server(database, shots, WFH_INGEST_RATE_PER_MINUTE="600000", WFH_INGEST_RATE_BURST="100000")
-    try:
-        settings = Settings(database_url=database, screenshot_dir=str(shots))
-        demo._accounts(settings)
-        demo.load_sample(settings, server.url, datetime.now(UTC))
-        demo.load_sample(settings, server.url, datetime.now(UTC))  # a re-run dates back only its own uploads
-    finally:
-        server.stop()
+    url, settings, _ = served
+    demo.load_sample(settings, url, datetime.now(UTC))
+    demo.load_sample(settings, url, datetime.now(UTC))  # a re-run dates back only its own uploads
     dan = next(p for p in TEAM if p.stops_hours_ago)
     with connect(database) as conn:
         rows: list[Any] = conn.execute(
