@@ -27,7 +27,7 @@ _UUID_RE = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]
 _TS_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # YYYY-MM-DD only (fromisoformat takes more)
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _NIL_UUID = "00000000-0000-0000-0000-000000000000"
 ZONES = frozenset(zoneinfo.available_timezones())
@@ -210,7 +210,7 @@ def timestamp(value: Any, name: str, clock: Clock) -> datetime:
 
 def calendar_date(value: Any, name: str, clock: Clock) -> date:
     value = _string(value, name)
-    if _DATE_RE.fullmatch(value) is None:
+    if DATE_RE.fullmatch(value) is None:
         raise Reject(name, "must be a date YYYY-MM-DD")
     try:
         parsed = date.fromisoformat(value)

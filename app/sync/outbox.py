@@ -105,8 +105,13 @@ class OutboxRow:
     file_path: str | None = None
 
 
+def utc_iso(moment: datetime) -> str:
+    """The sync clock's text form, ``2026-11-26T06:00:00.123Z``: such texts compare as their times do."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def utc_now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return utc_iso(datetime.now(UTC))
 
 
 def _convert(kind: str, value: Any) -> Any:

@@ -25,7 +25,7 @@ from app.storage import kv
 from app.storage.worklog_apply import ApplyReport, apply_page, cursor_key, profile_is_empty
 from app.sync.client import ApiClient, Outcome, client_from, valid_page
 from app.sync.keystore import KeyStore
-from app.sync.outbox import FIELDS
+from app.sync.outbox import FIELDS, utc_iso
 from app.sync.policy import WORKLOG_STREAMS, parse_retry_after
 
 PULL_LIMIT = 1000  # per page in a sync cycle (usually a handful of changes)
@@ -76,8 +76,7 @@ class PullResult:
 
 def latest_clock(now: float | None = None) -> str:
     """The latest acceptable sync clock, now + a day, as text: valid stamps compare as their times do."""
-    moment = datetime.fromtimestamp((time.time() if now is None else now) + FUTURE_SECONDS, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return utc_iso(datetime.fromtimestamp((time.time() if now is None else now) + FUTURE_SECONDS, UTC))
 
 
 def _clock_problem(value: str, latest: str) -> str | None:

@@ -3,25 +3,24 @@ instants where each local day or hour starts (DST-correct, computed with zoneinf
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ingestion.checks import DATE_RE
 from ingestion.errors import ApiError
 
 MAX_DAYS = 400
 # Every day a report asks for: a day before or after, and a local midnight in any zone, are still dates
 # Python and PostgreSQL can compute with (9999-12-31 + 1 day overflows).
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
-_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not the ISO week form fromisoformat also takes
 
 
 def parse_day(value: str | None, name: str) -> date:
     if value is None:
         raise ApiError(422, "invalid_range", f"{name}: required, YYYY-MM-DD")
     try:
-        if _DAY_RE.fullmatch(value) is None:
+        if DATE_RE.fullmatch(value) is None:  # not the ISO week form fromisoformat also takes
             raise ValueError
         day = date.fromisoformat(value)
     except ValueError:

@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ingestion.checks import Check, Clock, Reject, Shape, boolean, client_id, integer, shaped, text
+from ingestion.checks import DATE_RE, Check, Clock, Reject, Shape, boolean, client_id, integer, shaped, text
 from ingestion.validation import Field, Stream, rejected_client_id, validate_record
 
 INT4_MAX = 2_147_483_647
 INT4_MIN = -2_147_483_648
 _SYNC_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 
 
@@ -46,7 +45,7 @@ def plain_date(value: Any, name: str, clock: Clock) -> date:
     """A calendar date ``YYYY-MM-DD`` without time bounds (a week of 2019 is as valid as this week's)."""
     if type(value) is not str:
         raise Reject(name, "must be a string")
-    if _DATE_RE.fullmatch(value) is None:
+    if DATE_RE.fullmatch(value) is None:
         raise Reject(name, "must be a date YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
