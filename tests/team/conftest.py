@@ -7,6 +7,8 @@ import hashlib
 import io
 import json
 import re
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -158,3 +160,12 @@ def upload_screenshot(client: TestClient, key: str, captured_at: datetime, data:
                            files={"file": ("s.png", data, "image/png")})
     assert response.status_code == 201, response.text
     return client_id
+
+
+@pytest.fixture
+def open_tmp() -> Iterator[Path]:
+    """A temporary folder the postgres user can enter (initdb runs as postgres when we are root)."""
+    folder = Path(tempfile.mkdtemp(prefix="wfh-demo-test-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,15 +31,6 @@ def test_missing_postgres_tools_give_a_clear_message(monkeypatch: pytest.MonkeyP
     with pytest.raises(demo.DemoError, match=r"initdb not found .* install the PostgreSQL server .*"
                                               r"WFH_INGEST_DATABASE_URL"):
         demo.find_pg_tool("initdb")
-
-
-@pytest.fixture
-def open_tmp() -> Iterator[Path]:
-    """A temporary folder the postgres user can enter (initdb runs as postgres when we are root)."""
-    folder = Path(tempfile.mkdtemp(prefix="wfh-demo-test-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -71,6 +59,7 @@ class DemoRun:
     out: list[str] = field(default_factory=list)
     err: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
+    readers: list[threading.Thread] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -85,8 +74,13 @@ class DemoRun:
     def stop(self, sig: int = signal.SIGINT, timeout: float = 60) -> int:
         self.process.send_signal(sig)
         code = self.process.wait(timeout)
-        time.sleep(0.2)  # the readers reach the end of the pipes
+        self.drained()
         return code
+
+    def drained(self) -> None:
+        """Wait until the readers have every line the ended process wrote (they stop at the pipes' end)."""
+        for reader in self.readers:
+            reader.join(30)
 
     def kill(self) -> None:
         if self.process.poll() is None:
@@ -119,8 +113,9 @@ def start_demo(tmp: Path, env_overrides: dict[str, str] | None = None,
         for line in process.stderr:
             run.err.append(line)
 
-    threading.Thread(target=read_out, daemon=True).start()
-    threading.Thread(target=read_err, daemon=True).start()
+    run.readers = [threading.Thread(target=read, daemon=True) for read in (read_out, read_err)]
+    for reader in run.readers:
+        reader.start()
     return run
 
 
@@ -249,7 +244,7 @@ def test_stop_during_the_imports_is_quiet(open_tmp: Path) -> None:
     run = start_demo(open_tmp, argv=[sys.executable, "-c", driver])
     try:
         code = run.process.wait(60)
-        time.sleep(0.2)
+        run.drained()
     finally:
         run.kill()
     errors = "".join(run.err)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,17 +31,9 @@ def database() -> Iterator[str]:
 
 
 @pytest.fixture
-def tmp() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="wfh-demo-rerun-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@pytest.fixture
-def served(database: str, tmp: Path) -> Iterator[tuple[str, Settings, Path]]:
+def served(database: str, open_tmp: Path) -> Iterator[tuple[str, Settings, Path]]:
     """A server on the database, and the demo's settings for it: (server URL, settings, screenshot folder)."""
-    shots = tmp / "shots"
+    shots = open_tmp / "shots"
     server = start_server(database, shots, WFH_INGEST_RATE_PER_MINUTE="600000", WFH_INGEST_RATE_BURST="100000")
     try:
         settings = Settings(database_url=database, screenshot_dir=str(shots))
@@ -110,14 +101,14 @@ def test_the_stopped_laptop_was_last_used_when_it_stopped(database: str, served:
             assert now - last_used < timedelta(minutes=10)
 
 
-def test_running_the_demo_twice_against_one_database(database: str, tmp: Path) -> None:
+def test_running_the_demo_twice_against_one_database(database: str, open_tmp: Path) -> None:
     """Two real runs a few seconds apart: the figures stay (only what those seconds add, at most a span,
     a screenshot, a task and a site per laptop), the screenshots of the first run still open, and the
     messages say that the data stays in the database."""
-    env = {"WFH_INGEST_DATABASE_URL": database, "XDG_CACHE_HOME": str(tmp / "cache")}
+    env = {"WFH_INGEST_DATABASE_URL": database, "XDG_CACHE_HOME": str(open_tmp / "cache")}
     counts = []
     for _ in range(2):
-        run = start_demo(tmp, env)
+        run = start_demo(open_tmp, env)
         try:
             text = run.wait_ready()
         finally:
@@ -132,17 +123,17 @@ def test_running_the_demo_twice_against_one_database(database: str, tmp: Path) -
         t: first[t] for t in ("api_keys", "devices", "employees", "users", "teams", "worklog_weeks")}
     for table in ("heartbeats", "screenshots", "worklog_tasks", "website_usage"):
         assert first[table] <= second[table] <= first[table] + len(TEAM), (table, first, second)
-    (root,) = (tmp / "cache" / "wfh-ingest" / "demo-screenshots").iterdir()
+    (root,) = (open_tmp / "cache" / "wfh-ingest" / "demo-screenshots").iterdir()
     assert root.name == demo.screenshot_folder(database, "employee_monitor").name
     assert _missing_files(database, root) == []
-    assert not list(tmp.glob("wfh-demo-*"))
+    assert not list(open_tmp.glob("wfh-demo-*"))
 
 
-def test_the_screenshot_folder_is_stable_per_database(monkeypatch: pytest.MonkeyPatch, tmp: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp))
+def test_the_screenshot_folder_is_stable_per_database(monkeypatch: pytest.MonkeyPatch, open_tmp: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(open_tmp))
     one = demo.screenshot_folder("postgresql://postgres@127.0.0.1:5432/wfh", "employee_monitor")
     assert one == demo.screenshot_folder("postgresql://postgres@127.0.0.1:5432/wfh", "employee_monitor")
-    assert tmp in one.parents and one.name.startswith("wfh-employee_monitor-")
+    assert open_tmp in one.parents and one.name.startswith("wfh-employee_monitor-")
     others = {demo.screenshot_folder("postgresql://postgres@127.0.0.1:5432/other", "employee_monitor"),
               demo.screenshot_folder("postgresql://postgres@127.0.0.1:5433/wfh", "employee_monitor"),
               demo.screenshot_folder("postgresql://postgres@127.0.0.1:5432/wfh", "monitor_b")}
